@@ -1,0 +1,1 @@
+"""The database: tables, schema set-up, the dialect-aware merge and derived tables."""

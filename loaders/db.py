@@ -1,0 +1,73 @@
+"""Connecting to the database, creating the schema and seeding the status map."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+
+from loaders.errors import DatabaseUnavailable
+from loaders.tables import metadata, status_map
+
+
+def normalize_url(url: str) -> str:
+    """Plain postgresql:// URLs use psycopg 3, the driver we ship."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def connect(url: str) -> Engine:
+    """An engine for `url`, checked by connecting once; DatabaseUnavailable otherwise."""
+    url = normalize_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise DatabaseUnavailable(url, "this is not a database URL (try sqlite:///bookingest.db)") from None
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise DatabaseUnavailable(url, "only SQLite and PostgreSQL are supported")
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            engine = create_engine(parsed, connect_args={"timeout": 60})
+            event.listen(engine, "connect", _sqlite_pragmas)
+        else:
+            engine = create_engine(parsed, pool_pre_ping=True)
+        with engine.connect():
+            pass
+    except NoSuchModuleError as err:
+        raise DatabaseUnavailable(parsed.render_as_string(), f"no driver for it ({err})") from None
+    except SQLAlchemyError as err:
+        reason = str(getattr(err, "orig", err)).strip().splitlines()[0]
+        raise DatabaseUnavailable(parsed.render_as_string(hide_password=True), reason) from None
+    return engine
+
+
+def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
+    cur = dbapi_conn.cursor()  # type: ignore[attr-defined]
+    cur.execute("PRAGMA foreign_keys = ON")
+    cur.execute("PRAGMA journal_mode = WAL")  # readers (reports) never block an ingest
+    cur.execute("PRAGMA synchronous = NORMAL")
+    cur.close()
+
+
+def ensure_schema(engine: Engine, seed: Iterable[tuple[str, str, str]]) -> None:
+    """Create missing tables and add seed status-map entries the database lacks.
+
+    Entries already in the database win: an operator's edit there is never overwritten.
+    """
+    metadata.create_all(engine)
+    rows = [{"source": s, "raw_status": r, "status": st} for s, r, st in seed]
+    insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+    with engine.begin() as conn:
+        if rows:
+            conn.execute(insert(status_map).on_conflict_do_nothing(index_elements=["source", "raw_status"]), rows)
+
+
+def status_map_entries(engine: Engine) -> list[tuple[str, str, str]]:
+    with engine.connect() as conn:
+        result = conn.execute(select(status_map.c.source, status_map.c.raw_status, status_map.c.status))
+        return [(r.source, r.raw_status, r.status) for r in result]

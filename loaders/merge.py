@@ -1,0 +1,247 @@
+"""The idempotent per-file merge: staging table, set-based upsert, exact counts, one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+from sqlalchemy import (
+    Column,
+    Connection,
+    Date,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    and_,
+    case,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from loaders.errors import DuplicateFile
+from loaders.tables import MONEY, bookings, properties, rejected_rows, source_files
+from schemas.vocab import BOOKING_KEY, FileStatus
+
+# Fields compared to decide whether a stored booking really changed.
+COMPARED = [
+    "property_id", "guest_name", "guest_contact", "adults", "children", "infants", "check_in",
+    "check_out", "nights", "booked_at", "status", "raw_status", "payout", "gross", "currency",
+]  # fmt: skip
+# Fields written on insert and on a real change.
+WRITTEN = [*COMPARED, "as_of", "source_file_id", "source_row"]
+
+_staging_meta = MetaData()
+staging = Table(
+    "bookingest_staging",
+    _staging_meta,
+    Column("source", String(20)),
+    Column("external_code", String(64)),
+    Column("property_name", String(200)),
+    Column("guest_name", Text),
+    Column("guest_contact", Text),
+    Column("adults", Integer),
+    Column("children", Integer),
+    Column("infants", Integer),
+    Column("check_in", Date),
+    Column("check_out", Date),
+    Column("nights", Integer),
+    Column("booked_at", DateTime),
+    Column("status", String(20)),
+    Column("raw_status", Text),
+    Column("payout", MONEY),
+    Column("gross", MONEY),
+    Column("currency", String(3)),
+    Column("source_row", Integer),
+    prefixes=["TEMPORARY"],
+    postgresql_on_commit="DROP",
+)
+STAGED = [c.name for c in staging.columns]
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """What we know of one input file before its rows are merged."""
+
+    sha256: str
+    path: str
+    layout: str
+    as_of: dt.datetime
+    rows: int
+
+
+@dataclass(frozen=True)
+class Rejected:
+    row_number: int
+    column: str | None
+    value: str | None
+    error: str
+
+
+@dataclass(frozen=True)
+class MergeCounts:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def find_loaded(engine: Engine, sha256: str) -> str | None:
+    """The path under which these bytes were loaded before, if they were."""
+    with engine.connect() as conn:
+        return conn.execute(select(source_files.c.path).where(source_files.c.sha256 == sha256)).scalar()
+
+
+def load_file(engine: Engine, record: FileRecord, frame: pd.DataFrame, rejected: list[Rejected]) -> tuple[int, MergeCounts]:
+    """Record the file, its rejected rows and merge its bookings in ONE transaction.
+
+    Raises DuplicateFile when the same bytes were loaded before, also by a concurrent run.
+    """
+    try:
+        with engine.begin() as conn:
+            previous = conn.execute(select(source_files.c.path).where(source_files.c.sha256 == record.sha256)).scalar()
+            if previous is not None:
+                raise DuplicateFile(record.sha256, previous)
+            file_id = conn.execute(
+                insert(source_files).returning(source_files.c.id),
+                {
+                    "sha256": record.sha256, "path": record.path, "source": record.layout,
+                    "as_of": record.as_of, "status": FileStatus.LOADED.value, "rows": record.rows,
+                    "rejected": len({r.row_number for r in rejected}), "loaded_at": _now(),
+                },  # fmt: skip
+            ).scalar_one()
+            if rejected:
+                conn.execute(
+                    insert(rejected_rows),
+                    [{"source_file_id": file_id, **r.__dict__} for r in rejected],
+                )
+            counts = merge_bookings(conn, frame, file_id, record.as_of)
+            conn.execute(
+                update(source_files)
+                .where(source_files.c.id == file_id)
+                .values(inserted=counts.inserted, updated=counts.updated, unchanged=counts.unchanged)
+            )
+    except IntegrityError as err:
+        # Two runs raced on the same file: the unique sha256 let only one of them in.
+        if "sha256" in str(err.orig):
+            raise DuplicateFile(record.sha256, "a concurrent run") from None
+        raise
+    return file_id, counts
+
+
+def merge_bookings(conn: Connection, frame: pd.DataFrame, file_id: int, as_of: dt.datetime) -> MergeCounts:
+    """Upsert canonical rows keyed on (source, external_code); only real, not-older changes write."""
+    if frame.empty:
+        return MergeCounts()
+    dialect = conn.dialect.name
+    staging.create(conn)
+    try:
+        if dialect == "postgresql":
+            _copy_into_staging(conn, frame)
+        else:
+            _insert_into_staging(conn, frame)
+        return _merge_from_staging(conn, file_id, as_of, dialect)
+    finally:
+        if dialect != "postgresql":  # PostgreSQL drops it at commit
+            staging.drop(conn)
+
+
+def _merge_from_staging(conn: Connection, file_id: int, as_of: dt.datetime, dialect: str) -> MergeCounts:
+    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    s, b, p = staging.c, bookings.c, properties.c
+    conn.execute(
+        dialect_insert(properties)
+        .from_select(["name"], select(s.property_name).distinct().where(true()))
+        .on_conflict_do_nothing(index_elements=["name"])
+    )
+    incoming = {name: (p.id if name == "property_id" else s[name]) for name in COMPARED}
+    as_of_param = literal(as_of, DateTime)
+    with_property = staging.join(properties, p.name == s.property_name)
+    matched = with_property.outerjoin(bookings, and_(*(b[k] == s[k] for k in BOOKING_KEY)))
+    changed = or_(*(b[name].is_distinct_from(incoming[name]) for name in COMPARED))
+    total, inserted, updated = conn.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(case((b.id.is_(None), 1), else_=0)), 0),
+            func.coalesce(func.sum(case((and_(b.id.is_not(None), b.as_of <= as_of_param, changed), 1), else_=0)), 0),
+        ).select_from(matched)
+    ).one()
+
+    rows = select(
+        *(s[k] for k in BOOKING_KEY),
+        *(incoming[name] for name in COMPARED),
+        as_of_param,
+        literal(file_id, Integer),
+        s.source_row,
+    ).select_from(with_property)
+    # WHERE true keeps SQLite from reading ON CONFLICT as part of the SELECT's join.
+    stmt = dialect_insert(bookings).from_select([*BOOKING_KEY, *WRITTEN], rows.where(true()))
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(BOOKING_KEY),
+        set_={name: stmt.excluded[name] for name in WRITTEN},
+        where=and_(
+            b.as_of <= stmt.excluded.as_of,
+            or_(*(b[name].is_distinct_from(stmt.excluded[name]) for name in COMPARED)),
+        ),
+    )
+    written = conn.execute(stmt).rowcount
+    if written != inserted + updated:
+        raise RuntimeError(f"merge wrote {written} rows but counted {inserted} new and {updated} changed")
+    return MergeCounts(inserted=inserted, updated=updated, unchanged=total - inserted - updated)
+
+
+def _copy_into_staging(conn: Connection, frame: pd.DataFrame) -> None:
+    """PostgreSQL: COPY the frame from Arrow-written CSV, with no per-row Python."""
+    table = pa.Table.from_pandas(_staged(frame), preserve_index=False)
+    for name in ("check_in", "check_out"):
+        i = table.schema.get_field_index(name)
+        table = table.set_column(i, name, table.column(name).cast(pa.timestamp("us")).cast(pa.date32()))
+    i = table.schema.get_field_index("booked_at")
+    table = table.set_column(i, "booked_at", table.column("booked_at").cast(pa.timestamp("us")))
+    buf = io.BytesIO()
+    pacsv.write_csv(table, buf, pacsv.WriteOptions(include_header=False))
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cur:  # type: ignore[union-attr]
+        with cur.copy(f"COPY {staging.name} ({', '.join(STAGED)}) FROM STDIN WITH (FORMAT csv)") as copy:
+            copy.write(buf.getbuffer())
+
+
+def _insert_into_staging(conn: Connection, frame: pd.DataFrame) -> None:
+    """SQLite: one executemany of plain tuples, values in the text formats SQLAlchemy stores."""
+    staged = _staged(frame)
+    columns = []
+    for name in STAGED:
+        col = staged[name]
+        if name in ("check_in", "check_out"):
+            col = col.dt.strftime("%Y-%m-%d")
+        elif name == "booked_at":
+            col = col.dt.strftime("%Y-%m-%d %H:%M:%S.%f")
+        columns.append(col.astype(object).where(col.notna(), None).tolist())
+    placeholders = ", ".join("?" for _ in STAGED)
+    raw = conn.connection.driver_connection
+    cur = raw.cursor()  # type: ignore[union-attr]
+    try:
+        cur.executemany(f"INSERT INTO {staging.name} ({', '.join(STAGED)}) VALUES ({placeholders})", zip(*columns, strict=True))
+    finally:
+        cur.close()
+
+
+def _staged(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.rename(columns={"row_number": "source_row"})[STAGED]
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)

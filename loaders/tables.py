@@ -1,0 +1,125 @@
+"""The tables analysts query; the same definitions on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from schemas.vocab import BOOKING_KEY, FileStatus, Source, Status
+
+# Stable constraint names, so that later migrations can name what they alter.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def _one_of(column: str, values: list[str]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+STATUSES = [s.value for s in Status]
+SOURCES = [s.value for s in Source]
+MONEY = Numeric(14, 4)  # Booking.com states amounts to four decimals
+
+properties = Table(
+    "properties",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+)
+
+source_files = Table(
+    "source_files",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sha256", String(64), nullable=False, unique=True),
+    Column("path", Text, nullable=False),
+    Column("source", String(40)),  # the layout that read it
+    Column("as_of", DateTime, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("rows", Integer, nullable=False, default=0),
+    Column("inserted", Integer, nullable=False, default=0),
+    Column("updated", Integer, nullable=False, default=0),
+    Column("unchanged", Integer, nullable=False, default=0),
+    Column("rejected", Integer, nullable=False, default=0),
+    Column("error", Text),
+    Column("loaded_at", DateTime, nullable=False),
+    CheckConstraint(_one_of("status", [s.value for s in FileStatus]), name="status"),
+)
+
+bookings = Table(
+    "bookings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", String(20), nullable=False),
+    Column("external_code", String(64), nullable=False),
+    Column("property_id", Integer, ForeignKey("properties.id"), nullable=False),
+    Column("guest_name", Text),
+    Column("guest_contact", Text),
+    Column("adults", Integer),
+    Column("children", Integer),
+    Column("infants", Integer),
+    Column("check_in", Date, nullable=False),
+    Column("check_out", Date, nullable=False),
+    Column("nights", Integer, nullable=False),
+    Column("booked_at", DateTime),
+    Column("status", String(20), nullable=False),
+    Column("raw_status", Text, nullable=False),
+    Column("payout", MONEY),
+    Column("gross", MONEY),
+    Column("currency", String(3)),
+    Column("as_of", DateTime, nullable=False),  # the moment the export that last wrote it describes
+    Column("source_file_id", Integer, ForeignKey("source_files.id"), nullable=False),
+    Column("source_row", Integer, nullable=False),
+    UniqueConstraint(*BOOKING_KEY),
+    CheckConstraint("check_out > check_in", name="stay_has_nights"),
+    CheckConstraint(
+        "(adults IS NULL OR adults >= 0) AND (children IS NULL OR children >= 0) AND (infants IS NULL OR infants >= 0)",
+        name="counts_not_negative",
+    ),
+    CheckConstraint("nights > 0", name="nights_positive"),
+    CheckConstraint(_one_of("status", STATUSES), name="status"),
+    CheckConstraint(_one_of("source", SOURCES), name="source"),
+    Index(None, "property_id", "check_in"),
+)
+
+status_map = Table(
+    "status_map",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", String(20), nullable=False),
+    Column("raw_status", Text, nullable=False),
+    Column("status", String(20), nullable=False),
+    UniqueConstraint("source", "raw_status"),
+    CheckConstraint(_one_of("status", STATUSES), name="status"),
+)
+
+rejected_rows = Table(
+    "rejected_rows",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source_file_id", Integer, ForeignKey("source_files.id"), nullable=False, index=True),
+    Column("row_number", Integer, nullable=False),  # the row a person sees in Excel or the CSV
+    Column("column", Text),  # the header as written in the file
+    Column("value", Text),
+    Column("error", Text, nullable=False),
+)

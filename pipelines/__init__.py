@@ -1,0 +1,1 @@
+"""Orchestration: plain ingest functions, the Prefect flows around them, and the CLI."""

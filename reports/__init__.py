@@ -1,0 +1,1 @@
+"""Analyst reports built on the bookings database."""

@@ -1,0 +1,48 @@
+"""Closed vocabularies shared by every stage: booking sources, canonical statuses, file outcomes."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Source(StrEnum):
+    """Where a booking was made; the first half of a booking's natural key."""
+
+    AIRBNB = "airbnb"
+    BOOKING_COM = "booking_com"
+    VRBO = "vrbo"
+    DIRECT = "direct"
+    OWNER = "owner"
+
+
+class Status(StrEnum):
+    """The nine canonical booking statuses (see DESIGN.md)."""
+
+    INQUIRY = "inquiry"
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    IN_HOUSE = "in_house"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    DECLINED = "declined"
+    NO_SHOW = "no_show"
+    OWNER_STAY = "owner_stay"
+
+
+# A booking in one of these occupies its unit: it needs cleaning and can collide with another.
+ACTIVE_STATUSES: frozenset[Status] = frozenset(
+    {Status.CONFIRMED, Status.IN_HOUSE, Status.COMPLETED, Status.OWNER_STAY}
+)
+
+
+class FileStatus(StrEnum):
+    """What happened to one input file."""
+
+    LOADED = "loaded"
+    DUPLICATE = "duplicate"
+    REJECTED = "rejected"
+
+
+# The natural key of a booking, declared once: the schema, the UNIQUE constraint and the
+# upsert's conflict target all use it.
+BOOKING_KEY: tuple[str, str] = ("source", "external_code")

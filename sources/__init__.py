@@ -1,0 +1,1 @@
+"""Reading export files and turning each platform's layout into the canonical booking frame."""

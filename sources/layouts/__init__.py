@@ -1,0 +1,10 @@
+"""The registry of platform layouts: detection tries them all, --source picks one by name."""
+
+from sources.layouts.airbnb import AIRBNB
+from sources.layouts.base import Layout, header_key
+from sources.layouts.booking_com import BOOKING_COM
+from sources.layouts.cleaning_schedule import CLEANING_SCHEDULE
+
+LAYOUTS: dict[str, Layout] = {layout.name: layout for layout in (AIRBNB, BOOKING_COM, CLEANING_SCHEDULE)}
+
+__all__ = ["LAYOUTS", "Layout", "header_key"]

@@ -1,0 +1,58 @@
+"""The declarative description of one platform's export: what its headers mean and how to parse them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from schemas.vocab import Source
+
+# The fields a layout can map a header to. Parsing is chosen by field, not by layout.
+TEXT_FIELDS = ("external_code", "raw_status", "guest_name", "guest_contact", "property_name", "source")
+COUNT_FIELDS = ("adults", "children", "infants")
+DATE_FIELDS = ("check_in", "check_out")
+DATETIME_FIELDS = ("booked_at",)
+MONEY_FIELDS = ("payout", "gross", "commission")
+FIELDS = TEXT_FIELDS + COUNT_FIELDS + DATE_FIELDS + DATETIME_FIELDS + MONEY_FIELDS
+
+
+def header_key(text: object) -> str:
+    """How headers are compared: case and repeated white space do not matter."""
+    return " ".join(str(text).replace("\ufeff", "").split()).casefold() if text is not None else ""
+
+
+@dataclass(frozen=True)
+class Layout:
+    """One platform's export, declared as data; `sources.mapping.to_canonical` does the work."""
+
+    name: str  # what --source names
+    title: str  # what a person calls the file
+    headers: Mapping[str, tuple[str, ...]]  # field -> header spellings seen in the wild
+    required: frozenset[str]  # fields whose header must be present for the layout to match
+    source: Source | None = None  # every row's source; None: read it from the `source` field
+    source_labels: Mapping[str, Source] = field(default_factory=dict)  # header_key(value) -> Source
+    date_format: str | None = None  # strptime format of text dates; ISO 8601 is always accepted
+    date_hint: str = "YYYY-MM-DD"  # the format as a person writes it, for messages
+    code_pattern: str | None = None  # a regex every identifier must fully match
+    code_hint: str = ""
+    keyless_sources: frozenset[Source] = frozenset()  # rows of these sources may lack a code
+    default_currency: str | None = None  # when a money cell carries no symbol or code
+
+    def __post_init__(self) -> None:
+        unknown = set(self.headers) - set(FIELDS)
+        if unknown:
+            raise ValueError(f"layout {self.name} maps headers to unknown fields {sorted(unknown)}")
+        object.__setattr__(self, "headers", MappingProxyType(dict(self.headers)))
+        object.__setattr__(self, "source_labels", MappingProxyType(dict(self.source_labels)))
+
+    def match(self, row: list[str]) -> dict[str, int] | None:
+        """field -> column index if this header row (already `header_key`ed) fits the layout."""
+        found: dict[str, int] = {}
+        for fld, spellings in self.headers.items():
+            keys = {header_key(s) for s in spellings}
+            for i, cell in enumerate(row):
+                if cell in keys:
+                    found[fld] = i
+                    break
+        return found if self.required <= found.keys() else None

@@ -1,0 +1,169 @@
+"""One generic function from any layout's raw table to the canonical booking frame."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from schemas.booking import COLUMNS, RowProblem
+from schemas.vocab import Source
+from sources import parsers
+from sources.errors import MissingOption
+from sources.layouts.base import COUNT_FIELDS, DATE_FIELDS, DATETIME_FIELDS, MONEY_FIELDS, header_key
+from sources.readers import RawTable
+
+
+@dataclass
+class Mapped:
+    """Canonical rows that parsed, plus one problem per cell that did not.
+
+    `frame` is indexed 0..n-1 like the raw table; rows with a problem are already removed.
+    `raw` keeps each field's raw text so a later stage can quote the value a person typed.
+    """
+
+    frame: pd.DataFrame
+    problems: list[RowProblem]
+    raw: dict[str, pd.Series] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def to_canonical(table: RawTable, property_name: str | None = None) -> Mapped:
+    """Parse every mapped column of `table` as its field demands and build the canonical frame."""
+    layout = table.layout
+    cols = table.columns
+    n = len(table)
+    index = pd.RangeIndex(n)
+    problems: list[RowProblem] = []
+    raw = {fld: parsers.text(cells) for fld, cells in cols.items()}
+    out: dict[str, pd.Series] = {"row_number": table.row_numbers}
+
+    def flag(bad: pd.Series, fld: str, message: str) -> None:
+        _flag(problems, raw, bad, fld, message)
+
+    def empty() -> pd.Series:
+        return pd.Series(pd.NA, index=index, dtype="str")
+
+    for fld in ("guest_name", "guest_contact", "raw_status"):
+        out[fld] = raw[fld] if fld in raw else empty()
+    flag(out["raw_status"].isna(), "raw_status", "the status is empty")
+
+    # Source: fixed by the layout, or one per row from a column such as "Booking source".
+    if layout.source is not None:
+        out["source"] = pd.Series(layout.source.value, index=index, dtype="str")
+    else:
+        labels = raw["source"].map(header_key, na_action="ignore")
+        out["source"] = labels.map({k: v.value for k, v in layout.source_labels.items()}).astype("str")
+        known = ", ".join(sorted({k for k in layout.source_labels}))
+        flag(out["source"].isna(), "source", "'{value}' is not a booking source we know (" + known + ")")
+
+    # Property: a column, or the operator's --property for single-property exports.
+    if "property_name" in raw:
+        prop = raw["property_name"]
+        if property_name:
+            prop = prop.fillna(property_name)
+        flag(prop.isna(), "property_name", "the listing/property name is empty")
+        out["property_name"] = prop
+    elif property_name:
+        out["property_name"] = pd.Series(property_name, index=index, dtype="str")
+    else:
+        raise MissingOption(
+            table.path,
+            f"a {layout.title} names no property; pass --property NAME "
+            "(or set property in the folder's bookingest.toml)",
+        )
+
+    for fld in COUNT_FIELDS:
+        if fld in cols:
+            out[fld], bad = parsers.count(cols[fld])
+            flag(bad, fld, "'{value}' is not a whole number of guests")
+        else:
+            out[fld] = pd.Series(pd.NA, index=index, dtype="Int64")
+    for fld in DATE_FIELDS:
+        out[fld], bad = parsers.dates(cols[fld], layout.date_format)
+        flag(bad, fld, "'{value}' is not a real date (expected " + layout.date_hint + ")")
+        flag(out[fld].isna() & ~bad, fld, "the date is empty")
+    for fld in DATETIME_FIELDS:
+        if fld in cols:
+            out[fld], bad = parsers.datetimes(cols[fld], layout.date_format)
+            flag(bad, fld, "'{value}' is not a real date/time")
+        else:
+            out[fld] = pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
+
+    amounts: dict[str, pd.Series] = {}
+    currency = pd.Series(pd.NA, index=index, dtype="str")
+    for fld in MONEY_FIELDS:
+        if fld in cols:
+            amounts[fld], cur, bad = parsers.money(cols[fld], layout.default_currency)
+            flag(bad, fld, "'{value}' is not an amount of money")
+            currency = currency.fillna(cur)
+    # Booking.com states the price and its commission; what the host receives is the difference.
+    if "commission" in amounts and "gross" in amounts:
+        amounts.setdefault("payout", amounts["gross"] - amounts["commission"].fillna(0))
+    out["payout"] = amounts.get("payout", pd.Series(float("nan"), index=index))
+    out["gross"] = amounts.get("gross", pd.Series(float("nan"), index=index))
+    out["currency"] = currency
+
+    out["external_code"] = _codes(table, raw, out, problems)
+    out["nights"] = ((out["check_out"] - out["check_in"]).dt.days).astype("Int64")
+    out["status"] = empty()
+
+    frame = pd.DataFrame(out, index=index)[COLUMNS]
+    frame = _drop_repeated_codes(frame, problems)
+    bad_rows = sorted({p.index for p in problems})
+    return Mapped(frame.drop(index=bad_rows), problems, raw, dict(table.headers))
+
+
+def _flag(problems: list[RowProblem], raw: dict[str, pd.Series], bad: pd.Series, fld: str, message: str) -> None:
+    """One problem per True in `bad`; `{value}` in the message is the cell's raw text."""
+    for i in bad[bad.fillna(False).astype(bool)].index:
+        value = raw[fld].iloc[i] if fld in raw else None
+        problems.append(RowProblem(int(i), fld, value, message.format(value=value)))
+
+
+def _codes(table: RawTable, raw: dict[str, pd.Series], out: dict[str, pd.Series], problems: list[RowProblem]) -> pd.Series:
+    layout = table.layout
+    index = pd.RangeIndex(len(table))
+    codes = raw.get("external_code", pd.Series(pd.NA, index=index, dtype="str"))
+    codes = codes.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)  # 6547074679.0 written as text
+    missing = codes.isna()
+    keyless = missing & out["source"].isin([s.value for s in layout.keyless_sources])
+    if keyless.any():
+        # Rows without a code get a key from what identifies the stay, so importing the same
+        # sheet again matches the same rows.
+        parts = pd.DataFrame(
+            {
+                "s": out["source"][keyless],
+                "p": out["property_name"][keyless].fillna(""),
+                "i": out["check_in"][keyless].dt.strftime("%Y-%m-%d"),
+                "o": out["check_out"][keyless].dt.strftime("%Y-%m-%d"),
+            }
+        ).fillna("")
+        codes = codes.copy()
+        codes[keyless] = [
+            f"{s[:3].upper()}-" + hashlib.sha256(f"{s}|{p.casefold()}|{i}|{o}".encode()).hexdigest()[:12]
+            for s, p, i, o in parts.itertuples(index=False)
+        ]
+    header = table.headers.get("external_code", "identifier")
+    _flag(problems, raw, missing & ~keyless, "external_code", f"the {header} is empty")
+    if layout.code_pattern:
+        malformed = codes.notna() & ~keyless & ~codes.str.fullmatch(layout.code_pattern).fillna(False).astype(bool)
+        _flag(problems, raw, malformed, "external_code", "'{value}' is not a valid " + header + f" ({layout.code_hint})")
+    return codes
+
+
+def _drop_repeated_codes(frame: pd.DataFrame, problems: list[RowProblem]) -> pd.DataFrame:
+    """A code listed twice in one export: the later row wins, the earlier is reported."""
+    keyed = frame[frame["external_code"].notna()]
+    repeated = keyed.duplicated(subset=["source", "external_code"], keep="last")
+    if repeated.any():
+        last_row = keyed.drop_duplicates(subset=["source", "external_code"], keep="last").set_index(
+            ["source", "external_code"]
+        )["row_number"]
+        for i, rec in keyed[repeated].iterrows():
+            later = int(last_row.loc[(rec["source"], rec["external_code"])])
+            problems.append(
+                RowProblem(int(i), "external_code", rec["external_code"], f"the same code appears again at row {later}; that row was used")
+            )
+    return frame

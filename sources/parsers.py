@@ -1,0 +1,86 @@
+"""Vectorized cell parsers: each returns the parsed column and a mask of cells it could not parse."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+_SYMBOLS = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "CHF": "CHF", "zł": "PLN", "kr": "SEK"}
+_MONEY = r"^(?P<pre>[^\d\-+.,\s]*)\s*(?P<num>[-+]?[\d.,' ]*\d)\s*(?P<post>[A-Za-z]{3}|[^\d\s]{1,3})?$"
+
+
+def text(cells: pd.Series) -> pd.Series:
+    """Cells as trimmed text, <NA> where empty. Whole-number floats lose their '.0' (Excel's
+    habit with identifiers: 6547074679.0 is the booking 6547074679)."""
+    if cells.dtype == object:
+        is_float = cells.map(type).isin([float, np.float64]).to_numpy()
+        if is_float.any():
+            cells = cells.copy()
+            floats = cells[is_float].astype("float64")
+            whole = (floats == floats.round()) & floats.notna()
+            cells[is_float] = floats.where(~whole, floats.round().astype("Int64").astype(str)).astype(str)
+    missing = cells.isna().to_numpy()
+    out = cells.astype("str").str.strip()
+    return out.where(~missing & (out != "").to_numpy())
+
+
+def count(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Whole non-negative-or-not numbers (range checks belong to the schema) as Int64."""
+    txt = text(cells)
+    num = pd.to_numeric(txt.str.replace(r"\.0+$", "", regex=True), errors="coerce")
+    bad = txt.notna() & (num.isna() | (num != num.round()))
+    return num.where(~bad).astype("Float64").astype("Int64"), bad
+
+
+def dates(cells: pd.Series, fmt: str | None) -> tuple[pd.Series, pd.Series]:
+    """Calendar dates from date cells or text in `fmt` (or ISO 8601) as datetime64 at midnight."""
+    txt = text(_iso_for_dates(cells))
+    parsed = pd.Series(pd.NaT, index=cells.index, dtype="datetime64[ns]")
+    if fmt:
+        parsed = pd.to_datetime(txt, format=fmt, errors="coerce")
+    todo = txt.notna() & parsed.isna()
+    if todo.any():
+        parsed[todo] = pd.to_datetime(txt[todo], format="ISO8601", errors="coerce")
+    parsed = parsed.astype("datetime64[ns]").dt.normalize()
+    return parsed, txt.notna() & parsed.isna()
+
+
+def datetimes(cells: pd.Series, fmt: str | None) -> tuple[pd.Series, pd.Series]:
+    """Moments (booking time) from date/datetime cells, text in `fmt`, or ISO 8601."""
+    txt = text(_iso_for_dates(cells))
+    parsed = pd.Series(pd.NaT, index=cells.index, dtype="datetime64[ns]")
+    if fmt:
+        parsed = pd.to_datetime(txt, format=fmt, errors="coerce")
+    todo = txt.notna() & parsed.isna()
+    if todo.any():
+        parsed[todo] = pd.to_datetime(txt[todo], format="ISO8601", errors="coerce")
+    parsed = parsed.astype("datetime64[ns]")
+    return parsed, txt.notna() & parsed.isna()
+
+
+def money(cells: pd.Series, default_currency: str | None) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Amounts like "$1,234.56", "126.6314 EUR" or numeric cells: (amount, currency, bad)."""
+    txt = text(cells)
+    parts = txt.str.extract(_MONEY)
+    number = parts["num"].str.replace(r"[,' ]", "", regex=True)
+    amount = pd.to_numeric(number, errors="coerce").astype("float64")
+    marker = parts["pre"].where(parts["pre"].fillna("") != "", parts["post"])
+    currency = marker.map(lambda m: _SYMBOLS.get(m, m.upper() if isinstance(m, str) and len(m) == 3 else None))
+    currency = currency.where(marker.notna(), default_currency if default_currency else None)
+    bad = txt.notna() & (amount.isna() | (marker.notna() & currency.isna()))
+    keep = (txt.notna() & ~bad).to_numpy()
+    return amount.where(keep), currency.astype("str").where(keep), bad
+
+
+def _iso_for_dates(cells: pd.Series) -> pd.Series:
+    """Date objects from a workbook become ISO text, so one text parser handles every source."""
+    if cells.dtype != object:
+        return cells
+    is_date = cells.map(lambda v: isinstance(v, dt.date)).to_numpy()
+    if not is_date.any():
+        return cells
+    out = cells.copy()
+    out[is_date] = [v.isoformat(sep=" ") if isinstance(v, dt.datetime) else v.isoformat() for v in cells[is_date]]
+    return out
