@@ -197,7 +197,7 @@ def _merge_from_staging(conn: Connection, file_id: int, as_of: dt.datetime, dial
             or_(*(b[name].is_distinct_from(stmt.excluded[name]) for name in COMPARED)),
         ),
     )
-    written = conn.execute(stmt).rowcount
+    written = conn.execute(stmt, execution_options={"preserve_rowcount": True}).rowcount
     if written != inserted + updated:
         raise RuntimeError(f"merge wrote {written} rows but counted {inserted} new and {updated} changed")
     return MergeCounts(inserted=inserted, updated=updated, unchanged=total - inserted - updated)

@@ -175,6 +175,9 @@ def ingest_paths(
         except SQLAlchemyError as err:
             reason = str(getattr(err, "orig", err)).strip().splitlines()[0]
             result = FileResult(str(path), options.source, FileStatus.REJECTED, reason=f"database error after retries, nothing was loaded ({reason})")
+        except Exception as err:  # a bug must not cost the operator the other files of the run
+            result = FileResult(str(path), options.source, FileStatus.REJECTED,
+                                reason=f"internal error, nothing was loaded; please report it ({type(err).__name__}: {err})")  # fmt: skip
         results.append(result)
         if on_file:
             on_file(result)
