@@ -99,10 +99,13 @@ class MergeCounts:
     unchanged: int = 0
 
 
-def find_loaded(engine: Engine, sha256: str) -> str | None:
-    """The path under which these bytes were loaded before, if they were."""
+def find_loaded(engine: Engine, sha256: str) -> tuple[str, str | None] | None:
+    """(path, layout) under which these bytes were loaded before, if they were."""
     with engine.connect() as conn:
-        return conn.execute(select(source_files.c.path).where(source_files.c.sha256 == sha256)).scalar()
+        row = conn.execute(
+            select(source_files.c.path, source_files.c.source).where(source_files.c.sha256 == sha256)
+        ).first()
+    return (row.path, row.source) if row else None
 
 
 def load_file(engine: Engine, record: FileRecord, frame: pd.DataFrame, rejected: list[Rejected]) -> tuple[int, MergeCounts]:
@@ -121,7 +124,7 @@ def load_file(engine: Engine, record: FileRecord, frame: pd.DataFrame, rejected:
                     "sha256": record.sha256, "path": record.path, "source": record.layout,
                     "as_of": record.as_of, "status": FileStatus.LOADED.value, "rows": record.rows,
                     "rejected": len({r.row_number for r in rejected}), "loaded_at": _now(),
-                },  # fmt: skip
+                },
             ).scalar_one()
             if rejected:
                 conn.execute(

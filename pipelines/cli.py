@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter
 from collections.abc import Sequence
-from typing import TextIO
+from typing import Any, TextIO
 
 from pipelines.discover import FileOptions, UsageError, discover, parse_as_of
+from pipelines.results import FileResult
+from schemas.vocab import FileStatus
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 
@@ -131,8 +134,8 @@ class _Progress:
     def __init__(self, total: int, enabled: bool) -> None:
         self.enabled = enabled and total > 1 and sys.stderr.isatty()
         self.total = total
-        self._progress = None
-        self._task = None
+        self._progress: Any = None
+        self._task: Any = None
 
     def __enter__(self) -> _Progress:
         if self.enabled:
@@ -155,44 +158,34 @@ class _Progress:
 _COLUMNS = ("file", "source", "status", "rows", "inserted", "updated", "unchanged", "rejected")
 
 
-def print_summary(results: Sequence[object], out: TextIO) -> None:
+def print_summary(results: Sequence[FileResult], out: TextIO) -> None:
     """A plain-text table, one line per file, then the reasons and the first rejected rows."""
     rows = [
-        [str(getattr(r, "path")), getattr(r, "source") or "-", str(getattr(r, "status"))]
-        + [str(getattr(r, c)) for c in _COLUMNS[3:]]
-        for r in results
+        [r.path, r.source or "-", r.status.value, *(str(getattr(r, c)) for c in _COLUMNS[3:])] for r in results
     ]
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(_COLUMNS)]
-    right = {i for i in range(3, len(_COLUMNS))}
 
     def line(cells: Sequence[str]) -> str:
-        return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
+        return "  ".join(c.rjust(w) if i >= 3 else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
 
-    out.write(line(_COLUMNS) + "\n")
-    out.write(line(["-" * w for w in widths]) + "\n")
+    out.write(line(_COLUMNS) + "\n" + line(["-" * w for w in widths]) + "\n")
     for row in rows:
         out.write(line(row) + "\n")
-    totals = {c: sum(int(getattr(r, c)) for r in results) for c in _COLUMNS[3:]}
-    by_status: dict[str, int] = {}
-    for r in results:
-        by_status[str(getattr(r, "status"))] = by_status.get(str(getattr(r, "status")), 0) + 1
+    by_status = Counter(r.status.value for r in results)
     out.write(
         f"\n{len(results)} file(s): "
         + ", ".join(f"{n} {s}" for s, n in sorted(by_status.items()))
-        + f"; {totals['inserted']} inserted, {totals['updated']} updated, {totals['unchanged']} unchanged, "
-        f"{totals['rejected']} row(s) rejected\n"
+        + f"; {sum(r.inserted for r in results)} inserted, {sum(r.updated for r in results)} updated, "
+        f"{sum(r.unchanged for r in results)} unchanged, {sum(r.rejected for r in results)} row(s) rejected\n"
     )
     for r in results:
-        reason, problems = getattr(r, "reason"), getattr(r, "problems")
-        if str(getattr(r, "status")) == "rejected" and reason:
-            out.write(f"\n{getattr(r, 'path')}: rejected: {reason}\n")
-        elif problems:
-            out.write(f"\n{getattr(r, 'path')}: {getattr(r, 'rejected')} row(s) rejected (all are in the rejected_rows table):\n")
-            for p in problems:
-                out.write(f"  {p}\n")
-            hidden = getattr(r, "rejected") - len(problems)
-            if hidden > 0:
-                out.write(f"  ... and more\n")
+        if r.status is FileStatus.REJECTED and r.reason:
+            out.write(f"\n{r.path}: rejected: {r.reason}\n")
+        elif r.problems:
+            out.write(f"\n{r.path}: {r.rejected} row(s) rejected; each reason is in the rejected_rows table:\n")
+            out.writelines(f"  {p}\n" for p in r.problems)
+            if r.problems_total > len(r.problems):
+                out.write(f"  ... and {r.problems_total - len(r.problems)} more\n")
 
 
 if __name__ == "__main__":

@@ -52,7 +52,11 @@ def ingest_flow(paths: list[str], database_url: str, options: FileOptions | None
         else:  # retries exhausted, or a bug: the file loaded nothing, the run goes on
             first_line = str(value).strip().splitlines()[0] if str(value).strip() else type(value).__name__
             results.append(
-                FileResult(str(path), file_options.source, FileStatus.REJECTED,
-                           reason=f"failed after retries, nothing was loaded ({first_line})")  # fmt: skip
+                FileResult(
+                    str(path),
+                    file_options.source,
+                    FileStatus.REJECTED,
+                    reason=f"failed after retries, nothing was loaded ({first_line})",
+                )
             )
     return results

@@ -6,7 +6,6 @@ import datetime as dt
 import hashlib
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
@@ -18,6 +17,7 @@ from loaders import db
 from loaders.errors import DuplicateFile, is_transient
 from loaders.merge import FileRecord, Rejected, find_loaded, load_file
 from pipelines.discover import FileOptions, UsageError
+from pipelines.results import FileResult
 from schemas import booking
 from schemas.booking import RowProblem
 from schemas.status_map import StatusMap, load_seed
@@ -29,27 +29,6 @@ from sources.readers import read_export
 
 T = TypeVar("T")
 MAX_PROBLEMS_SHOWN = 20  # per file in the summary; all of them are in rejected_rows
-
-
-@dataclass
-class FileResult:
-    """One line of the run summary."""
-
-    path: str
-    source: str | None
-    status: FileStatus
-    rows: int = 0
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: int = 0
-    reason: str | None = None
-    problems: list[str] = field(default_factory=list)  # the first few rejected rows, readable
-
-    def to_json(self) -> dict[str, object]:
-        out = asdict(self)
-        out["status"] = self.status.value
-        return out
 
 
 def open_database(url: str) -> Engine:
@@ -75,7 +54,8 @@ def ingest_file(engine: Engine, path: Path, options: FileOptions, status_map: St
     sha256 = hashlib.sha256(data).hexdigest()
     previous = find_loaded(engine, sha256)
     if previous is not None:
-        return FileResult(shown, None, FileStatus.DUPLICATE, reason=f"the same bytes were loaded before as {previous}")
+        first_path, layout = previous
+        return FileResult(shown, layout, FileStatus.DUPLICATE, reason=f"the same bytes were loaded before as {first_path}")
     try:
         table = read_export(data, shown, options.source)
         mapped = to_canonical(table, options.property)
@@ -90,10 +70,12 @@ def ingest_file(engine: Engine, path: Path, options: FileOptions, status_map: St
     for i, rec in frame[unknown].iterrows():
         problems.append(
             RowProblem(
-                int(i), "raw_status", rec["raw_status"],
+                int(str(i)),
+                "raw_status",
+                rec["raw_status"],
                 f"unknown status '{rec['raw_status']}' for source {rec['source']}; add it to the status map "
                 "(schemas/status_map.csv, or the status_map table)",
-            )  # fmt: skip
+            )
         )
     valid, failed = booking.validate(frame[~unknown])
     problems.extend(failed)
@@ -122,6 +104,7 @@ def ingest_file(engine: Engine, path: Path, options: FileOptions, status_map: St
         unchanged=counts.unchanged,
         rejected=rejected_rows,
         problems=[_describe(r) for r in rejected[:MAX_PROBLEMS_SHOWN]],
+        problems_total=len(rejected),
     )
 
 
@@ -135,11 +118,15 @@ def _rejected_rows(problems: list[RowProblem], row_numbers: pd.Series, raw: dict
             Rejected(
                 row_number=int(row_numbers.iloc[p.index]),
                 column=headers.get(column, column) if column else None,
-                value=None if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value),
+                value=None if value is None or (not isinstance(value, str) and _missing(value)) else str(value),
                 error=p.message,
             )
         )
     return out
+
+
+def _missing(value: object) -> bool:
+    return value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value)
 
 
 def _describe(r: Rejected) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from dataclasses import dataclass
 
 import pandas as pd
 import pandera.pandas as pa
@@ -48,7 +48,8 @@ class BookingFrame(pa.DataFrameModel):
 COLUMNS: list[str] = list(BookingFrame.to_schema().columns)
 
 
-class RowProblem(NamedTuple):
+@dataclass(frozen=True)
+class RowProblem:
     """One reason one row was quarantined: `column` is a canonical field name or None."""
 
     index: int

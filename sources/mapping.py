@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from schemas.booking import COLUMNS, RowProblem
-from schemas.vocab import Source
 from sources import parsers
 from sources.errors import MissingOption
 from sources.layouts.base import COUNT_FIELDS, DATE_FIELDS, DATETIME_FIELDS, MONEY_FIELDS, header_key
@@ -141,7 +140,7 @@ def _codes(table: RawTable, raw: dict[str, pd.Series], out: dict[str, pd.Series]
             }
         ).fillna("")
         codes = codes.copy()
-        codes[keyless] = [
+        codes.loc[keyless] = [  # type: ignore[call-overload]
             f"{s[:3].upper()}-" + hashlib.sha256(f"{s}|{p.casefold()}|{i}|{o}".encode()).hexdigest()[:12]
             for s, p, i, o in parts.itertuples(index=False)
         ]
@@ -164,6 +163,6 @@ def _drop_repeated_codes(frame: pd.DataFrame, problems: list[RowProblem]) -> pd.
         for i, rec in keyed[repeated].iterrows():
             later = int(last_row.loc[(rec["source"], rec["external_code"])])
             problems.append(
-                RowProblem(int(i), "external_code", rec["external_code"], f"the same code appears again at row {later}; that row was used")
+                RowProblem(int(str(i)), "external_code", rec["external_code"], f"the same code appears again at row {later}; that row was used")
             )
     return frame

@@ -20,7 +20,7 @@ def text(cells: pd.Series) -> pd.Series:
             cells = cells.copy()
             floats = cells[is_float].astype("float64")
             whole = (floats == floats.round()) & floats.notna()
-            cells[is_float] = floats.where(~whole, floats.round().astype("Int64").astype(str)).astype(str)
+            cells[is_float] = floats.where(~whole, floats.round().astype("Int64").astype(str)).astype(str)  # type: ignore[index, arg-type]
     missing = cells.isna().to_numpy()
     out = cells.astype("str").str.strip()
     return out.where(~missing & (out != "").to_numpy())

@@ -69,8 +69,8 @@ def _grids(data: bytes, path: str, kind: FileKind) -> Iterator[Grid]:
         tables = _HtmlTables.parse(decode_text(data, path))
         if not tables:
             raise UnreadableFile(path, "the file is an HTML page without any table")
-        for i, rows in enumerate(tables, start=1):
-            yield Grid(f"table {i}", rows)
+        for i, table in enumerate(tables, start=1):
+            yield Grid(f"table {i}", table)
     else:
         try:
             book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -79,10 +79,10 @@ def _grids(data: bytes, path: str, kind: FileKind) -> Iterator[Grid]:
             raise UnreadableFile(path, f"the {what} is damaged or truncated and cannot be opened ({err})") from None
         for name in book.sheet_names:
             try:
-                rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+                cells = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
             except Exception as err:
                 raise UnreadableFile(path, f"sheet {name!r} of the workbook cannot be read ({err})") from None
-            yield Grid(name, rows)
+            yield Grid(name, cells)
 
 
 def _csv_grid(text: str) -> Grid:
@@ -92,7 +92,7 @@ def _csv_grid(text: str) -> Grid:
     # Quoted fields may span lines; the row number is then the record's first line, which is
     # what a spreadsheet shows when the CSV is opened.
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows: list[list[str]] = []
+    rows: list[Sequence[object]] = []
     numbers: list[int] = []
     line = 1
     for rec in reader:
@@ -135,9 +135,7 @@ class _HtmlTables(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in ("td", "th"):
             self._end_cell()
-        elif tag == "tr":
-            self._end_row()
-        elif tag == "table":
+        elif tag == "tr" or tag == "table":
             self._end_row()
 
     def handle_data(self, data: str) -> None:

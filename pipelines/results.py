@@ -1,0 +1,29 @@
+"""What a run reports per file: the lines of the summary table and of --json."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from schemas.vocab import FileStatus
+
+
+@dataclass
+class FileResult:
+    """One line of the run summary."""
+
+    path: str
+    source: str | None
+    status: FileStatus
+    rows: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0  # rows quarantined (distinct rows, each may have several problems)
+    reason: str | None = None  # why a whole file was rejected or skipped, in one sentence
+    problems: list[str] = field(default_factory=list)  # the first rejected-row problems, readable
+    problems_total: int = 0
+
+    def to_json(self) -> dict[str, object]:
+        out = asdict(self)
+        out["status"] = self.status.value
+        return out
