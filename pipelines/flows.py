@@ -11,7 +11,8 @@ from sqlalchemy import Engine
 
 from loaders.errors import is_transient
 from pipelines.discover import FileOptions, discover
-from pipelines.ingest import FileResult, ingest_file, open_database
+from pipelines.ingest import ingest_file, open_database
+from pipelines.results import FileResult
 from schemas.vocab import FileStatus
 
 _engines: dict[str, Engine] = {}

@@ -17,7 +17,7 @@ from loaders import db
 from loaders.errors import DuplicateFile, is_transient
 from loaders.merge import FileRecord, Rejected, find_loaded, load_file
 from pipelines.discover import FileOptions, UsageError
-from pipelines.results import FileResult
+from pipelines.results import FileResult as FileResult
 from schemas import booking
 from schemas.booking import RowProblem
 from schemas.status_map import StatusMap, load_seed
