@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy import Engine, create_engine, event, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
+from loaders.derive import conflicts_view_sql
 from loaders.errors import DatabaseUnavailable
 from loaders.tables import metadata, status_map
 
@@ -60,6 +61,8 @@ def ensure_schema(engine: Engine, seed: Iterable[tuple[str, str, str]]) -> None:
     Entries already in the database win: an operator's edit there is never overwritten.
     """
     metadata.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(text(conflicts_view_sql(engine.dialect.name)))
     rows = [{"source": s, "raw_status": r, "status": st} for s, r, st in seed]
     insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
     with engine.begin() as conn:

@@ -21,7 +21,6 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
-    case,
     func,
     insert,
     literal,
@@ -33,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from loaders import derive
 from loaders.errors import DuplicateFile
 from loaders.tables import MONEY, bookings, properties, rejected_rows, source_files
 from schemas.vocab import BOOKING_KEY, FileStatus
@@ -71,6 +71,16 @@ staging = Table(
     postgresql_on_commit="DROP",
 )
 STAGED = [c.name for c in staging.columns]
+
+# The bookings a file really changes: old and new value of every compared field.
+changes = Table(
+    "bookingest_changes",
+    _staging_meta,
+    Column("booking_id", Integer, primary_key=True),
+    *(Column(f"{age}_{c.name}", c.type) for age in ("old", "new") for c in bookings.columns if c.name in COMPARED),
+    prefixes=["TEMPORARY"],
+    postgresql_on_commit="DROP",
+)
 
 
 @dataclass(frozen=True)
@@ -115,6 +125,7 @@ def load_file(engine: Engine, record: FileRecord, frame: pd.DataFrame, rejected:
     """
     try:
         with engine.begin() as conn:
+            derive.lock_merges(conn)
             previous = conn.execute(select(source_files.c.path).where(source_files.c.sha256 == record.sha256)).scalar()
             if previous is not None:
                 raise DuplicateFile(record.sha256, previous)
@@ -146,23 +157,33 @@ def load_file(engine: Engine, record: FileRecord, frame: pd.DataFrame, rejected:
 
 
 def merge_bookings(conn: Connection, frame: pd.DataFrame, file_id: int, as_of: dt.datetime) -> MergeCounts:
-    """Upsert canonical rows keyed on (source, external_code); only real, not-older changes write."""
+    """Upsert canonical rows keyed on (source, external_code); only real, not-older changes write.
+
+    In the same transaction: the history of every changed field, and the cleaning tasks of
+    every touched booking.
+    """
     if frame.empty:
         return MergeCounts()
     dialect = conn.dialect.name
     staging.create(conn)
+    changes.create(conn)
     try:
         if dialect == "postgresql":
             _copy_into_staging(conn, frame)
         else:
             _insert_into_staging(conn, frame)
-        return _merge_from_staging(conn, file_id, as_of, dialect)
+        counts, last_id = _merge_from_staging(conn, file_id, as_of, dialect)
+        derive.record_history(conn, changes, file_id, as_of, last_id, _now())
+        derive.apply_task_rules(conn, changes, last_id, _now())
+        return counts
     finally:
-        if dialect != "postgresql":  # PostgreSQL drops it at commit
+        if dialect != "postgresql":  # PostgreSQL drops them at commit
             staging.drop(conn)
+            changes.drop(conn)
 
 
-def _merge_from_staging(conn: Connection, file_id: int, as_of: dt.datetime, dialect: str) -> MergeCounts:
+def _merge_from_staging(conn: Connection, file_id: int, as_of: dt.datetime, dialect: str) -> tuple[MergeCounts, int]:
+    """Merge staging into bookings; return the counts and the last booking id from before."""
     dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     s, b, p = staging.c, bookings.c, properties.c
     conn.execute(
@@ -173,15 +194,23 @@ def _merge_from_staging(conn: Connection, file_id: int, as_of: dt.datetime, dial
     incoming = {name: (p.id if name == "property_id" else s[name]) for name in COMPARED}
     as_of_param = literal(as_of, DateTime)
     with_property = staging.join(properties, p.name == s.property_name)
-    matched = with_property.outerjoin(bookings, and_(*(b[k] == s[k] for k in BOOKING_KEY)))
+    matched = with_property.join(bookings, and_(*(b[k] == s[k] for k in BOOKING_KEY)))
     changed = or_(*(b[name].is_distinct_from(incoming[name]) for name in COMPARED))
-    total, inserted, updated = conn.execute(
-        select(
-            func.count(),
-            func.coalesce(func.sum(case((b.id.is_(None), 1), else_=0)), 0),
-            func.coalesce(func.sum(case((and_(b.id.is_not(None), b.as_of <= as_of_param, changed), 1), else_=0)), 0),
-        ).select_from(matched)
-    ).one()
+
+    # Bookings this file really changes, with their old and new values: the history and the
+    # task rules read this small table instead of re-joining the whole export.
+    updated = conn.execute(
+        insert(changes).from_select(
+            ["booking_id", *(f"old_{n}" for n in COMPARED), *(f"new_{n}" for n in COMPARED)],
+            select(b.id, *(b[n] for n in COMPARED), *(incoming[n] for n in COMPARED))
+            .select_from(matched)
+            .where(b.as_of <= as_of_param, changed),
+        ),
+        execution_options={"preserve_rowcount": True},
+    ).rowcount
+    total = conn.execute(select(func.count()).select_from(staging)).scalar_one()
+    known = conn.execute(select(func.count()).select_from(matched)).scalar_one()
+    last_id = conn.execute(select(func.coalesce(func.max(b.id), 0))).scalar_one()
 
     rows = select(
         *(s[k] for k in BOOKING_KEY),
@@ -192,18 +221,19 @@ def _merge_from_staging(conn: Connection, file_id: int, as_of: dt.datetime, dial
     ).select_from(with_property)
     # WHERE true keeps SQLite from reading ON CONFLICT as part of the SELECT's join.
     stmt = dialect_insert(bookings).from_select([*BOOKING_KEY, *WRITTEN], rows.where(true()))
+    excluded = stmt.excluded
     stmt = stmt.on_conflict_do_update(
         index_elements=list(BOOKING_KEY),
-        set_={name: stmt.excluded[name] for name in WRITTEN},
-        where=and_(
-            b.as_of <= stmt.excluded.as_of,
-            or_(*(b[name].is_distinct_from(stmt.excluded[name]) for name in COMPARED)),
+        set_={name: excluded[name] for name in WRITTEN},
+        # A newer export re-stating the same values only advances as_of, so that an export older
+        # than it can no longer win; an equal as-of writes only a real change.
+        where=or_(
+            b.as_of < excluded.as_of,
+            and_(b.as_of == excluded.as_of, or_(*(b[n].is_distinct_from(excluded[n]) for n in COMPARED))),
         ),
     )
-    written = conn.execute(stmt, execution_options={"preserve_rowcount": True}).rowcount
-    if written != inserted + updated:
-        raise RuntimeError(f"merge wrote {written} rows but counted {inserted} new and {updated} changed")
-    return MergeCounts(inserted=inserted, updated=updated, unchanged=total - inserted - updated)
+    conn.execute(stmt)
+    return MergeCounts(inserted=total - known, updated=updated, unchanged=known - updated), last_id
 
 
 def _copy_into_staging(conn: Connection, frame: pd.DataFrame) -> None:

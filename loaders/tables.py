@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Column,
     Date,
@@ -122,4 +123,45 @@ rejected_rows = Table(
     Column("column", Text),  # the header as written in the file
     Column("value", Text),
     Column("error", Text, nullable=False),
+)
+
+# One row per field a merge changed (or one 'created' row), written in the merge's transaction.
+CHANGE_KINDS = [
+    "created", "dates_moved", "cancelled", "reinstated", "status_progressed",
+    "status_label", "guest_corrected", "payout_corrected", "property_changed",
+]  # fmt: skip
+booking_changes = Table(
+    "booking_changes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("booking_id", Integer, ForeignKey("bookings.id"), nullable=False),
+    Column("source_file_id", Integer, ForeignKey("source_files.id"), nullable=False),
+    Column("changed_at", DateTime, nullable=False),  # the as-of of the export that reported it
+    Column("recorded_at", DateTime, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("field", String(40)),
+    Column("old_value", Text),
+    Column("new_value", Text),
+    CheckConstraint(_one_of("kind", CHANGE_KINDS), name="kind"),
+    Index(None, "booking_id", "id"),
+)
+
+TASK_STATUSES = ["open", "done", "cancelled"]
+tasks = Table(
+    "tasks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("booking_id", Integer, ForeignKey("bookings.id"), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("due_date", Date, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("same_day_turnover", Boolean, nullable=False, default=False),
+    Column("locked", Boolean, nullable=False, default=False),  # a person pinned it: imports never touch it
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    # One task per booking and kind: a re-run, or two concurrent runs, cannot duplicate it.
+    UniqueConstraint("booking_id", "kind"),
+    CheckConstraint(_one_of("status", TASK_STATUSES), name="status"),
+    CheckConstraint(_one_of("kind", ["cleaning"]), name="kind"),
+    Index(None, "due_date"),
 )
