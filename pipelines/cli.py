@@ -48,6 +48,36 @@ def _parser() -> argparse.ArgumentParser:
     mode.add_argument("--no-prefect", dest="prefect", action="store_const", const="no", help="run in this process only")
     ingest.set_defaults(run=_ingest)
 
+    hist = sub.add_parser("history", help="a booking's timeline, one line per change")
+    hist.add_argument("code", metavar="CODE", help="the booking's confirmation code / book number")
+    hist.add_argument("--source", help="only the booking from this source (airbnb, booking_com, vrbo, direct, owner)")
+    _db_option(hist)
+    hist.set_defaults(run=_history)
+
+    sched = sub.add_parser("tasks", help="the cleaning schedule between two dates")
+    sched.add_argument("--from", dest="start", required=True, metavar="DATE", help="first day (YYYY-MM-DD)")
+    sched.add_argument("--to", dest="end", required=True, metavar="DATE", help="last day (YYYY-MM-DD)")
+    sched.add_argument("--property", help="only this property")
+    sched.add_argument("--all", action="store_true", help="include cancelled tasks")
+    sched.add_argument("--json", action="store_true", help="print JSON on stdout")
+    _db_option(sched)
+    sched.set_defaults(run=_tasks)
+
+    mark = sub.add_parser("task", help="mark a cleaning task done, or lock it against imports")
+    mark.add_argument("task_id", type=int, metavar="ID")
+    action = mark.add_mutually_exclusive_group(required=True)
+    action.add_argument("--done", action="store_true", help="the cleaning happened; imports never change it again")
+    action.add_argument("--lock", action="store_true", help="imports never change it")
+    action.add_argument("--unlock", action="store_true", help="imports may change it again")
+    _db_option(mark)
+    mark.set_defaults(run=_task)
+
+    conf = sub.add_parser("conflicts", help="double bookings: active stays of one property that overlap")
+    conf.add_argument("--property", help="only this property")
+    conf.add_argument("--json", action="store_true", help="print JSON on stdout")
+    _db_option(conf)
+    conf.set_defaults(run=_conflicts)
+
     serve = sub.add_parser("serve", help="watch an inbox folder on a schedule as a Prefect deployment")
     serve.add_argument("inbox", metavar="FOLDER")
     _db_option(serve)
@@ -119,6 +149,111 @@ def _serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _open_existing(args: argparse.Namespace) -> Any:
+    """The database for a report command: it must exist already (a report never creates one)."""
+    from loaders.errors import DatabaseUnavailable
+    from pipelines.ingest import open_database
+    from pipelines.settings import Settings
+
+    url = args.db or Settings.load().database_url
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        from pathlib import Path
+
+        if not Path(url.removeprefix("sqlite:///")).exists():
+            raise UsageError(f"no database at {url}; run `bookingest ingest` first or pass --db")
+    try:
+        return open_database(url)
+    except DatabaseUnavailable as err:
+        raise UsageError(str(err)) from None
+
+
+def _date(text: str, option: str) -> Any:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{option}: {text!r} is not a date (use YYYY-MM-DD)") from None
+
+
+def _history(args: argparse.Namespace) -> int:
+    from reports.bookings import history
+
+    timelines = history(_open_existing(args), args.code, args.source)
+    if not timelines:
+        print(f"bookingest: no booking with code {args.code!r}" + (f" from {args.source}" if args.source else ""), file=sys.stderr)
+        return EXIT_REJECTED
+    for key, lines in timelines.items():
+        print(key)
+        for line in lines:
+            print(f"  {line}")
+    return EXIT_OK
+
+
+def _tasks(args: argparse.Namespace) -> int:
+    from reports.bookings import cleaning_schedule
+
+    start, end = _date(args.start, "--from"), _date(args.end, "--to")
+    if end < start:
+        raise UsageError("--to is before --from")
+    lines = cleaning_schedule(_open_existing(args), start, end, args.property, include_cancelled=args.all)
+    if args.json:
+        json.dump([{**line.__dict__, "date": line.date.isoformat()} for line in lines], sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    header = ("date", "property", "guest leaving", "guest arriving", "same-day", "task", "status")
+    table = [
+        (str(t.date), t.property, t.guest_leaving or "-", t.guest_arriving or "-", "SAME DAY" if t.same_day_turnover else "",
+         str(t.task_id), t.status + (" (locked)" if t.locked else ""))
+        for t in lines
+    ]  # fmt: skip
+    _print_table(header, table)
+    print(f"\n{len(lines)} cleaning task(s) from {start} to {end}")
+    return EXIT_OK
+
+
+def _task(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from loaders.tables import tasks
+
+    engine = _open_existing(args)
+    values: dict[str, object] = {"updated_at": dt.datetime.now(dt.UTC).replace(tzinfo=None)}
+    if args.done:
+        values["status"] = "done"
+    else:
+        values["locked"] = bool(args.lock)
+    with engine.begin() as conn:
+        found = conn.execute(update(tasks).where(tasks.c.id == args.task_id).values(**values)).rowcount
+    if not found:
+        raise UsageError(f"no task with id {args.task_id}")
+    print(f"task {args.task_id}: " + ("done" if args.done else "locked" if args.lock else "unlocked"))
+    return EXIT_OK
+
+
+def _conflicts(args: argparse.Namespace) -> int:
+    from reports.bookings import conflicts
+
+    found = conflicts(_open_existing(args), args.property)
+    if args.json:
+        json.dump([{**c.__dict__, "overlap_from": str(c.overlap_from), "overlap_to": str(c.overlap_to)} for c in found],
+                  sys.stdout, indent=2, ensure_ascii=False)  # fmt: skip
+        sys.stdout.write("\n")
+    else:
+        for c in found:
+            print(c)
+        print(f"{len(found)} double booking(s)")
+    return EXIT_OK
+
+
+def _print_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
+    for cells in (header, ["-" * w for w in widths], *rows):
+        print("  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip())
+
+
 def _safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
@@ -178,6 +313,10 @@ def print_summary(results: Sequence[FileResult], out: TextIO) -> None:
         + f"; {sum(r.inserted for r in results)} inserted, {sum(r.updated for r in results)} updated, "
         f"{sum(r.unchanged for r in results)} unchanged, {sum(r.rejected for r in results)} row(s) rejected\n"
     )
+    conflicts = list(dict.fromkeys(c for r in results for c in r.conflicts))
+    if conflicts:
+        out.write(f"\nDOUBLE BOOKINGS involving these files ({len(conflicts)}); see `bookingest conflicts`:\n")
+        out.writelines(f"  {c}\n" for c in conflicts)
     for r in results:
         if r.status is FileStatus.REJECTED and r.reason:
             out.write(f"\n{r.path}: rejected: {r.reason}\n")

@@ -18,6 +18,7 @@ from loaders.errors import DuplicateFile, is_transient
 from loaders.merge import FileRecord, Rejected, find_loaded, load_file
 from pipelines.discover import FileOptions, UsageError
 from pipelines.results import FileResult as FileResult
+from reports.bookings import conflicts
 from schemas import booking
 from schemas.booking import RowProblem
 from schemas.status_map import StatusMap, load_seed
@@ -84,7 +85,7 @@ def ingest_file(engine: Engine, path: Path, options: FileOptions, status_map: St
     as_of = options.as_of or dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).replace(tzinfo=None)
     record = FileRecord(sha256=sha256, path=shown, layout=table.layout.name, as_of=as_of, rows=len(table))
     try:
-        _, counts = load_file(engine, record, valid, rejected)
+        file_id, counts = load_file(engine, record, valid, rejected)
     except DuplicateFile as err:
         return FileResult(shown, table.layout.name, FileStatus.DUPLICATE, reason=str(err))
     except SQLAlchemyError as err:
@@ -105,6 +106,7 @@ def ingest_file(engine: Engine, path: Path, options: FileOptions, status_map: St
         rejected=rejected_rows,
         problems=[_describe(r) for r in rejected[:MAX_PROBLEMS_SHOWN]],
         problems_total=len(rejected),
+        conflicts=[str(c) for c in conflicts(engine, file_id=file_id)],
     )
 
 

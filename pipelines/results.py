@@ -22,6 +22,7 @@ class FileResult:
     reason: str | None = None  # why a whole file was rejected or skipped, in one sentence
     problems: list[str] = field(default_factory=list)  # the first rejected-row problems, readable
     problems_total: int = 0
+    conflicts: list[str] = field(default_factory=list)  # double bookings involving this file's bookings
 
     def to_json(self) -> dict[str, object]:
         out = asdict(self)

@@ -1,0 +1,126 @@
+"""Reports on the bookings database: a booking's timeline, the cleaning schedule, double bookings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, and_, select
+from sqlalchemy.orm import aliased
+
+from loaders.derive import ACTIVE, conflicts_query
+from loaders.tables import booking_changes, bookings, properties, source_files, tasks
+
+
+@dataclass(frozen=True)
+class Conflict:
+    property: str
+    first: str  # "airbnb HMQ7D2KX9P Zoë Müller 2025-12-12→2025-12-16"
+    second: str
+    overlap_from: dt.date
+    overlap_to: dt.date
+
+    def __str__(self) -> str:
+        nights = (self.overlap_to - self.overlap_from).days
+        return f"{self.property}: {self.first} overlaps {self.second} ({nights} night(s) from {self.overlap_from})"
+
+
+def _stay(source: str, code: str, guest: str | None, check_in: dt.date, check_out: dt.date) -> str:
+    return f"{source} {code} ({guest or 'no name'}, {check_in}→{check_out})"
+
+
+def conflicts(engine: Engine, property_name: str | None = None, file_id: int | None = None) -> list[Conflict]:
+    """Double bookings: active stays of one property that overlap. With `file_id`, only those
+    involving a booking that file wrote."""
+    ids = select(bookings.c.id).where(bookings.c.source_file_id == file_id) if file_id is not None else None
+    with engine.connect() as conn:
+        rows = conn.execute(conflicts_query(property_name, ids)).all()  # type: ignore[call-overload]
+    return [
+        Conflict(
+            property=r.property,
+            first=_stay(r.source, r.code, r.guest, r.check_in, r.check_out),
+            second=_stay(r.other_source, r.other_code, r.other_guest, r.other_check_in, r.other_check_out),
+            overlap_from=max(r.check_in, r.other_check_in),
+            overlap_to=min(r.check_out, r.other_check_out),
+        )
+        for r in rows
+    ]
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    changed_at: dt.datetime
+    kind: str
+    field: str | None
+    old_value: str | None
+    new_value: str | None
+    file: str
+
+    def __str__(self) -> str:
+        what = f"{self.field}: {self.old_value} → {self.new_value}" if self.field else f"status {self.new_value}"
+        return f"{self.changed_at:%Y-%m-%d %H:%M}  {self.kind:<17} {what}  [{self.file}]"
+
+
+def history(engine: Engine, code: str, source: str | None = None) -> dict[str, list[HistoryLine]]:
+    """Every change of the booking(s) with this code, oldest first, keyed by 'source code'."""
+    q = (
+        select(bookings.c.source, bookings.c.external_code, booking_changes, source_files.c.path)
+        .join(booking_changes, booking_changes.c.booking_id == bookings.c.id)
+        .join(source_files, source_files.c.id == booking_changes.c.source_file_id)
+        .where(bookings.c.external_code == code)
+        .order_by(bookings.c.source, booking_changes.c.changed_at, booking_changes.c.id)
+    )
+    if source:
+        q = q.where(bookings.c.source == source)
+    out: dict[str, list[HistoryLine]] = {}
+    with engine.connect() as conn:
+        for r in conn.execute(q):
+            out.setdefault(f"{r.source} {r.external_code}", []).append(
+                HistoryLine(r.changed_at, r.kind, r.field, r.old_value, r.new_value, r.path)
+            )
+    return out
+
+
+@dataclass(frozen=True)
+class ScheduleLine:
+    task_id: int
+    property: str
+    date: dt.date
+    guest_leaving: str | None
+    guest_arriving: str | None
+    same_day_turnover: bool
+    status: str
+    locked: bool
+
+
+def cleaning_schedule(engine: Engine, start: dt.date, end: dt.date, property_name: str | None = None, include_cancelled: bool = False) -> list[ScheduleLine]:
+    """Cleaning tasks due between `start` and `end` (inclusive), with who leaves and who arrives."""
+    leaving = aliased(bookings, name="leaving")
+    arriving = aliased(bookings, name="arriving")
+    q: Any = (
+        select(
+            tasks.c.id, properties.c.name, tasks.c.due_date, leaving.c.guest_name,
+            arriving.c.guest_name.label("arriving_guest"), tasks.c.same_day_turnover, tasks.c.status, tasks.c.locked,
+        )
+        .select_from(tasks)
+        .join(leaving, leaving.c.id == tasks.c.booking_id)
+        .join(properties, properties.c.id == leaving.c.property_id)
+        .outerjoin(
+            arriving,
+            and_(
+                arriving.c.property_id == leaving.c.property_id,
+                arriving.c.check_in == tasks.c.due_date,
+                arriving.c.status.in_(ACTIVE),
+                arriving.c.id != leaving.c.id,
+            ),
+        )
+        .where(tasks.c.due_date >= start, tasks.c.due_date <= end)
+        .order_by(tasks.c.due_date, properties.c.name, tasks.c.id)
+    )
+    if not include_cancelled:
+        q = q.where(tasks.c.status != "cancelled")
+    if property_name:
+        q = q.where(properties.c.name == property_name)
+    with engine.connect() as conn:
+        return [ScheduleLine(*r) for r in conn.execute(q)]
