@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
@@ -100,6 +101,8 @@ def validate(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[RowProblem]]:
             continue
         column = rec.column if isinstance(rec.column, str) and rec.column in COLUMNS else None
         value = rec.failure_case
+        if isinstance(value, np.generic):  # a person should read -1, not np.int64(-1)
+            value = value.item()
         if rec.check in _FRAME_CHECK_COLUMN:
             column = _FRAME_CHECK_COLUMN[str(rec.check)]
             value = frame.at[idx, column]

@@ -55,7 +55,8 @@ def to_canonical(table: RawTable, property_name: str | None = None) -> Mapped:
         labels = raw["source"].map(header_key, na_action="ignore")
         out["source"] = labels.map({k: v.value for k, v in layout.source_labels.items()}).astype("str")
         known = ", ".join(sorted({k for k in layout.source_labels}))
-        flag(out["source"].isna(), "source", "'{value}' is not a booking source we know (" + known + ")")
+        flag(raw["source"].isna(), "source", "the booking source is empty")
+        flag(out["source"].isna() & raw["source"].notna(), "source", "'{value}' is not a booking source we know (" + known + ")")
 
     # Property: a column, or the operator's --property for single-property exports.
     if "property_name" in raw:
@@ -109,9 +110,10 @@ def to_canonical(table: RawTable, property_name: str | None = None) -> Mapped:
     out["status"] = empty()
 
     frame = pd.DataFrame(out, index=index)[COLUMNS]
-    frame = _drop_repeated_codes(frame, problems)
-    bad_rows = sorted({p.index for p in problems})
-    return Mapped(frame.drop(index=bad_rows), problems, raw, dict(table.headers))
+    frame = frame.drop(index=sorted({p.index for p in problems}))
+    repeated = _repeated_codes(frame)
+    problems.extend(repeated)
+    return Mapped(frame.drop(index=[p.index for p in repeated]), problems, raw, dict(table.headers))
 
 
 def _flag(problems: list[RowProblem], raw: dict[str, pd.Series], bad: pd.Series, fld: str, message: str) -> None:
@@ -152,8 +154,10 @@ def _codes(table: RawTable, raw: dict[str, pd.Series], out: dict[str, pd.Series]
     return codes
 
 
-def _drop_repeated_codes(frame: pd.DataFrame, problems: list[RowProblem]) -> pd.DataFrame:
-    """A code listed twice in one export: the later row wins, the earlier is reported."""
+def _repeated_codes(frame: pd.DataFrame) -> list[RowProblem]:
+    """A code listed twice among the valid rows of one export: the later row wins, the
+    earlier is reported."""
+    problems: list[RowProblem] = []
     keyed = frame[frame["external_code"].notna()]
     repeated = keyed.duplicated(subset=["source", "external_code"], keep="last")
     if repeated.any():
@@ -165,4 +169,4 @@ def _drop_repeated_codes(frame: pd.DataFrame, problems: list[RowProblem]) -> pd.
             problems.append(
                 RowProblem(int(str(i)), "external_code", rec["external_code"], f"the same code appears again at row {later}; that row was used")
             )
-    return frame
+    return problems

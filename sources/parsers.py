@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 _SYMBOLS = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "CHF": "CHF", "zł": "PLN", "kr": "SEK"}
-_MONEY = r"^(?P<pre>[^\d\-+.,\s]*)\s*(?P<num>[-+]?[\d.,' ]*\d)\s*(?P<post>[A-Za-z]{3}|[^\d\s]{1,3})?$"
+_MONEY = r"^(?P<sign>[-+])?\s*(?P<pre>[^\d\-+.,\s]*)\s*(?P<num>[-+]?[\d.,' ]*\d)\s*(?P<post>[A-Za-z]{3}|[^\d\s]{1,3})?$"
 
 
 def text(cells: pd.Series) -> pd.Series:
@@ -64,14 +64,32 @@ def money(cells: pd.Series, default_currency: str | None) -> tuple[pd.Series, pd
     """Amounts like "$1,234.56", "126.6314 EUR" or numeric cells: (amount, currency, bad)."""
     txt = text(cells)
     parts = txt.str.extract(_MONEY)
-    number = parts["num"].str.replace(r"[,' ]", "", regex=True)
-    amount = pd.to_numeric(number, errors="coerce").astype("float64")
+    amount = pd.to_numeric(_decimal_point(parts["num"]), errors="coerce").astype("float64")
+    amount = amount.where(parts["sign"] != "-", -amount)
     marker = parts["pre"].where(parts["pre"].fillna("") != "", parts["post"])
     currency = marker.map(lambda m: _SYMBOLS.get(m, m.upper() if isinstance(m, str) and len(m) == 3 else None))
     currency = currency.where(marker.notna(), default_currency if default_currency else None)
     bad = txt.notna() & (amount.isna() | (marker.notna() & currency.isna()))
     keep = (txt.notna() & ~bad).to_numpy()
     return amount.where(keep), currency.astype("str").where(keep), bad
+
+
+def _decimal_point(num: pd.Series) -> pd.Series:
+    """Numbers written with either separator convention, as plain '1234.56'.
+
+    With both separators the last one is the decimal point ("1.234,56", "1,234.56"); a lone
+    comma before one or two final digits is a decimal comma ("12,50"); otherwise commas and
+    repeated dots group thousands ("1,234", "1.234.567"). A lone dot is a decimal point:
+    Booking.com writes four decimals ("126.6314").
+    """
+    num = num.str.replace(r"[' ]", "", regex=True)
+    last_comma, last_dot = num.str.rfind(","), num.str.rfind(".")
+    both = (last_comma >= 0) & (last_dot >= 0)
+    comma_decimal = (both & (last_comma > last_dot)) | (~both & num.str.fullmatch(r"[-+]?\d+,\d{1,2}").fillna(False))
+    grouped_dots = ~comma_decimal & (num.str.count(r"\.") > 1)
+    plain = num.str.replace(",", "", regex=False).where(~grouped_dots, num.str.replace(".", "", regex=False))
+    european = num.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    return plain.where(~comma_decimal, european)
 
 
 def _iso_for_dates(cells: pd.Series) -> pd.Series:

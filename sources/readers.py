@@ -180,6 +180,10 @@ def _find_header(grid: Grid, layouts: list[Layout]) -> tuple[int, Layout, dict[s
 def _table(grid: Grid, path: str, kind: FileKind, header_index: int, layout: Layout, found: dict[str, int]) -> RawTable:
     numbers = getattr(grid, "line_numbers", None)
     body = grid.rows[header_index + 1 :]
+    widths = set(map(len, body))
+    if len(widths) > 1:  # ragged CSV lines or short HTML rows: pad, as a spreadsheet shows them
+        width = max(widths)
+        body = [list(r) + [None] * (width - len(r)) for r in body]
     frame = pd.DataFrame(list(body), dtype=object) if body else pd.DataFrame(dtype=object)
     if numbers is not None:
         frame.index = pd.Index(numbers[header_index + 1 :], dtype="int64")

@@ -49,10 +49,11 @@ class Layout:
     def match(self, row: list[str]) -> dict[str, int] | None:
         """field -> column index if this header row (already `header_key`ed) fits the layout."""
         found: dict[str, int] = {}
+        position = {cell: i for i, cell in reversed(list(enumerate(row))) if cell}
         for fld, spellings in self.headers.items():
-            keys = {header_key(s) for s in spellings}
-            for i, cell in enumerate(row):
-                if cell in keys:
-                    found[fld] = i
+            # The first spelling present wins: Booking.com has "Booked by" left of "Guest name(s)".
+            for spelling in spellings:
+                if header_key(spelling) in position:
+                    found[fld] = position[header_key(spelling)]
                     break
         return found if self.required <= found.keys() else None
