@@ -9,7 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
-from loaders.derive import conflicts_view_sql
+from loaders.derive import conflicts_view_sql, history_view_sql
 from loaders.errors import DatabaseUnavailable
 from loaders.tables import metadata, status_map
 
@@ -63,6 +63,7 @@ def ensure_schema(engine: Engine, seed: Iterable[tuple[str, str, str]]) -> None:
     metadata.create_all(engine)
     with engine.begin() as conn:
         conn.execute(text(conflicts_view_sql(engine.dialect.name)))
+        conn.execute(text(history_view_sql(engine.dialect.name)))
     rows = [{"source": s, "raw_status": r, "status": st} for s, r, st in seed]
     insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
     with engine.begin() as conn:

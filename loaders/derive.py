@@ -4,6 +4,7 @@ the change history, the cleaning tasks, and the double-booking view."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import (
     Connection,
@@ -19,11 +20,11 @@ from sqlalchemy import (
     insert,
     literal,
     not_,
-    null,
     or_,
     select,
     text,
     true,
+    union,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -53,18 +54,11 @@ def lock_merges(conn: Connection) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MERGE_LOCK})
 
 
-def record_history(conn: Connection, changes: Table, file_id: int, as_of: dt.datetime, last_id: int, now: dt.datetime) -> None:
-    """One booking_changes row per changed field, and one 'created' row per new booking."""
+def record_history(conn: Connection, changes: Table, file_id: int, as_of: dt.datetime, now: dt.datetime) -> None:
+    """One booking_changes row per changed field of every booking the file really changed."""
     c = changes.c
     common = [literal(file_id, Integer), literal(as_of, DateTime), literal(now, DateTime)]
     columns = ["booking_id", "source_file_id", "changed_at", "recorded_at", "kind", "field", "old_value", "new_value"]
-    b = bookings.c
-    conn.execute(
-        insert(booking_changes).from_select(
-            columns,
-            select(b.id, *common, literal("created"), null(), null(), b.status).where(b.id > last_id),
-        )
-    )
     for name in [col.name[4:] for col in changes.columns if col.name.startswith("old_")]:
         old, new = c[f"old_{name}"], c[f"new_{name}"]
         if name == "property_id":
@@ -98,30 +92,40 @@ def apply_task_rules(conn: Connection, changes: Table, last_id: int, now: dt.dat
 
     An active booking has one open cleaning task due on its check-out day; dates moved move the
     task; a called-off booking cancels it and a reinstated one reopens it. Tasks a person marked
-    done, or locked, are never touched. Same-day-turnover flags are recomputed for every task of
-    the properties involved, so both neighbours follow a move.
+    done, or locked, are never touched. Same-day-turnover flags are recomputed for the tasks of
+    every booking involved and for their neighbours (old and new dates), so both sides of a
+    turnover follow a move. Bookings this file did not touch are never read in bulk.
     """
-    b, t = bookings.c, tasks.c
-    touched = or_(b.id > last_id, b.id.in_(select(changes.c.booking_id)))
+    b, t, c = bookings.c, tasks.c, changes.c
     dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     now_param = literal(now, DateTime)
-    conn.execute(
-        dialect_insert(tasks)
-        .from_select(
-            ["booking_id", "kind", "due_date", "status", "same_day_turnover", "locked", "created_at", "updated_at"],
-            select(b.id, literal("cleaning"), b.check_out, literal("open"), false(), false(), now_param, now_param).where(
-                touched, b.status.in_(ACTIVE)
-            ),
+    columns = ["booking_id", "kind", "due_date", "status", "same_day_turnover", "locked", "created_at", "updated_at"]
+
+    def new_task(where: ColumnElement[bool], *joined: Table) -> None:
+        source: Any = bookings
+        for table in joined:
+            source = source.join(table, table.c.booking_id == b.id)
+        flag = _turnover(b.property_id, b.check_out, b.id)
+        rows = select(b.id, literal("cleaning"), b.check_out, literal("open"), flag, false(), now_param, now_param)
+        conn.execute(
+            dialect_insert(tasks)
+            .from_select(columns, rows.select_from(source).where(where, b.status.in_(ACTIVE)))
+            .on_conflict_do_nothing(index_elements=["booking_id", "kind"])
         )
-        .on_conflict_do_nothing(index_elements=["booking_id", "kind"])
-    )
+
+    # New bookings: their tasks, with the turnover flag computed on the spot.
+    new_task(b.id > last_id)
+    # Changed bookings that are now active and never had a task (e.g. pending -> confirmed).
+    new_task(true(), changes)
+
+    changed_ids = select(c.booking_id)
     booking = select(b.check_out, b.status).where(b.id == t.booking_id).correlate(tasks)
     due = booking.with_only_columns(b.check_out).scalar_subquery()
     wanted = case((booking.with_only_columns(b.status).scalar_subquery().in_(ACTIVE), "open"), else_="cancelled")
     conn.execute(
         update(tasks)
         .where(
-            t.booking_id.in_(select(b.id).where(touched)),
+            t.booking_id.in_(changed_ids),
             t.kind == "cleaning",
             t.status != "done",
             t.locked == false(),
@@ -129,31 +133,44 @@ def apply_task_rules(conn: Connection, changes: Table, last_id: int, now: dt.dat
         )
         .values(due_date=due, status=wanted, updated_at=now_param)
     )
-    _recompute_turnovers(conn, changes, touched, now_param)
 
-
-def _recompute_turnovers(conn: Connection, changes: Table, touched: ColumnElement[bool], now: ColumnElement[dt.datetime]) -> None:
-    b, t = bookings.c, tasks.c
-    places = select(b.property_id).where(touched).union(select(changes.c.old_property_id))
+    # Days on which an arrival or departure appeared, moved or vanished, per property: the
+    # tasks due on them (of bookings from before this file) may have gained or lost a turnover.
+    days = union(
+        select(b.property_id, b.check_in).where(b.id > last_id),
+        select(b.property_id, b.check_in).join(changes, c.booking_id == b.id),
+        select(b.property_id, b.check_out).join(changes, c.booking_id == b.id),
+        select(c.old_property_id, c.old_check_in),
+    ).subquery()
     leaving = bookings.alias("leaving")
-    arriving = bookings.alias("arriving")
-    flag = exists(
-        select(arriving.c.id)
-        .select_from(leaving)
-        .join(arriving, arriving.c.property_id == leaving.c.property_id)
-        .where(
-            leaving.c.id == t.booking_id,
-            arriving.c.id != leaving.c.id,
-            arriving.c.check_in == t.due_date,
-            arriving.c.status.in_(ACTIVE),
-        )
-    ).correlate(tasks)
-    mine = select(b.id).where(b.property_id.in_(places))
-    should = case((and_(t.status == "open", flag), true()), else_=false())
+    candidates = (
+        select(t.id)
+        .select_from(tasks)
+        .join(leaving, leaving.c.id == t.booking_id)
+        .join(days, and_(days.c.property_id == leaving.c.property_id, days.c.check_in == t.due_date))
+        .where(leaving.c.id <= last_id)
+    )
+    flag = _turnover(
+        select(b.property_id).where(b.id == t.booking_id).correlate(tasks).scalar_subquery(), t.due_date, t.booking_id
+    )
+    should = case((flag, true()), else_=false())
     conn.execute(
         update(tasks)
-        .where(t.booking_id.in_(mine), t.status != "done", t.locked == false(), t.same_day_turnover != should)
-        .values(same_day_turnover=should, updated_at=now)
+        .where(t.id.in_(candidates), t.status != "done", t.locked == false(), t.same_day_turnover != should)
+        .values(same_day_turnover=should, updated_at=now_param)
+    )
+
+
+def _turnover(property_id: Any, day: Any, booking_id: Any) -> ColumnElement[bool]:
+    """Another active booking of the property arrives on `day`."""
+    arriving = bookings.alias("arriving")
+    return exists(
+        select(arriving.c.id).where(
+            arriving.c.property_id == property_id,
+            arriving.c.check_in == day,
+            arriving.c.id != booking_id,
+            arriving.c.status.in_(ACTIVE),
+        )
     )
 
 
@@ -184,6 +201,24 @@ def conflicts_query(property_name: str | None = None, booking_ids: object = None
     if booking_ids is not None:
         q = q.where(or_(a.c.id.in_(booking_ids), o.c.id.in_(booking_ids)))  # type: ignore[arg-type]
     return q
+
+
+HISTORY_VIEW = """
+CREATE VIEW {if_not_exists} booking_history AS
+SELECT id AS booking_id, first_file_id AS source_file_id, first_as_of AS changed_at, 'created' AS kind,
+       NULL AS field, NULL AS old_value, NULL AS new_value, 0 AS seq
+FROM bookings
+UNION ALL
+SELECT booking_id, source_file_id, changed_at, kind, field, old_value, new_value, id AS seq
+FROM booking_changes
+"""
+
+
+def history_view_sql(dialect: str) -> str:
+    """DDL of booking_history: creation (from bookings) and every change, as one timeline."""
+    if dialect == "postgresql":
+        return HISTORY_VIEW.replace("CREATE VIEW {if_not_exists}", "CREATE OR REPLACE VIEW")
+    return HISTORY_VIEW.format(if_not_exists="IF NOT EXISTS")
 
 
 def conflicts_view_sql(dialect: str) -> str:

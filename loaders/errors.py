@@ -40,6 +40,10 @@ def is_transient(exc: BaseException) -> bool:
     """True for failures a retry can cure: lost connections, serialization failures, deadlocks, locks."""
     if isinstance(exc, LoaderError):
         return exc.transient
+    # The PostgreSQL COPY runs on the raw psycopg cursor, whose errors arrive unwrapped.
+    sqlstate = getattr(exc, "sqlstate", None)
+    if isinstance(sqlstate, str) and (sqlstate in _TRANSIENT_SQLSTATES or sqlstate.startswith("08")):
+        return True
     if isinstance(exc, DBAPIError):
         if exc.connection_invalidated:
             return True

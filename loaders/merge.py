@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -21,9 +22,11 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    exists,
     func,
     insert,
     literal,
+    not_,
     or_,
     select,
     true,
@@ -34,7 +37,7 @@ from sqlalchemy.exc import IntegrityError
 
 from loaders import derive
 from loaders.errors import DuplicateFile
-from loaders.tables import MONEY, bookings, properties, rejected_rows, source_files
+from loaders.tables import MONEY, bookings, properties, rejected_rows, source_file_keys, source_files
 from schemas.vocab import BOOKING_KEY, FileStatus
 
 # Fields compared to decide whether a stored booking really changed.
@@ -77,6 +80,7 @@ changes = Table(
     "bookingest_changes",
     _staging_meta,
     Column("booking_id", Integer, primary_key=True),
+    Column("source_row", Integer),
     *(Column(f"{age}_{c.name}", c.type) for age in ("old", "new") for c in bookings.columns if c.name in COMPARED),
     prefixes=["TEMPORARY"],
     postgresql_on_commit="DROP",
@@ -173,7 +177,7 @@ def merge_bookings(conn: Connection, frame: pd.DataFrame, file_id: int, as_of: d
         else:
             _insert_into_staging(conn, frame)
         counts, last_id = _merge_from_staging(conn, file_id, as_of, dialect)
-        derive.record_history(conn, changes, file_id, as_of, last_id, _now())
+        derive.record_history(conn, changes, file_id, as_of, _now())
         derive.apply_task_rules(conn, changes, last_id, _now())
         return counts
     finally:
@@ -183,7 +187,12 @@ def merge_bookings(conn: Connection, frame: pd.DataFrame, file_id: int, as_of: d
 
 
 def _merge_from_staging(conn: Connection, file_id: int, as_of: dt.datetime, dialect: str) -> tuple[MergeCounts, int]:
-    """Merge staging into bookings; return the counts and the last booking id from before."""
+    """Merge staging into bookings; return the counts and the last booking id from before.
+
+    Set-based and in three statements that touch only what changes: record the really
+    changed rows (old and new values) in a small temporary table, insert the new keys with an
+    anti-join, update the changed rows from that table. Unchanged rows are never written.
+    """
     dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     s, b, p = staging.c, bookings.c, properties.c
     conn.execute(
@@ -194,17 +203,20 @@ def _merge_from_staging(conn: Connection, file_id: int, as_of: dt.datetime, dial
     incoming = {name: (p.id if name == "property_id" else s[name]) for name in COMPARED}
     as_of_param = literal(as_of, DateTime)
     with_property = staging.join(properties, p.name == s.property_name)
-    matched = with_property.join(bookings, and_(*(b[k] == s[k] for k in BOOKING_KEY)))
+    same_key = and_(*(b[k] == s[k] for k in BOOKING_KEY))
+    matched = with_property.join(bookings, same_key)
     changed = or_(*(b[name].is_distinct_from(incoming[name]) for name in COMPARED))
 
-    # Bookings this file really changes, with their old and new values: the history and the
-    # task rules read this small table instead of re-joining the whole export.
+    applies = [b.as_of <= as_of_param, changed]
+    if conn.execute(select(exists().where(source_files.c.as_of > as_of_param, source_files.c.id != file_id))).scalar():
+        # A late export: a booking listed by any newer file keeps that file's values.
+        applies.append(not_(b.id.in_(_listed_by_files_newer_than(conn, as_of_param, file_id))))
     updated = conn.execute(
         insert(changes).from_select(
-            ["booking_id", *(f"old_{n}" for n in COMPARED), *(f"new_{n}" for n in COMPARED)],
-            select(b.id, *(b[n] for n in COMPARED), *(incoming[n] for n in COMPARED))
+            ["booking_id", "source_row", *(f"old_{n}" for n in COMPARED), *(f"new_{n}" for n in COMPARED)],
+            select(b.id, s.source_row, *(b[n] for n in COMPARED), *(incoming[n] for n in COMPARED))
             .select_from(matched)
-            .where(b.as_of <= as_of_param, changed),
+            .where(*applies),
         ),
         execution_options={"preserve_rowcount": True},
     ).rowcount
@@ -212,28 +224,41 @@ def _merge_from_staging(conn: Connection, file_id: int, as_of: dt.datetime, dial
     known = conn.execute(select(func.count()).select_from(matched)).scalar_one()
     last_id = conn.execute(select(func.coalesce(func.max(b.id), 0))).scalar_one()
 
-    rows = select(
-        *(s[k] for k in BOOKING_KEY),
-        *(incoming[name] for name in COMPARED),
-        as_of_param,
-        literal(file_id, Integer),
-        s.source_row,
-    ).select_from(with_property)
-    # WHERE true keeps SQLite from reading ON CONFLICT as part of the SELECT's join.
-    stmt = dialect_insert(bookings).from_select([*BOOKING_KEY, *WRITTEN], rows.where(true()))
-    excluded = stmt.excluded
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(BOOKING_KEY),
-        set_={name: excluded[name] for name in WRITTEN},
-        # A newer export re-stating the same values only advances as_of, so that an export older
-        # than it can no longer win; an equal as-of writes only a real change.
-        where=or_(
-            b.as_of < excluded.as_of,
-            and_(b.as_of == excluded.as_of, or_(*(b[n].is_distinct_from(excluded[n]) for n in COMPARED))),
-        ),
+    file_param = literal(file_id, Integer)
+    new_rows = (
+        select(*(s[k] for k in BOOKING_KEY), *(incoming[n] for n in COMPARED), as_of_param, file_param, s.source_row, file_param, as_of_param)
+        .select_from(with_property)
+        .where(~exists().where(same_key))
     )
-    conn.execute(stmt)
+    # A plain INSERT: the anti-join already excludes known keys and merges hold a lock, while
+    # ON CONFLICT's speculative insertion would cost PostgreSQL nearly twice the time.
+    conn.execute(insert(bookings).from_select([*BOOKING_KEY, *WRITTEN, "first_file_id", "first_as_of"], new_rows))
+    if updated:
+        c = changes.c
+        conn.execute(
+            update(bookings)
+            .where(b.id == c.booking_id)
+            .values(
+                {n: c[f"new_{n}"] for n in COMPARED}
+                | {"as_of": as_of_param, "source_file_id": file_param, "source_row": c.source_row}
+            )
+        )
+    ids = func.array_agg(b.id) if dialect == "postgresql" else func.json_group_array(b.id)
+    conn.execute(
+        insert(source_file_keys).from_select(
+            ["source_file_id", "booking_ids"], select(file_param, ids).select_from(staging.join(bookings, same_key))
+        )
+    )
     return MergeCounts(inserted=total - known, updated=updated, unchanged=known - updated), last_id
+
+
+def _listed_by_files_newer_than(conn: Connection, as_of: Any, file_id: int) -> Any:
+    newer = select(source_files.c.id).where(source_files.c.as_of > as_of, source_files.c.id != file_id)
+    k = source_file_keys.c
+    if conn.dialect.name == "postgresql":
+        return select(func.unnest(k.booking_ids)).where(k.source_file_id.in_(newer))
+    each = func.json_each(k.booking_ids).table_valued("value")
+    return select(each.c.value).select_from(source_file_keys).join(each, true()).where(k.source_file_id.in_(newer))
 
 
 def _copy_into_staging(conn: Connection, frame: pd.DataFrame) -> None:
@@ -250,6 +275,9 @@ def _copy_into_staging(conn: Connection, frame: pd.DataFrame) -> None:
     with raw.cursor() as cur:  # type: ignore[union-attr]
         with cur.copy(f"COPY {staging.name} ({', '.join(STAGED)}) FROM STDIN WITH (FORMAT csv)") as copy:
             copy.write(buf.getbuffer())
+        # Temporary tables are never auto-analyzed; without statistics the planner picks
+        # nested loops over a million rows.
+        cur.execute(f"ANALYZE {staging.name}")
 
 
 def _insert_into_staging(conn: Connection, frame: pd.DataFrame) -> None:

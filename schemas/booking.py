@@ -31,8 +31,9 @@ class BookingFrame(pa.DataFrameModel):
     booked_at: Series[pa.DateTime] = pa.Field(nullable=True)
     raw_status: Series[str]
     status: Series[str] = pa.Field(isin=[s.value for s in Status])
-    payout: Series[float] = pa.Field(nullable=True)
-    gross: Series[float] = pa.Field(nullable=True)
+    # NUMERIC(14, 4) in the database: ten digits before the point.
+    payout: Series[float] = pa.Field(nullable=True, gt=-1e10, lt=1e10)
+    gross: Series[float] = pa.Field(nullable=True, gt=-1e10, lt=1e10)
     currency: Series[str] = pa.Field(nullable=True, str_length={"min_value": 3, "max_value": 3})
 
     @pa.dataframe_check(name="check_out_after_check_in")
@@ -73,6 +74,8 @@ def _describe(check: str, value: object) -> str:
         return _CHECK_MESSAGES[check]
     if check.startswith("greater_than_or_equal_to"):
         return f"{value!r} is below the smallest allowed value {check.split('(')[1].rstrip(')')}"
+    if check.startswith(("less_than(", "greater_than(")):
+        return f"{value!r} is out of range (at most ten digits before the decimal point)"
     if check.startswith("less_than_or_equal_to"):
         return f"{value!r} is above the largest allowed value {check.split('(')[1].rstrip(')')}"
     if check.startswith("str_length"):
