@@ -6,6 +6,8 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 _SYMBOLS = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "CHF": "CHF", "zł": "PLN", "kr": "SEK"}
 _MONEY = r"^(?P<sign>[-+])?\s*(?P<pre>[^\d\-+.,\s]*)\s*(?P<num>[-+]?[\d.,' ]*\d)\s*(?P<post>[A-Za-z]{3}|[^\d\s]{1,3})?$"
@@ -61,20 +63,28 @@ def datetimes(cells: pd.Series, fmt: str | None) -> tuple[pd.Series, pd.Series]:
 
 
 def money(cells: pd.Series, default_currency: str | None) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """Amounts like "$1,234.56", "126.6314 EUR" or numeric cells: (amount, currency, bad)."""
+    """Amounts like "$1,234.56", "126.6314 EUR", "12,50 €" or numeric cells: (amount, currency, bad).
+
+    Runs in Arrow compute (RE2), not in Python per cell.
+    """
     txt = text(cells)
-    parts = txt.str.extract(_MONEY)
-    amount = pd.to_numeric(_decimal_point(parts["num"]), errors="coerce").astype("float64")
-    amount = amount.where(parts["sign"] != "-", -amount)
-    marker = parts["pre"].where(parts["pre"].fillna("") != "", parts["post"])
-    currency = marker.map(lambda m: _SYMBOLS.get(m, m.upper() if isinstance(m, str) and len(m) == 3 else None))
-    currency = currency.where(marker.notna(), default_currency if default_currency else None)
+    arr = pa.array(txt.to_numpy(dtype=object, na_value=None), type=pa.string())
+    parts = pc.extract_regex(arr, _MONEY)
+    sign, pre, num, post = (parts.field(n) for n in ("sign", "pre", "num", "post"))
+    index = txt.index
+    amount = pd.Series(pc.cast(_decimal_point(num), pa.float64()).to_numpy(zero_copy_only=False), index=index)
+    negative = pd.Series(pc.fill_null(pc.equal(sign, "-"), False).to_numpy(zero_copy_only=False), index=index)
+    amount = amount.where(~negative, -amount)
+    marker = pd.Series(pc.if_else(pc.equal(pre, ""), post, pre).to_numpy(zero_copy_only=False), index=index, dtype=object)
+    marker = marker.where(marker.notna() & (marker != ""))
+    known = {m: _SYMBOLS.get(m, m.upper() if len(m) == 3 else None) for m in marker.dropna().unique()}
+    currency = marker.map(known).where(marker.notna(), default_currency)
     bad = txt.notna() & (amount.isna() | (marker.notna() & currency.isna()))
     keep = (txt.notna() & ~bad).to_numpy()
     return amount.where(keep), currency.astype("str").where(keep), bad
 
 
-def _decimal_point(num: pd.Series) -> pd.Series:
+def _decimal_point(num: pa.Array) -> pa.Array:
     """Numbers written with either separator convention, as plain '1234.56'.
 
     With both separators the last one is the decimal point ("1.234,56", "1,234.56"); a lone
@@ -82,14 +92,17 @@ def _decimal_point(num: pd.Series) -> pd.Series:
     repeated dots group thousands ("1,234", "1.234.567"). A lone dot is a decimal point:
     Booking.com writes four decimals ("126.6314").
     """
-    num = num.str.replace(r"[' ]", "", regex=True)
-    last_comma, last_dot = num.str.rfind(","), num.str.rfind(".")
-    both = (last_comma >= 0) & (last_dot >= 0)
-    comma_decimal = (both & (last_comma > last_dot)) | (~both & num.str.fullmatch(r"[-+]?\d+,\d{1,2}").fillna(False))
-    grouped_dots = ~comma_decimal & (num.str.count(r"\.") > 1)
-    plain = num.str.replace(",", "", regex=False).where(~grouped_dots, num.str.replace(".", "", regex=False))
-    european = num.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-    return plain.where(~comma_decimal, european)
+    num = pc.replace_substring_regex(num, r"[' ]", "")
+    both = pc.and_(pc.match_substring(num, ","), pc.match_substring(num, "."))
+    comma_last = pc.match_substring_regex(num, r",[^.]*$")
+    lone_comma = pc.match_substring_regex(num, r"^[-+]?\d+,\d{1,2}$")
+    comma_decimal = pc.or_(pc.and_(both, comma_last), pc.and_(pc.invert(both), lone_comma))
+    grouped_dots = pc.and_(pc.invert(comma_decimal), pc.match_substring_regex(num, r"\..*\."))
+    plain = pc.if_else(grouped_dots, pc.replace_substring(num, ".", ""), pc.replace_substring(num, ",", ""))
+    european = pc.replace_substring(pc.replace_substring(num, ".", ""), ",", ".")
+    out = pc.if_else(comma_decimal, european, plain)
+    # Anything a cast would choke on becomes null, so that it is reported, not raised.
+    return pc.if_else(pc.match_substring_regex(out, r"^[-+]?\d+(\.\d+)?$"), out, pa.scalar(None, pa.string()))
 
 
 def _iso_for_dates(cells: pd.Series) -> pd.Series:

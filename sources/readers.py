@@ -5,12 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
+import fastexcel
+import numpy as np
 import pandas as pd
-import python_calamine as calamine
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from sources.errors import NoRows, UnreadableFile, UnrecognizedLayout
 from sources.layouts import LAYOUTS, Layout, header_key
@@ -22,11 +25,12 @@ _TOTAL = re.compile(r"(grand\s+)?(sub)?totals?\s*:?", re.I)
 
 @dataclass
 class Grid:
-    """Cells of one sheet or table, as read; `first_row` is the row number of rows[0]."""
+    """One sheet or table: its first rows as Python values (to find the header), and a way to
+    load the rows below a header as a frame of cells with the row number a person sees."""
 
     name: str | None
-    rows: Sequence[Sequence[object]]
-    first_row: int = 1
+    head: Sequence[Sequence[object]]
+    body: Callable[[int], tuple[pd.DataFrame, np.ndarray]]  # header index -> (cells, row numbers)
 
 
 @dataclass
@@ -64,31 +68,94 @@ def read_export(data: bytes, path: str, layout_name: str | None = None) -> RawTa
 
 def _grids(data: bytes, path: str, kind: FileKind) -> Iterator[Grid]:
     if kind is FileKind.TEXT:
-        yield _csv_grid(decode_text(data, path))
+        yield _csv_grid(data, path)
     elif kind is FileKind.HTML:
         tables = _HtmlTables.parse(decode_text(data, path))
         if not tables:
             raise UnreadableFile(path, "the file is an HTML page without any table")
         for i, table in enumerate(tables, start=1):
-            yield Grid(f"table {i}", table)
+            yield _rows_grid(f"table {i}", table)
     else:
+        yield from _workbook_grids(data, path, kind)
+
+
+def _workbook_grids(data: bytes, path: str, kind: FileKind) -> Iterator[Grid]:
+    """Sheets read by fastexcel straight into Arrow strings: no Python object per cell."""
+    what = "workbook (.xlsx)" if kind is FileKind.XLSX else "legacy Excel workbook (.xls)"
+    try:
+        book = fastexcel.read_excel(data)
+        names = list(book.sheet_names)
+    except Exception as err:  # the readers raise several unrelated types for damaged files
+        raise UnreadableFile(path, f"the {what} is damaged or truncated and cannot be opened ({_first_line(err)})") from None
+
+    def sheet(name: str, n_rows: int | None) -> pa.Table:
         try:
-            book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-        except Exception as err:  # calamine raises several unrelated types for damaged files
-            what = "workbook (.xlsx)" if kind is FileKind.XLSX else "legacy Excel workbook (.xls)"
-            raise UnreadableFile(path, f"the {what} is damaged or truncated and cannot be opened ({err})") from None
-        for name in book.sheet_names:
-            try:
-                cells = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            except Exception as err:
-                raise UnreadableFile(path, f"sheet {name!r} of the workbook cannot be read ({err})") from None
-            yield Grid(name, cells)
+            # Row 0 is the sheet's row 1 (skip_rows=0 keeps leading blank rows); every cell as text.
+            return book.load_sheet(name, header_row=None, skip_rows=0, n_rows=n_rows, dtypes="string").to_arrow()
+        except Exception as err:
+            raise UnreadableFile(path, f"sheet {name!r} of the {what} cannot be read ({_first_line(err)})") from None
+
+    for name in names:
+        whole = sheet(name, None)  # parsed once: the header scan looks at its first rows
+        head = whole.slice(0, HEADER_SCAN_ROWS)
+
+        def body(header_index: int, whole: pa.Table = whole) -> tuple[pd.DataFrame, np.ndarray]:
+            rows = whole.slice(header_index + 1)
+            frame = rows.rename_columns([str(i) for i in range(rows.num_columns)]).to_pandas()
+            frame.columns = range(rows.num_columns)
+            return frame, np.arange(header_index + 2, header_index + 2 + rows.num_rows)
+
+        yield Grid(name, [list(r.values()) for r in head.to_pylist()], body)
 
 
-def _csv_grid(text: str) -> Grid:
+def _csv_grid(data: bytes, path: str) -> Grid:
+    text = decode_text(data, path)
     lines = text.splitlines()[:HEADER_SCAN_ROWS]
     counts = {d: sum(line.count(d) for line in lines) for d in (",", ";", "\t", "|")}
     delimiter = max(counts, key=lambda d: counts[d])
+    head_text = "\n".join(lines)
+    head = list(csv.reader(io.StringIO(head_text, newline=""), delimiter=delimiter))
+
+    def body(header_index: int) -> tuple[pd.DataFrame, np.ndarray]:
+        fast = _arrow_csv(text, delimiter, header_index, head)
+        return fast if fast is not None else _python_csv(text, delimiter, header_index)
+
+    return Grid(None, head, body)
+
+
+def _arrow_csv(text: str, delimiter: str, header_index: int, head: list[list[str]]) -> tuple[pd.DataFrame, np.ndarray] | None:
+    """The common case, in Arrow's multi-threaded reader: one record per line below the header.
+
+    Returns None when that does not hold (a quoted value spanning lines, blank lines, ragged
+    rows, or title rows that the line-based count cannot place): the Python reader then keeps
+    the row numbers exact.
+    """
+    if any(len(r) == 0 for r in head[: header_index + 1]) or "\n\n" in text or "\r\n\r\n" in text:
+        return None
+    body = text.split("\n", header_index + 1)[-1] if header_index + 1 <= text.count("\n") else ""
+    width = len(head[header_index])
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(body.encode("utf-8")),
+            read_options=pacsv.ReadOptions(column_names=[str(i) for i in range(width)], block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys((str(i) for i in range(width)), pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid:
+        return None
+    lines = body.count("\n") + (0 if body.endswith("\n") or not body else 1)
+    if table.num_rows != lines:
+        return None
+    frame = table.to_pandas()
+    frame.columns = range(width)
+    return frame, np.arange(header_index + 2, header_index + 2 + table.num_rows)
+
+
+def _python_csv(text: str, delimiter: str, header_index: int) -> tuple[pd.DataFrame, np.ndarray]:
     # Quoted fields may span lines; the row number is then the record's first line, which is
     # what a spreadsheet shows when the CSV is opened.
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -99,9 +166,28 @@ def _csv_grid(text: str) -> Grid:
         rows.append(rec)
         numbers.append(line)
         line = reader.line_num + 1
-    grid = Grid(None, rows)
-    grid.line_numbers = numbers  # type: ignore[attr-defined]
-    return grid
+    return _frame(rows[header_index + 1 :]), np.array(numbers[header_index + 1 :], dtype="int64")
+
+
+def _rows_grid(name: str | None, rows: Sequence[Sequence[object]], first_row: int = 1) -> Grid:
+    def body(header_index: int) -> tuple[pd.DataFrame, np.ndarray]:
+        cells = rows[header_index + 1 :]
+        start = first_row + header_index + 1
+        return _frame(cells), np.arange(start, start + len(cells))
+
+    return Grid(name, rows[:HEADER_SCAN_ROWS], body)
+
+
+def _frame(rows: Sequence[Sequence[object]]) -> pd.DataFrame:
+    widths = set(map(len, rows))
+    if len(widths) > 1:  # ragged CSV lines or short HTML rows: pad, as a spreadsheet shows them
+        width = max(widths)
+        rows = [list(r) + [None] * (width - len(r)) for r in rows]
+    return pd.DataFrame(list(rows), dtype=object) if rows else pd.DataFrame(dtype=object)
+
+
+def _first_line(err: BaseException) -> str:
+    return (str(err).strip().splitlines() or [type(err).__name__])[0]
 
 
 class _HtmlTables(HTMLParser):
@@ -155,7 +241,7 @@ class _HtmlTables(HTMLParser):
 
 
 def _first_nonblank_row(grid: Grid) -> Sequence[object]:
-    for row in grid.rows[:HEADER_SCAN_ROWS]:
+    for row in grid.head:
         if any(str(c).strip() for c in row if c is not None):
             return [c for c in row if c is not None and str(c).strip()]
     return []
@@ -163,7 +249,7 @@ def _first_nonblank_row(grid: Grid) -> Sequence[object]:
 
 def _find_header(grid: Grid, layouts: list[Layout]) -> tuple[int, Layout, dict[str, int]] | None:
     """The first row that is a layout's header; the layout matching most headers wins."""
-    for i, row in enumerate(grid.rows[:HEADER_SCAN_ROWS]):
+    for i, row in enumerate(grid.head):
         keys = [header_key(c) if isinstance(c, str) else "" for c in row]
         if not any(keys):
             continue
@@ -178,30 +264,22 @@ def _find_header(grid: Grid, layouts: list[Layout]) -> tuple[int, Layout, dict[s
 
 
 def _table(grid: Grid, path: str, kind: FileKind, header_index: int, layout: Layout, found: dict[str, int]) -> RawTable:
-    numbers = getattr(grid, "line_numbers", None)
-    body = grid.rows[header_index + 1 :]
-    widths = set(map(len, body))
-    if len(widths) > 1:  # ragged CSV lines or short HTML rows: pad, as a spreadsheet shows them
-        width = max(widths)
-        body = [list(r) + [None] * (width - len(r)) for r in body]
-    frame = pd.DataFrame(list(body), dtype=object) if body else pd.DataFrame(dtype=object)
-    if numbers is not None:
-        frame.index = pd.Index(numbers[header_index + 1 :], dtype="int64")
-        header_row = numbers[header_index]
-    else:
-        frame.index = pd.RangeIndex(grid.first_row + header_index + 1, grid.first_row + len(grid.rows))
-        header_row = grid.first_row + header_index
-    frame = frame.reindex(columns=range(max(found.values()) + 1))
-    text = frame.apply(lambda col: col.where(col.notna(), "").astype(str).str.strip())
-    blank = (text == "").all(axis=1)
+    frame, numbers = grid.body(header_index)
+    header_row = int(numbers[0]) - 1 if len(numbers) else header_index + 1
+    frame.index = pd.Index(numbers, dtype="int64")
+    frame = frame.reindex(columns=range(max(max(found.values()) + 1, frame.shape[1] if len(frame) else 0)))
+    blank = pd.Series(True, index=frame.index)
+    for col in frame.columns:
+        blank &= _is_blank(frame[col])
     # A totals row ends the table; whatever follows it (notes, sums) is not bookings.
-    first_cells = text.iloc[:, : min(2, text.shape[1])]
-    is_total = first_cells.apply(lambda col: col.str.fullmatch(_TOTAL.pattern, case=False)).any(axis=1)
+    is_total = pd.Series(False, index=frame.index)
+    for col in list(frame.columns)[:2]:
+        is_total |= _text(frame[col]).str.fullmatch(_TOTAL.pattern, case=False).fillna(False).astype(bool)
     if is_total.any():
-        cut = is_total.to_numpy().argmax()
+        cut = int(is_total.to_numpy().argmax())
         frame, blank = frame.iloc[:cut], blank.iloc[:cut]
     frame = frame.loc[~blank.to_numpy()]
-    header_cells = grid.rows[header_index]
+    header_cells = list(grid.head[header_index])
     table = RawTable(
         path=path,
         kind=kind,
@@ -216,3 +294,13 @@ def _table(grid: Grid, path: str, kind: FileKind, header_index: int, layout: Lay
         where = f" (sheet {grid.name!r})" if kind in (FileKind.XLSX, FileKind.XLS) else ""
         raise NoRows(path, f"the {layout.title} has a header at row {header_row}{where} but no booking rows")
     return table
+
+
+def _text(cells: pd.Series) -> pd.Series:
+    if not pd.api.types.is_string_dtype(cells.dtype) or cells.dtype == object:
+        cells = cells.astype(object).where(cells.notna(), "").astype(str)
+    return cells.fillna("").str.strip()
+
+
+def _is_blank(cells: pd.Series) -> pd.Series:
+    return _text(cells) == ""
