@@ -57,7 +57,7 @@ def lock_merges(conn: Connection) -> None:
 def record_history(conn: Connection, changes: Table, file_id: int, as_of: dt.datetime, now: dt.datetime) -> None:
     """One booking_changes row per changed field of every booking the file really changed."""
     c = changes.c
-    common = [literal(file_id, Integer), literal(as_of, DateTime), literal(now, DateTime)]
+    common: list[Any] = [literal(file_id, Integer), literal(as_of, DateTime), literal(now, DateTime)]
     columns = ["booking_id", "source_file_id", "changed_at", "recorded_at", "kind", "field", "old_value", "new_value"]
     for name in [col.name[4:] for col in changes.columns if col.name.startswith("old_")]:
         old, new = c[f"old_{name}"], c[f"new_{name}"]

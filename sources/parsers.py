@@ -68,7 +68,7 @@ def money(cells: pd.Series, default_currency: str | None) -> tuple[pd.Series, pd
     Runs in Arrow compute (RE2), not in Python per cell.
     """
     txt = text(cells)
-    arr = pa.array(txt.to_numpy(dtype=object, na_value=None), type=pa.string())
+    arr = pa.array(txt, type=pa.string(), from_pandas=True)
     parts = pc.extract_regex(arr, _MONEY)
     sign, pre, num, post = (parts.field(n) for n in ("sign", "pre", "num", "post"))
     index = txt.index
