@@ -33,7 +33,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from loaders import derive
 from loaders.errors import DuplicateFile
@@ -223,8 +223,20 @@ def _merge_from_staging(conn: Connection, file_id: int, as_of: dt.datetime, dial
     total = conn.execute(select(func.count()).select_from(staging)).scalar_one()
     known = conn.execute(select(func.count()).select_from(matched)).scalar_one()
     last_id = conn.execute(select(func.coalesce(func.max(b.id), 0))).scalar_one()
-
     file_param = literal(file_id, Integer)
+    if known > updated:
+        # The known bookings this file lists but does not change: a later-arriving older export
+        # must not change them either. (New and changed rows carry this file's as_of already.)
+        ids = func.array_agg(b.id) if dialect == "postgresql" else func.json_group_array(b.id)
+        conn.execute(
+            insert(source_file_keys).from_select(
+                ["source_file_id", "booking_ids"],
+                select(file_param, ids)
+                .select_from(staging.join(bookings, same_key))
+                .where(b.id.not_in(select(changes.c.booking_id))),
+            )
+        )
+
     new_rows = (
         select(*(s[k] for k in BOOKING_KEY), *(incoming[n] for n in COMPARED), as_of_param, file_param, s.source_row, file_param, as_of_param)
         .select_from(with_property)
@@ -243,12 +255,6 @@ def _merge_from_staging(conn: Connection, file_id: int, as_of: dt.datetime, dial
                 | {"as_of": as_of_param, "source_file_id": file_param, "source_row": c.source_row}
             )
         )
-    ids = func.array_agg(b.id) if dialect == "postgresql" else func.json_group_array(b.id)
-    conn.execute(
-        insert(source_file_keys).from_select(
-            ["source_file_id", "booking_ids"], select(file_param, ids).select_from(staging.join(bookings, same_key))
-        )
-    )
     return MergeCounts(inserted=total - known, updated=updated, unchanged=known - updated), last_id
 
 
@@ -272,12 +278,19 @@ def _copy_into_staging(conn: Connection, frame: pd.DataFrame) -> None:
     buf = io.BytesIO()
     pacsv.write_csv(table, buf, pacsv.WriteOptions(include_header=False))
     raw = conn.connection.driver_connection
-    with raw.cursor() as cur:  # type: ignore[union-attr]
-        with cur.copy(f"COPY {staging.name} ({', '.join(STAGED)}) FROM STDIN WITH (FORMAT csv)") as copy:
-            copy.write(buf.getbuffer())
-        # Temporary tables are never auto-analyzed; without statistics the planner picks
-        # nested loops over a million rows.
-        cur.execute(f"ANALYZE {staging.name}")
+    statement = f"COPY {staging.name} ({', '.join(STAGED)}) FROM STDIN WITH (FORMAT csv)"
+    try:
+        with raw.cursor() as cur:  # type: ignore[union-attr]
+            with cur.copy(statement) as copy:
+                copy.write(buf.getbuffer())
+            # Temporary tables are never auto-analyzed; without statistics the planner picks
+            # nested loops over a million rows.
+            cur.execute(f"ANALYZE {staging.name}")
+    except Exception as err:
+        if getattr(err, "sqlstate", None) is None:
+            raise
+        # The raw driver's errors, wrapped as SQLAlchemy wraps every other statement's.
+        raise DBAPIError(statement, None, err) from err
 
 
 def _insert_into_staging(conn: Connection, frame: pd.DataFrame) -> None:

@@ -131,9 +131,9 @@ rejected_rows = Table(
     Column("error", Text, nullable=False),
 )
 
-# Which bookings each loaded file contained (PostgreSQL: an int array; SQLite: a JSON array).
-# A late, older export may change a booking only if no newer file listed it; this is how we
-# know, without rewriting every booking each time an export restates it.
+# The known bookings each loaded file listed without changing them (PostgreSQL: an int array;
+# SQLite: a JSON array). A late, older export may change a booking only if no newer file listed
+# it; this is how we know, without rewriting every booking each time an export restates it.
 source_file_keys = Table(
     "source_file_keys",
     metadata,

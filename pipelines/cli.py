@@ -91,6 +91,8 @@ def _db_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _ingest(args: argparse.Namespace) -> int:
+    from loaders.errors import DatabaseUnavailable
+    from pipelines.ingest import check_source, ingest_paths, open_database
     from pipelines.settings import Settings
 
     settings = Settings.load()
@@ -100,8 +102,6 @@ def _ingest(args: argparse.Namespace) -> int:
         property=args.property,
         as_of=parse_as_of(args.as_of, "--as-of") if args.as_of else None,
     )
-    from pipelines.ingest import check_source
-
     check_source(options.source)
     files = discover(args.paths, options)
     for _, file_options in files:
@@ -111,17 +111,14 @@ def _ingest(args: argparse.Namespace) -> int:
 
     mode = args.prefect or settings.prefect
     use_prefect = mode == "yes" or (mode == "auto" and settings.prefect_api_url is not None)
-    from loaders.errors import DatabaseUnavailable
-
     try:
+        # Opened here in both modes, so that a wrong URL is a usage error, never a per-file one.
+        engine = open_database(url)
         if use_prefect:
             from pipelines.flows import ingest_flow
 
             results = ingest_flow(args.paths, url, options)
         else:
-            from pipelines.ingest import ingest_paths, open_database
-
-            engine = open_database(url)
             with _Progress(len(files), enabled=not args.json or sys.stderr.isatty()) as progress:
                 results = ingest_paths(engine, files, on_file=progress.advance)
     except DatabaseUnavailable as err:

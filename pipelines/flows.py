@@ -44,6 +44,7 @@ def ingest_file_task(path: str, options: FileOptions, database_url: str) -> File
 @flow(name="bookingest-ingest", validate_parameters=False)
 def ingest_flow(paths: list[str], database_url: str, options: FileOptions | None = None) -> list[FileResult]:
     """Ingest every file below `paths` into `database_url`, one task per file, in as-of order."""
+    _engine(database_url)  # an unusable database fails the run once, not every file
     results = []
     for path, file_options in discover(paths, options or FileOptions()):
         state = ingest_file_task(str(path), file_options, database_url, return_state=True)
@@ -57,7 +58,7 @@ def ingest_flow(paths: list[str], database_url: str, options: FileOptions | None
                     str(path),
                     file_options.source,
                     FileStatus.REJECTED,
-                    reason=f"failed after retries, nothing was loaded ({first_line})",
+                    reason=f"failed, nothing was loaded ({first_line})",
                 )
             )
     return results

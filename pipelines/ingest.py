@@ -106,8 +106,18 @@ def ingest_file(engine: Engine, path: Path, options: FileOptions, status_map: St
         rejected=rejected_rows,
         problems=[_describe(r) for r in rejected[:MAX_PROBLEMS_SHOWN]],
         problems_total=len(rejected),
-        conflicts=[str(c) for c in conflicts(engine, file_id=file_id)],
+        conflicts=_double_bookings(engine, file_id),
     )
+
+
+def _double_bookings(engine: Engine, file_id: int) -> list[str]:
+    """The double bookings this file's bookings are part of. The file is committed by now: a
+    failure here must not make the summary claim that nothing was loaded."""
+    try:
+        return [str(c) for c in retrying(lambda: conflicts(engine, file_id=file_id))]
+    except SQLAlchemyError as err:
+        reason = str(getattr(err, "orig", err)).strip().splitlines()[0]
+        return [f"(double bookings could not be checked: {reason}; run `bookingest conflicts`)"]
 
 
 def _rejected_rows(problems: list[RowProblem], row_numbers: pd.Series, raw: dict[str, pd.Series], headers: dict[str, str]) -> list[Rejected]:

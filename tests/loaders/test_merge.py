@@ -1,0 +1,179 @@
+"""The per-file merge: one transaction per file, exact counts, duplicates refused."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+import pandas as pd
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import IntegrityError
+
+from loaders.errors import DuplicateFile
+from loaders.merge import FileRecord, Rejected, load_file
+from loaders.tables import booking_changes, bookings, properties, rejected_rows, source_file_keys, source_files, tasks
+from schemas import booking
+
+DEC_1 = dt.datetime(2025, 12, 1, 6, 0)
+DEC_3 = dt.datetime(2025, 12, 3, 6, 0)
+TABLES = (source_files, bookings, rejected_rows, properties, booking_changes, tasks)
+# The schema declares no FOREIGN KEYs (for speed), so the references are checked here.
+REFERENCES = [
+    (bookings.c.property_id, properties.c.id),
+    (bookings.c.source_file_id, source_files.c.id),
+    (bookings.c.first_file_id, source_files.c.id),
+    (rejected_rows.c.source_file_id, source_files.c.id),
+    (booking_changes.c.booking_id, bookings.c.id),
+    (tasks.c.booking_id, bookings.c.id),
+    (source_file_keys.c.source_file_id, source_files.c.id),
+]
+
+
+def canonical(*rows: dict[str, object]) -> pd.DataFrame:
+    """A canonical booking frame (what the loader receives), one row per dict over defaults."""
+    defaults: dict[str, object] = {
+        "source": "airbnb",
+        "property_name": "Old Town Flat",
+        "guest_name": "Ann Lee",
+        "guest_contact": "+1 555 0100",
+        "adults": 2,
+        "children": 0,
+        "infants": 0,
+        "check_in": "2026-01-03",
+        "check_out": "2026-01-07",
+        "booked_at": "2025-11-01 00:00:00",
+        "raw_status": "Confirmed",
+        "status": "confirmed",
+        "payout": 100.0,
+        "gross": float("nan"),
+        "currency": "USD",
+    }
+    records = [{**defaults, "row_number": n, **r} for n, r in enumerate(rows, start=2)]
+    frame = pd.DataFrame(records)
+    for name in ("check_in", "check_out", "booked_at"):
+        frame[name] = pd.to_datetime(frame[name])
+    frame["nights"] = (frame["check_out"] - frame["check_in"]).dt.days
+    for name in ("adults", "children", "infants", "nights"):
+        frame[name] = frame[name].astype("Int64")
+    return frame[booking.COLUMNS]
+
+
+def record(name: str, as_of: dt.datetime, rows: int) -> FileRecord:
+    return FileRecord(
+        sha256=hashlib.sha256(name.encode()).hexdigest(), path=name, layout="airbnb", as_of=as_of, rows=rows
+    )
+
+
+def dump(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
+    with engine.connect() as conn:
+        out = {t.name: [tuple(r) for r in conn.execute(select(t).order_by(t.c.id))] for t in TABLES}
+        keys = select(source_file_keys).order_by(source_file_keys.c.source_file_id)
+        out[source_file_keys.name] = [tuple(r) for r in conn.execute(keys)]
+        return out
+
+
+def dangling(engine: Engine) -> list[str]:
+    with engine.connect() as conn:
+        return [
+            f"{column.table.name}.{column.name}"
+            for column, target in REFERENCES
+            if conn.execute(select(func.count()).where(column.not_in(select(target)))).scalar_one()
+        ]
+
+
+def test_the_test_frames_are_valid_canonical_frames() -> None:
+    valid, problems = booking.validate(canonical({"external_code": "HMKEEP2222"}))
+    assert problems == [] and len(valid) == 1
+
+
+@pytest.mark.parametrize(
+    "violation",
+    [
+        pytest.param({"status": "bogus"}, id="status-not-canonical"),
+        pytest.param({"check_out": "2026-01-09"}, id="check-out-on-check-in"),
+        pytest.param({"adults": -1}, id="negative-adults"),
+    ],
+)
+def test_a_database_refusal_mid_file_leaves_nothing_of_that_file(engine: Engine, violation: dict[str, object]) -> None:
+    first = canonical(
+        {"external_code": "HMKEEP2222"},
+        {"external_code": "HMKEEP3333", "check_in": "2026-02-01", "check_out": "2026-02-04"},
+    )
+    load_file(engine, record("first.csv", DEC_1, len(first)), first, [])
+    before = dump(engine)
+    # An update, then the row the database refuses, then a new booking in a new property.
+    second_rows = [
+        {"external_code": "HMKEEP2222", "guest_name": "Ann Lee-Smith"},
+        {"external_code": "HMFAIL2222", "check_in": "2026-01-09", "check_out": "2026-01-12", **violation},
+        {"external_code": "HMNEW22222", "property_name": "Rollback Villa"},
+    ]
+    second = canonical(*second_rows)
+    quarantined = [Rejected(row_number=9, column="Status", value="Bogus status", error="unknown status 'Bogus status'")]
+    second_record = record("second.csv", DEC_3, len(second) + 1)
+
+    with pytest.raises(IntegrityError):
+        load_file(engine, second_record, second, quarantined)
+
+    # No source_files row, no rejected rows, no booking, property, history or task of that file.
+    assert dump(engine) == before
+    assert dangling(engine) == []
+
+    # The file was never recorded: once corrected, the same bytes load, counted exactly.
+    fixed = canonical(
+        second_rows[0],
+        {**second_rows[1], "status": "confirmed", "check_out": "2026-01-12", "adults": 2},
+        second_rows[2],
+    )
+    _, counts = load_file(engine, second_record, fixed, quarantined)
+    assert (counts.inserted, counts.updated, counts.unchanged) == (2, 1, 0)
+    with engine.connect() as conn:
+        assert conn.execute(select(rejected_rows.c.row_number)).scalars().all() == [9]
+        assert (
+            conn.execute(select(source_files.c.rejected).where(source_files.c.path == "second.csv")).scalar_one() == 1
+        )
+    assert dangling(engine) == []
+
+
+def test_loading_the_same_bytes_again_raises_duplicate_file_and_writes_nothing(engine: Engine) -> None:
+    frame = canonical({"external_code": "HMKEEP2222"})
+    load_file(engine, record("first.csv", DEC_1, 1), frame, [])
+    before = dump(engine)
+
+    with pytest.raises(DuplicateFile) as raised:
+        load_file(engine, record("first.csv", DEC_3, 1), frame.assign(guest_name="Someone Else"), [])
+
+    assert raised.value.first_path == "first.csv"
+    assert dump(engine) == before
+
+
+def test_counts_are_exact_for_new_changed_unchanged_and_older_rows(engine: Engine) -> None:
+    first = canonical(
+        {"external_code": "HMKEEP2222"},
+        {"external_code": "HMKEEP3333", "check_in": "2026-02-01", "check_out": "2026-02-04"},
+        {"external_code": "HMKEEP4444", "check_in": "2026-03-01", "check_out": "2026-03-04"},
+    )
+    load_file(engine, record("first.csv", DEC_3, 3), first, [])
+    newer = canonical(
+        {"external_code": "HMKEEP2222"},  # unchanged
+        {"external_code": "HMKEEP3333", "check_in": "2026-02-01", "check_out": "2026-02-05"},  # changed
+        {"external_code": "HMKEEP5555", "property_name": "Garden Cottage"},  # new
+    )
+    _, counts = load_file(engine, record("newer.csv", DEC_3 + dt.timedelta(days=1), 3), newer, [])
+    assert (counts.inserted, counts.updated, counts.unchanged) == (1, 1, 1)
+
+    older = canonical({"external_code": "HMKEEP4444", "status": "cancelled", "raw_status": "Canceled"})
+    _, counts = load_file(engine, record("older.csv", DEC_1, 1), older, [])
+    assert (counts.inserted, counts.updated, counts.unchanged) == (0, 0, 1)
+
+    with engine.connect() as conn:
+        stored = dict(conn.execute(select(bookings.c.external_code, bookings.c.check_out)).all())
+        by_file = conn.execute(
+            select(
+                source_files.c.path, source_files.c.inserted, source_files.c.updated, source_files.c.unchanged
+            ).order_by(source_files.c.id)
+        ).all()
+        statuses = set(conn.execute(select(bookings.c.status)).scalars())
+    assert stored["HMKEEP3333"] == dt.date(2026, 2, 5)
+    assert statuses == {"confirmed"}
+    assert [tuple(r) for r in by_file] == [("first.csv", 3, 0, 0), ("newer.csv", 1, 1, 1), ("older.csv", 0, 0, 1)]
