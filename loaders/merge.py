@@ -293,22 +293,25 @@ def _copy_into_staging(conn: Connection, frame: pd.DataFrame) -> None:
         raise DBAPIError(statement, None, err) from err
 
 
-def _insert_into_staging(conn: Connection, frame: pd.DataFrame) -> None:
-    """SQLite: one executemany of plain tuples, values in the text formats SQLAlchemy stores."""
+def _insert_into_staging(conn: Connection, frame: pd.DataFrame, batch: int = 50_000) -> None:
+    """SQLite: executemany of plain tuples, in the text formats SQLAlchemy stores, a batch at a
+    time so that a million rows never exist as Python objects at once."""
     staged = _staged(frame)
-    columns = []
-    for name in STAGED:
-        col = staged[name]
-        if name in ("check_in", "check_out"):
-            col = col.dt.strftime("%Y-%m-%d")
-        elif name == "booked_at":
-            col = col.dt.strftime("%Y-%m-%d %H:%M:%S.%f")
-        columns.append(col.astype(object).where(col.notna(), None).tolist())
     placeholders = ", ".join("?" for _ in STAGED)
-    raw = conn.connection.driver_connection
-    cur = raw.cursor()  # type: ignore[union-attr]
+    sql = f"INSERT INTO {staging.name} ({', '.join(STAGED)}) VALUES ({placeholders})"
+    cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        cur.executemany(f"INSERT INTO {staging.name} ({', '.join(STAGED)}) VALUES ({placeholders})", zip(*columns, strict=True))
+        for start in range(0, len(staged), batch):
+            part = staged.iloc[start : start + batch]
+            columns = []
+            for name in STAGED:
+                col = part[name]
+                if name in ("check_in", "check_out"):
+                    col = col.dt.strftime("%Y-%m-%d")
+                elif name == "booked_at":
+                    col = col.dt.strftime("%Y-%m-%d %H:%M:%S.%f")
+                columns.append(col.astype(object).where(col.notna(), None).tolist())
+            cur.executemany(sql, zip(*columns, strict=True))
     finally:
         cur.close()
 

@@ -33,9 +33,15 @@ def _stay(source: str, code: str, guest: str | None, check_in: dt.date, check_ou
 def conflicts(engine: Engine, property_name: str | None = None, file_id: int | None = None) -> list[Conflict]:
     """Double bookings: active stays of one property that overlap. With `file_id`, only those
     involving a booking that file wrote."""
-    ids = select(bookings.c.id).where(bookings.c.source_file_id == file_id) if file_id is not None else None
     with engine.connect() as conn:
-        rows = conn.execute(conflicts_query(property_name, ids)).all()  # type: ignore[call-overload]
+        rows = conn.execute(conflicts_query(property_name, file_id)).all()
+    seen: set[tuple[int, int]] = set()
+    unique = []
+    for r in rows:
+        pair = (min(r.id, r.other_id), max(r.id, r.other_id))
+        if pair not in seen:
+            seen.add(pair)
+            unique.append(r)
     return [
         Conflict(
             property=r.property,
@@ -44,7 +50,7 @@ def conflicts(engine: Engine, property_name: str | None = None, file_id: int | N
             overlap_from=max(r.check_in, r.other_check_in),
             overlap_to=min(r.check_out, r.other_check_out),
         )
-        for r in rows
+        for r in unique
     ]
 
 

@@ -70,7 +70,7 @@ def money(cells: pd.Series, default_currency: str | None) -> tuple[pd.Series, pd
     txt = text(cells)
     arr = pa.array(txt, type=pa.string(), from_pandas=True)
     parts = pc.extract_regex(arr, _MONEY)
-    sign, pre, num, post = (parts.field(n) for n in ("sign", "pre", "num", "post"))
+    sign, pre, num, post = (pc.struct_field(parts, n) for n in ("sign", "pre", "num", "post"))
     index = txt.index
     amount = pd.Series(pc.cast(_decimal_point(num), pa.float64()).to_numpy(zero_copy_only=False), index=index)
     negative = pd.Series(pc.fill_null(pc.equal(sign, "-"), False).to_numpy(zero_copy_only=False), index=index)

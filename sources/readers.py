@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -109,34 +110,63 @@ def _workbook_grids(data: bytes, path: str, kind: FileKind) -> Iterator[Grid]:
 
 
 def _csv_grid(data: bytes, path: str) -> Grid:
-    text = decode_text(data, path)
+    utf8 = _utf8_body(data)
+    # The header is looked for in the first lines only; a UTF-8 file is never decoded whole.
+    text = decode_text(utf8[: HEAD_BYTES], path) if utf8 is not None else decode_text(data, path)
     lines = text.splitlines()[:HEADER_SCAN_ROWS]
     counts = {d: sum(line.count(d) for line in lines) for d in (",", ";", "\t", "|")}
     delimiter = max(counts, key=lambda d: counts[d])
-    head_text = "\n".join(lines)
-    head = list(csv.reader(io.StringIO(head_text, newline=""), delimiter=delimiter))
+    head = list(csv.reader(io.StringIO("\n".join(lines), newline=""), delimiter=delimiter))
 
     def body(header_index: int) -> tuple[pd.DataFrame, np.ndarray]:
-        fast = _arrow_csv(text, delimiter, header_index, head)
-        return fast if fast is not None else _python_csv(text, delimiter, header_index)
+        encoded = utf8 if utf8 is not None else text_all().encode("utf-8")
+        fast = _arrow_csv(encoded, delimiter, header_index, head)
+        return fast if fast is not None else _python_csv(text_all(), delimiter, header_index)
+
+    def text_all() -> str:
+        return decode_text(data, path) if utf8 is not None else text
 
     return Grid(None, head, body)
 
 
-def _arrow_csv(text: str, delimiter: str, header_index: int, head: list[list[str]]) -> tuple[pd.DataFrame, np.ndarray] | None:
+HEAD_BYTES = 1 << 18
+
+
+def _utf8_body(data: bytes) -> bytes | None:
+    """The bytes without a UTF-8 BOM when the file looks like UTF-8 (its start decodes as such);
+    None for UTF-16 and legacy encodings, which are decoded whole instead."""
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data[:4]:
+        return None
+    head = data[:HEAD_BYTES]
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as err:
+        if err.start < len(head) - 4:  # not just a character cut in two by the slice
+            return None
+    return data
+
+
+def _arrow_csv(data: bytes, delimiter: str, header_index: int, head: list[list[str]]) -> tuple[pd.DataFrame, np.ndarray] | None:
     """The common case, in Arrow's multi-threaded reader: one record per line below the header.
 
     Returns None when that does not hold (a quoted value spanning lines, blank lines, ragged
-    rows, or title rows that the line-based count cannot place): the Python reader then keeps
-    the row numbers exact.
+    rows, title rows that the line-based count cannot place, or bytes that are not UTF-8): the
+    Python reader then keeps the row numbers exact.
     """
-    if any(len(r) == 0 for r in head[: header_index + 1]) or "\n\n" in text or "\r\n\r\n" in text:
+    if any(len(r) == 0 for r in head[: header_index + 1]) or b"\n\n" in data or b"\n\r\n" in data:
         return None
-    body = text.split("\n", header_index + 1)[-1] if header_index + 1 <= text.count("\n") else ""
+    offset = 0
+    for _ in range(header_index + 1):
+        offset = data.find(b"\n", offset) + 1
+        if offset == 0:
+            return None
+    body = memoryview(data)[offset:]
     width = len(head[header_index])
     try:
         table = pacsv.read_csv(
-            io.BytesIO(body.encode("utf-8")),
+            pa.py_buffer(body),
             read_options=pacsv.ReadOptions(column_names=[str(i) for i in range(width)], block_size=1 << 24),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False),
             convert_options=pacsv.ConvertOptions(
@@ -145,10 +175,10 @@ def _arrow_csv(text: str, delimiter: str, header_index: int, head: list[list[str
                 quoted_strings_can_be_null=False,
             ),
         )
-    except pa.ArrowInvalid:
+    except (pa.ArrowInvalid, UnicodeDecodeError):
         return None
-    lines = body.count("\n") + (0 if body.endswith("\n") or not body else 1)
-    if table.num_rows != lines:
+    lines = data.count(b"\n", offset) + (0 if data.endswith(b"\n") or offset >= len(data) else 1)
+    if table.num_rows != lines:  # e.g. a quoted line break, or bare CR line ends
         return None
     frame = table.to_pandas()
     frame.columns = range(width)
