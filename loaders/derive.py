@@ -15,7 +15,6 @@ from sqlalchemy import (
     and_,
     case,
     cast,
-    exists,
     false,
     func,
     insert,
@@ -25,6 +24,7 @@ from sqlalchemy import (
     select,
     text,
     true,
+    tuple_,
     union,
     update,
 )
@@ -106,7 +106,7 @@ def apply_task_rules(conn: Connection, changes: Table, last_id: int, now: dt.dat
         source: Any = bookings
         for table in joined:
             source = source.join(table, table.c.booking_id == b.id)
-        flag = _turnover(b.property_id, b.check_out, b.id)
+        flag = tuple_(b.property_id, b.check_out).in_(_arrivals())
         rows = select(b.id, literal("cleaning"), b.check_out, literal("open"), flag, false(), now_param, now_param)
         conn.execute(
             dialect_insert(tasks)
@@ -144,35 +144,27 @@ def apply_task_rules(conn: Connection, changes: Table, last_id: int, now: dt.dat
         select(c.old_property_id, c.old_check_in),
     ).subquery()
     leaving = bookings.alias("leaving")
-    candidates = (
-        select(t.id)
+    should = tuple_(leaving.c.property_id, t.due_date).in_(_arrivals())
+    affected = (
+        select(t.id.label("task_id"), case((should, true()), else_=false()).label("should"))
         .select_from(tasks)
         .join(leaving, leaving.c.id == t.booking_id)
         .join(days, and_(days.c.property_id == leaving.c.property_id, days.c.check_in == t.due_date))
-        .where(leaving.c.id <= last_id)
+        .where(leaving.c.id <= last_id, t.status != "done", t.locked == false())
+        .subquery()
     )
-    flag = _turnover(
-        select(b.property_id).where(b.id == t.booking_id).correlate(tasks).scalar_subquery(), t.due_date, t.booking_id
-    )
-    should = case((flag, true()), else_=false())
     conn.execute(
         update(tasks)
-        .where(t.id.in_(candidates), t.status != "done", t.locked == false(), t.same_day_turnover != should)
-        .values(same_day_turnover=should, updated_at=now_param)
+        .where(t.id == affected.c.task_id, t.same_day_turnover != affected.c.should)
+        .values(same_day_turnover=affected.c.should, updated_at=now_param)
     )
 
 
-def _turnover(property_id: Any, day: Any, booking_id: Any) -> ColumnElement[bool]:
-    """Another active booking of the property arrives on `day`."""
-    arriving = bookings.alias("arriving")
-    return exists(
-        select(arriving.c.id).where(
-            arriving.c.property_id == property_id,
-            arriving.c.check_in == day,
-            arriving.c.id != booking_id,
-            arriving.c.status.in_(ACTIVE),
-        )
-    )
+def _arrivals() -> Any:
+    """(property, day) on which an active booking checks in. A stay never starts on its own
+    check-out day, so a booking is never its own neighbour."""
+    b = bookings.c
+    return select(b.property_id, b.check_in).where(b.status.in_(ACTIVE))
 
 
 def conflicts_query(property_name: str | None = None, file_id: int | None = None) -> Any:

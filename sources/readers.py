@@ -21,7 +21,7 @@ from sources.layouts import LAYOUTS, Layout, header_key
 from sources.sniff import FileKind, decode_text, sniff
 
 HEADER_SCAN_ROWS = 50  # title rows, notes and blank rows above a header stay within this
-_TOTAL = re.compile(r"(grand\s+)?(sub)?totals?\s*:?", re.I)
+_TOTAL = re.compile(r"\s*(grand\s+)?(sub)?totals?\s*:?\s*", re.I)
 
 
 @dataclass
@@ -304,7 +304,7 @@ def _table(grid: Grid, path: str, kind: FileKind, header_index: int, layout: Lay
     # A totals row ends the table; whatever follows it (notes, sums) is not bookings.
     is_total = pd.Series(False, index=frame.index)
     for col in list(frame.columns)[:2]:
-        is_total |= _text(frame[col]).str.fullmatch(_TOTAL.pattern, case=False).fillna(False).astype(bool)
+        is_total |= _as_text(frame[col]).str.fullmatch(_TOTAL.pattern, case=False).fillna(False).astype(bool)
     if is_total.any():
         cut = int(is_total.to_numpy().argmax())
         frame, blank = frame.iloc[:cut], blank.iloc[:cut]
@@ -326,11 +326,13 @@ def _table(grid: Grid, path: str, kind: FileKind, header_index: int, layout: Lay
     return table
 
 
-def _text(cells: pd.Series) -> pd.Series:
+def _as_text(cells: pd.Series) -> pd.Series:
     if not pd.api.types.is_string_dtype(cells.dtype) or cells.dtype == object:
         cells = cells.astype(object).where(cells.notna(), "").astype(str)
-    return cells.fillna("").str.strip()
+    return cells.fillna("")
 
 
 def _is_blank(cells: pd.Series) -> pd.Series:
-    return _text(cells) == ""
+    text = _as_text(cells)
+    # Vectorized in Arrow for string columns: no stripped copy of every cell.
+    return (text.str.len() == 0) | text.str.isspace()
