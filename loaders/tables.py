@@ -183,3 +183,18 @@ tasks = Table(
     CheckConstraint(_one_of("kind", ["cleaning"]), name="kind"),
     Index(None, "due_date"),
 )
+
+
+# The booking_history view (created by loaders.db.ensure_schema), declared for queries.
+booking_history = Table(
+    "booking_history",
+    MetaData(),  # not in `metadata`: create_all must not make it a table
+    Column("booking_id", Integer),
+    Column("source_file_id", Integer),
+    Column("changed_at", DateTime),
+    Column("kind", String(20)),
+    Column("field", String(40)),
+    Column("old_value", Text),
+    Column("new_value", Text),
+    Column("seq", Integer),
+)

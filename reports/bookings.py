@@ -10,7 +10,7 @@ from sqlalchemy import Engine, and_, select
 from sqlalchemy.orm import aliased
 
 from loaders.derive import ACTIVE, conflicts_query
-from loaders.tables import booking_changes, bookings, properties, source_files, tasks
+from loaders.tables import booking_history, bookings, properties, source_files, tasks
 
 
 @dataclass(frozen=True)
@@ -64,18 +64,20 @@ class HistoryLine:
     file: str
 
     def __str__(self) -> str:
-        what = f"{self.field}: {self.old_value} → {self.new_value}" if self.field else f"status {self.new_value}"
-        return f"{self.changed_at:%Y-%m-%d %H:%M}  {self.kind:<17} {what}  [{self.file}]"
+        what = f"{self.field}: {self.old_value} → {self.new_value}  " if self.field else ""
+        return f"{self.changed_at:%Y-%m-%d %H:%M}  {self.kind:<17} {what}[{self.file}]"
 
 
 def history(engine: Engine, code: str, source: str | None = None) -> dict[str, list[HistoryLine]]:
-    """Every change of the booking(s) with this code, oldest first, keyed by 'source code'."""
+    """Creation and every change of the booking(s) with this code, oldest first, keyed by
+    'source code' (the booking_history view)."""
+    h = booking_history
     q = (
-        select(bookings.c.source, bookings.c.external_code, booking_changes, source_files.c.path)
-        .join(booking_changes, booking_changes.c.booking_id == bookings.c.id)
-        .join(source_files, source_files.c.id == booking_changes.c.source_file_id)
+        select(bookings.c.source, bookings.c.external_code, h.c.changed_at, h.c.kind, h.c.field, h.c.old_value, h.c.new_value, source_files.c.path)
+        .join(h, h.c.booking_id == bookings.c.id)
+        .join(source_files, source_files.c.id == h.c.source_file_id)
         .where(bookings.c.external_code == code)
-        .order_by(bookings.c.source, booking_changes.c.changed_at, booking_changes.c.id)
+        .order_by(bookings.c.source, h.c.changed_at, h.c.seq)
     )
     if source:
         q = q.where(bookings.c.source == source)
