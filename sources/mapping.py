@@ -110,10 +110,13 @@ def to_canonical(table: RawTable, property_name: str | None = None) -> Mapped:
     out["status"] = empty()
 
     frame = pd.DataFrame(out, index=index)[COLUMNS]
-    frame = frame.drop(index=sorted({p.index for p in problems}))
+    if problems:
+        frame = frame.drop(index=sorted({p.index for p in problems}))
     repeated = _repeated_codes(frame)
     problems.extend(repeated)
-    return Mapped(frame.drop(index=[p.index for p in repeated]), problems, raw, dict(table.headers))
+    if repeated:
+        frame = frame.drop(index=[p.index for p in repeated])
+    return Mapped(frame, problems, raw, dict(table.headers))
 
 
 def _flag(problems: list[RowProblem], raw: dict[str, pd.Series], bad: pd.Series, fld: str, message: str) -> None:

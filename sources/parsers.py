@@ -29,11 +29,17 @@ def text(cells: pd.Series) -> pd.Series:
 
 
 def count(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Whole non-negative-or-not numbers (range checks belong to the schema) as Int64."""
+    """Whole numbers (range checks belong to the schema) as Int64, parsed in Arrow compute."""
     txt = text(cells)
-    num = pd.to_numeric(txt.str.replace(r"\.0+$", "", regex=True), errors="coerce")
-    bad = txt.notna() & (num.isna() | (num != num.round()))
-    return num.where(~bad).astype("Float64").astype("Int64"), bad
+    arr = pa.array(txt, type=pa.string(), from_pandas=True)
+    whole = pc.fill_null(pc.match_substring_regex(arr, r"^[-+]?\d{1,9}(\.0*)?$"), False)
+    digits = pc.replace_substring_regex(arr, r"\.0*$", "")
+    values = pc.cast(pc.if_else(whole, digits, pa.scalar(None, pa.string())), pa.int64())
+    parsed = pd.Series(
+        pd.arrays.IntegerArray(np.asarray(pc.fill_null(values, 0)), np.asarray(pc.is_null(values))), index=txt.index
+    )
+    bad = txt.notna() & ~pd.Series(np.asarray(whole), index=txt.index)
+    return parsed, bad
 
 
 def dates(cells: pd.Series, fmt: str | None) -> tuple[pd.Series, pd.Series]:
@@ -75,7 +81,9 @@ def money(cells: pd.Series, default_currency: str | None) -> tuple[pd.Series, pd
     amount = pd.Series(pc.cast(_decimal_point(num), pa.float64()).to_numpy(zero_copy_only=False), index=index)
     negative = pd.Series(pc.fill_null(pc.equal(sign, "-"), False).to_numpy(zero_copy_only=False), index=index)
     amount = amount.where(~negative, -amount)
-    marker = pd.Series(pc.if_else(pc.equal(pre, ""), post, pre).to_numpy(zero_copy_only=False), index=index, dtype=object)
+    marker = pd.Series(
+        pc.if_else(pc.equal(pre, ""), post, pre).to_numpy(zero_copy_only=False), index=index, dtype=object
+    )
     marker = marker.where(marker.notna() & (marker != ""))
     known = {m: _SYMBOLS.get(m, m.upper() if len(m) == 3 else None) for m in marker.dropna().unique()}
     currency = marker.map(known).where(marker.notna(), default_currency)

@@ -14,6 +14,7 @@ import fastexcel
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from sources.errors import NoRows, UnreadableFile, UnrecognizedLayout
@@ -304,7 +305,9 @@ def _table(grid: Grid, path: str, kind: FileKind, header_index: int, layout: Lay
     # A totals row ends the table; whatever follows it (notes, sums) is not bookings.
     is_total = pd.Series(False, index=frame.index)
     for col in list(frame.columns)[:2]:
-        is_total |= _as_text(frame[col]).str.fullmatch(_TOTAL.pattern, case=False).fillna(False).astype(bool)
+        cells = pa.array(_as_text(frame[col]), type=pa.string(), from_pandas=True)
+        matched = pc.fill_null(pc.match_substring_regex(cells, f"^{_TOTAL.pattern}$", ignore_case=True), False)
+        is_total |= np.asarray(matched)
     if is_total.any():
         cut = int(is_total.to_numpy().argmax())
         frame, blank = frame.iloc[:cut], blank.iloc[:cut]
