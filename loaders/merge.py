@@ -29,6 +29,7 @@ from sqlalchemy import (
     not_,
     or_,
     select,
+    text,
     true,
     update,
 )
@@ -245,6 +246,10 @@ def _merge_from_staging(conn: Connection, file_id: int, as_of: dt.datetime, dial
     # A plain INSERT: the anti-join already excludes known keys and merges hold a lock, while
     # ON CONFLICT's speculative insertion would cost PostgreSQL nearly twice the time.
     conn.execute(insert(bookings).from_select([*BOOKING_KEY, *WRITTEN, "first_file_id", "first_as_of"], new_rows))
+    if dialect == "postgresql" and total - known > 10_000:
+        # Fresh statistics after a large insert, so that the task and conflict queries that
+        # follow in this transaction get hash joins rather than plans for an empty table.
+        conn.execute(text("ANALYZE bookings"))
     if updated:
         c = changes.c
         conn.execute(
