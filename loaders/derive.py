@@ -24,7 +24,6 @@ from sqlalchemy import (
     select,
     text,
     true,
-    tuple_,
     union,
     update,
 )
@@ -53,6 +52,8 @@ def lock_merges(conn: Connection) -> None:
     """
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MERGE_LOCK})
+        # Room for the hash joins and sorts of a million-row merge (this transaction only).
+        conn.execute(text("SET LOCAL work_mem = '256MB'"))
 
 
 def record_history(conn: Connection, changes: Table, file_id: int, as_of: dt.datetime, now: dt.datetime) -> None:
@@ -106,7 +107,9 @@ def apply_task_rules(conn: Connection, changes: Table, last_id: int, now: dt.dat
         source: Any = bookings
         for table in joined:
             source = source.join(table, table.c.booking_id == b.id)
-        flag = tuple_(b.property_id, b.check_out).in_(_arrivals())
+        arrivals = _arrivals()
+        source = source.outerjoin(arrivals, and_(arrivals.c.property_id == b.property_id, arrivals.c.check_in == b.check_out))
+        flag = case((arrivals.c.property_id.is_not(None), true()), else_=false())
         rows = select(b.id, literal("cleaning"), b.check_out, literal("open"), flag, false(), now_param, now_param)
         return rows.select_from(source).where(where, b.status.in_(ACTIVE))
 
@@ -146,12 +149,13 @@ def apply_task_rules(conn: Connection, changes: Table, last_id: int, now: dt.dat
         select(c.old_property_id, c.old_check_in),
     ).subquery()
     leaving = bookings.alias("leaving")
-    should = tuple_(leaving.c.property_id, t.due_date).in_(_arrivals())
+    arrivals = _arrivals()
     affected = (
-        select(t.id.label("task_id"), case((should, true()), else_=false()).label("should"))
+        select(t.id.label("task_id"), case((arrivals.c.property_id.is_not(None), true()), else_=false()).label("should"))
         .select_from(tasks)
         .join(leaving, leaving.c.id == t.booking_id)
         .join(days, and_(days.c.property_id == leaving.c.property_id, days.c.check_in == t.due_date))
+        .outerjoin(arrivals, and_(arrivals.c.property_id == leaving.c.property_id, arrivals.c.check_in == t.due_date))
         .where(leaving.c.id <= last_id, t.status != "done", t.locked == false())
         .subquery()
     )
@@ -163,10 +167,12 @@ def apply_task_rules(conn: Connection, changes: Table, last_id: int, now: dt.dat
 
 
 def _arrivals() -> Any:
-    """(property, day) on which an active booking checks in. A stay never starts on its own
-    check-out day, so a booking is never its own neighbour."""
-    b = bookings.c
-    return select(b.property_id, b.check_in).where(b.status.in_(ACTIVE))
+    """(property, day) on which an active booking checks in, once each: joined, not probed
+    per row, so that the planner hashes it. A stay never starts on its own check-out day, so a
+    booking is never its own neighbour."""
+    arriving = bookings.alias("arriving")
+    a = arriving.c
+    return select(a.property_id, a.check_in).where(a.status.in_(ACTIVE)).distinct().subquery("arrivals")
 
 
 def conflicts_query(property_name: str | None = None, file_id: int | None = None) -> Any:
