@@ -156,6 +156,7 @@ def _arrow_csv(data: bytes, delimiter: str, header_index: int, head: list[list[s
     rows, title rows that the line-based count cannot place, or bytes that are not UTF-8): the
     Python reader then keeps the row numbers exact.
     """
+    data = data.rstrip(b"\r\n") + b"\n"  # blank lines at the very end are common and harmless
     if any(len(r) == 0 for r in head[: header_index + 1]) or b"\n\n" in data or b"\n\r\n" in data:
         return None
     offset = 0
