@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import numpy as np
 import pandas as pd
@@ -44,26 +45,23 @@ def count(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def dates(cells: pd.Series, fmt: str | None) -> tuple[pd.Series, pd.Series]:
     """Calendar dates from date cells or text in `fmt` (or ISO 8601) as datetime64 at midnight."""
-    txt = text(_iso_for_dates(cells))
-    parsed = pd.Series(pd.NaT, index=cells.index, dtype="datetime64[ns]")
-    if fmt:
-        parsed = pd.to_datetime(txt, format=fmt, errors="coerce")
-    todo = txt.notna() & parsed.isna()
-    if todo.any():
-        parsed[todo] = pd.to_datetime(txt[todo], format="ISO8601", errors="coerce")
-    parsed = parsed.astype("datetime64[ns]").dt.normalize()
-    return parsed, txt.notna() & parsed.isna()
+    parsed, bad = datetimes(cells, fmt)
+    return parsed.dt.normalize(), bad
 
 
 def datetimes(cells: pd.Series, fmt: str | None) -> tuple[pd.Series, pd.Series]:
-    """Moments (booking time) from date/datetime cells, text in `fmt`, or ISO 8601."""
+    """Moments from date/datetime cells, text in `fmt`, or ISO 8601 (workbook date cells)."""
     txt = text(_iso_for_dates(cells))
+    formats = [f for f in (fmt, "ISO8601") if f]
+    first = txt.dropna().head(1)
+    if fmt and len(first) and re.match(r"\d{4}-", first.iloc[0]):
+        formats.reverse()  # a workbook's date cells: try ISO first, not a million misses
     parsed = pd.Series(pd.NaT, index=cells.index, dtype="datetime64[ns]")
-    if fmt:
-        parsed = pd.to_datetime(txt, format=fmt, errors="coerce")
-    todo = txt.notna() & parsed.isna()
-    if todo.any():
-        parsed[todo] = pd.to_datetime(txt[todo], format="ISO8601", errors="coerce")
+    todo = txt.notna()
+    for f in formats:
+        if todo.any():
+            parsed[todo] = pd.to_datetime(txt[todo], format=f, errors="coerce")
+            todo = txt.notna() & parsed.isna()
     parsed = parsed.astype("datetime64[ns]")
     return parsed, txt.notna() & parsed.isna()
 
