@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, and_, select
-from sqlalchemy.orm import aliased
 
 from loaders.derive import ACTIVE, conflicts_query
 from loaders.tables import booking_history, bookings, properties, source_files, tasks
@@ -104,8 +103,8 @@ class ScheduleLine:
 
 def cleaning_schedule(engine: Engine, start: dt.date, end: dt.date, property_name: str | None = None, include_cancelled: bool = False) -> list[ScheduleLine]:
     """Cleaning tasks due between `start` and `end` (inclusive), with who leaves and who arrives."""
-    leaving = aliased(bookings, name="leaving")
-    arriving = aliased(bookings, name="arriving")
+    leaving = bookings.alias("leaving")
+    arriving = bookings.alias("arriving")
     q: Any = (
         select(
             tasks.c.id, properties.c.name, tasks.c.due_date, leaving.c.guest_name,

@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
-import fastexcel
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -83,6 +82,8 @@ def _grids(data: bytes, path: str, kind: FileKind) -> Iterator[Grid]:
 
 def _workbook_grids(data: bytes, path: str, kind: FileKind) -> Iterator[Grid]:
     """Sheets read by fastexcel straight into Arrow strings: no Python object per cell."""
+    import fastexcel  # only workbooks need it; a CSV-only run starts faster without it
+
     what = "workbook (.xlsx)" if kind is FileKind.XLSX else "legacy Excel workbook (.xls)"
     try:
         book = fastexcel.read_excel(data)
