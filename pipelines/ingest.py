@@ -63,11 +63,13 @@ def ingest_file(engine: Engine, path: Path, options: FileOptions, status_map: St
     except SourceError as err:
         return FileResult(shown, options.source, FileStatus.REJECTED, reason=err.reason)
 
-    frame = mapped.frame
+    # Every row goes through the status map and the schema, also those with a cell that did not
+    # parse, so that a person sees all of a row's problems at once; each (row, column) once.
+    frame = mapped.cells
     problems = list(mapped.problems)
     status_map = status_map or StatusMap(db.status_map_entries(engine))
     frame["status"] = status_map.map_series(frame["source"], frame["raw_status"])
-    unknown = frame["status"].isna()
+    unknown = frame["status"].isna() & frame["source"].notna() & frame["raw_status"].notna()
     for i, rec in frame[unknown].iterrows():
         problems.append(
             RowProblem(
@@ -78,8 +80,12 @@ def ingest_file(engine: Engine, path: Path, options: FileOptions, status_map: St
                 "(schemas/status_map.csv, or the status_map table)",
             )
         )
-    valid, failed = booking.validate(frame[~unknown])
-    problems.extend(failed)
+    checked, failed = booking.validate(frame)
+    # A row without a status (empty, unknown, or of an unknown source) is reported already.
+    reported = {(p.index, p.column) for p in problems} | {(int(str(i)), "status") for i in frame.index[frame["status"].isna()]}
+    problems.extend(p for p in failed if (p.index, p.column) not in reported)
+    # The rows that survive: they passed parsing, the status map and the schema.
+    valid = checked.loc[checked.index.isin(mapped.frame.index)]
 
     rejected = _rejected_rows(problems, table.row_numbers, mapped.raw, mapped.headers)
     as_of = options.as_of or dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).replace(tzinfo=None)

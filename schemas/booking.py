@@ -27,7 +27,8 @@ class BookingFrame(pa.DataFrameModel):
     infants: Series[pd.Int64Dtype] = pa.Field(ge=0, le=1000, nullable=True)
     check_in: Series[pa.DateTime]
     check_out: Series[pa.DateTime]
-    nights: Series[pd.Int64Dtype]  # derived from the dates, which the frame check covers
+    # Derived from the dates, which their own checks cover (empty only when a date is).
+    nights: Series[pd.Int64Dtype] = pa.Field(nullable=True)
     booked_at: Series[pa.DateTime] = pa.Field(nullable=True)
     raw_status: Series[str]
     status: Series[str] = pa.Field(isin=[s.value for s in Status])
@@ -39,7 +40,8 @@ class BookingFrame(pa.DataFrameModel):
     @pa.dataframe_check(name="check_out_after_check_in")
     @classmethod
     def check_out_after_check_in(cls, df: pd.DataFrame) -> pd.Series:
-        return df["check_out"] > df["check_in"]
+        # A missing date is the not-null check's to report, not this one's.
+        return (df["check_out"] > df["check_in"]) | df["check_in"].isna() | df["check_out"].isna()
 
     class Config:
         strict = "filter"  # extra columns a layout carries are dropped, not errors

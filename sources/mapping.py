@@ -19,11 +19,14 @@ class Mapped:
     """Canonical rows that parsed, plus one problem per cell that did not.
 
     `frame` is indexed 0..n-1 like the raw table; rows with a problem are already removed.
+    `cells` is every row, with the cells that did not parse left empty, so that later checks
+    (status map, schema) can report all of a row's problems at once, not one per re-run.
     `raw` keeps each field's raw text so a later stage can quote the value a person typed.
     """
 
     frame: pd.DataFrame
     problems: list[RowProblem]
+    cells: pd.DataFrame
     raw: dict[str, pd.Series] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
 
@@ -109,14 +112,13 @@ def to_canonical(table: RawTable, property_name: str | None = None) -> Mapped:
     out["nights"] = ((out["check_out"] - out["check_in"]).dt.days).astype("Int64")
     out["status"] = empty()
 
-    frame = pd.DataFrame(out, index=index)[COLUMNS]
-    if problems:
-        frame = frame.drop(index=sorted({p.index for p in problems}))
+    cells = pd.DataFrame(out, index=index)[COLUMNS]
+    frame = cells.drop(index=sorted({p.index for p in problems})) if problems else cells
     repeated = _repeated_codes(frame)
     problems.extend(repeated)
     if repeated:
         frame = frame.drop(index=[p.index for p in repeated])
-    return Mapped(frame, problems, raw, dict(table.headers))
+    return Mapped(frame, problems, cells, raw, dict(table.headers))
 
 
 def _flag(problems: list[RowProblem], raw: dict[str, pd.Series], bad: pd.Series, fld: str, message: str) -> None:

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 from decimal import Decimal
+from pathlib import Path
 
 from sqlalchemy import Engine, insert, select
 
@@ -192,3 +193,20 @@ def test_an_amount_too_large_for_the_money_column_quarantines_its_row(engine: En
     assert [b["external_code"] for b in db.dump(engine)] == [good.code]
     [(row_number, column, value, _)] = stored_rejections(engine)
     assert (row_number, column, value) == (3, "Earnings", "$12,345,678,901.00")
+
+
+def test_every_problem_of_a_row_is_reported_at_once(engine: Engine, tmp_path: Path) -> None:
+    """A row with a bad guest count, an end before its start and an unknown status gets three
+    rejected_rows entries in one run, not one per re-run; the good row still loads."""
+    header = "Confirmation code,Status,Guest name,Contact,# of adults,# of children,# of infants,Start date,End date,# of nights,Booked,Listing,Earnings"
+    bad = "HMBADROW01,Bogus,Ann,,two,0,0,12/5/2025,12/3/2025,3,11/1/2025,Flat,$10.00"
+    good = 'HMGOODROW1,Confirmed,Bob,,2,0,0,12/5/2025,12/8/2025,3,11/1/2025,Flat,"$1,000.00"'
+    path = tmp_path / "three_problems.csv"
+    path.write_text("\n".join([header, bad, good]) + "\n", encoding="utf-8")
+
+    result = ingest_file(engine, path, FileOptions(as_of=dt.datetime(2025, 12, 1)))
+
+    assert (result.status, result.inserted, result.rejected) == ("loaded", 1, 1)
+    with engine.connect() as conn:
+        rows = conn.execute(select(rejected_rows.c.row_number, rejected_rows.c.column)).all()
+    assert sorted(rows) == [(2, "# of adults"), (2, "End date"), (2, "Status")]
