@@ -119,7 +119,7 @@ def _ingest(args: argparse.Namespace) -> int:
 
             results = ingest_flow(args.paths, url, options)
         else:
-            with _Progress(len(files), enabled=not args.json or sys.stderr.isatty()) as progress:
+            with _Progress(len(files)) as progress:
                 results = ingest_paths(engine, files, on_file=progress.advance)
     except DatabaseUnavailable as err:
         raise UsageError(str(err)) from None
@@ -263,8 +263,8 @@ def _safe_url(url: str) -> str:
 class _Progress:
     """A progress bar on stderr for runs of several files, when a person is watching."""
 
-    def __init__(self, total: int, enabled: bool) -> None:
-        self.enabled = enabled and total > 1 and sys.stderr.isatty()
+    def __init__(self, total: int) -> None:
+        self.enabled = total > 1 and sys.stderr.isatty()
         self.total = total
         self._progress: Any = None
         self._task: Any = None

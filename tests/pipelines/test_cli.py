@@ -295,3 +295,13 @@ def test_the_installed_console_script_loads_the_samples(tmp_path: Path) -> None:
     engine.dispose()
     reference.dispose()
     assert got == want and len(got) > 0
+
+
+def test_a_bad_setting_in_the_environment_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("BOOKINGEST_PREFECT", "sometimes")
+    code, _out, err = run(capsys, "ingest", str(SAMPLES), "--db", f"sqlite:///{tmp_path / 'x.db'}")
+    assert code == 2
+    assert "BOOKINGEST_PREFECT" in err and "Traceback" not in err
+    assert not (tmp_path / "x.db").exists()
