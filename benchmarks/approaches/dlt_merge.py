@@ -18,26 +18,20 @@ import json
 import os
 import sys
 import tempfile
-import traceback
 from pathlib import Path
+
+from _common import pg_conninfo, run
 
 DATASET, TABLE = "bench_dlt", "bookings_dlt"
 
 
-def dlt_url(url: str) -> str:
-    for prefix in ("postgresql+psycopg://", "postgresql+psycopg2://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql://" + url.removeprefix(prefix)
-    if url.startswith("postgresql://"):
-        return url
-    raise ValueError(f"dlt_merge runs on PostgreSQL only; got {url!r}")
 
 
 def main(argv: list[str]) -> int:
     if len(argv) != 2:
         print(__doc__.strip(), file=sys.stderr)
         return 2
-    path, url = Path(argv[0]), dlt_url(argv[1])
+    path, url = Path(argv[0]), pg_conninfo(argv[1], "dlt_merge")
     if not path.is_file():
         raise FileNotFoundError(f"no such file: {path}")
 
@@ -78,12 +72,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main(sys.argv[1:]))
-    except Exception as err:
-        traceback.print_exc()
-        root = err
-        while root.__cause__ is not None:  # dlt wraps the real error in PipelineStepFailed
-            root = root.__cause__
-        print(f"dlt_merge: FAILED: {type(root).__name__}: {str(root).strip()}".splitlines()[0], file=sys.stderr)
-        sys.exit(1)
+    run("dlt_merge", main)

@@ -16,11 +16,11 @@ One transaction. PostgreSQL only. Prints one JSON line: the table and the rows r
 
 from __future__ import annotations
 
-import io
 import json
 import sys
-import traceback
 from pathlib import Path
+
+from _common import copy_arrow, pg_conninfo, run
 
 TABLE = "bookings_expert"
 HEADERS = {  # export header -> column
@@ -62,13 +62,6 @@ UPSERT = (
 )
 
 
-def conninfo(url: str) -> str:
-    for prefix in ("postgresql+psycopg://", "postgresql+psycopg2://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql://" + url.removeprefix(prefix)
-    if url.startswith("postgresql://"):
-        return url
-    raise ValueError(f"expert runs on PostgreSQL only (COPY); got {url!r}")
 
 
 def read(path: Path):  # type: ignore[no-untyped-def]
@@ -88,24 +81,13 @@ def read(path: Path):  # type: ignore[no-untyped-def]
     return kind, table.select(list(HEADERS)).rename_columns(COLUMNS)
 
 
-def copy_arrow(cursor, table, sql: str, batch_rows: int = 100_000) -> None:  # type: ignore[no-untyped-def]
-    """COPY an Arrow table through Arrow's CSV writer, one batch at a time (bounded memory)."""
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    options = pacsv.WriteOptions(include_header=False)
-    with cursor.copy(sql) as copy:
-        for batch in table.to_batches(max_chunksize=batch_rows):
-            buf = io.BytesIO()
-            pacsv.write_csv(pa.Table.from_batches([batch]), buf, options)
-            copy.write(buf.getbuffer())
 
 
 def main(argv: list[str]) -> int:
     if len(argv) != 2:
         print(__doc__.strip(), file=sys.stderr)
         return 2
-    path, url = Path(argv[0]), conninfo(argv[1])
+    path, url = Path(argv[0]), pg_conninfo(argv[1], "expert")
     if not path.is_file():
         raise FileNotFoundError(f"no such file: {path}")
     import psycopg
@@ -122,9 +104,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main(sys.argv[1:]))
-    except Exception as err:
-        traceback.print_exc()
-        print(f"expert: FAILED: {type(err).__name__}: {str(err).strip()}".splitlines()[0], file=sys.stderr)
-        sys.exit(1)
+    run("expert", main)

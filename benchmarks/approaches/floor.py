@@ -10,22 +10,15 @@ COPYing it. PostgreSQL only. Prints one JSON line: the table and the rows copied
 
 from __future__ import annotations
 
-import io
 import json
 import sys
-import traceback
 from pathlib import Path
+
+from _common import copy_arrow, pg_conninfo, run
 
 TABLE = "bookings_floor"
 
 
-def conninfo(url: str) -> str:
-    for prefix in ("postgresql+psycopg://", "postgresql+psycopg2://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql://" + url.removeprefix(prefix)
-    if url.startswith("postgresql://"):
-        return url
-    raise ValueError(f"floor runs on PostgreSQL only (COPY); got {url!r}")
 
 
 def pg_type(arrow_type) -> str:  # type: ignore[no-untyped-def]
@@ -48,7 +41,7 @@ def main(argv: list[str]) -> int:
     if len(argv) != 2:
         print(__doc__.strip(), file=sys.stderr)
         return 2
-    path, url = Path(argv[0]), conninfo(argv[1])
+    path, url = Path(argv[0]), pg_conninfo(argv[1], "floor")
     if not path.is_file():
         raise FileNotFoundError(f"no such file: {path}")
     import psycopg
@@ -63,22 +56,12 @@ def main(argv: list[str]) -> int:
         table = pacsv.read_csv(path)
     columns = [f"c{i}" for i in range(table.num_columns)]  # the headers' text is irrelevant here
     ddl = ", ".join(f"{c} {pg_type(f.type)}" for c, f in zip(columns, table.schema, strict=True))
-    options = pacsv.WriteOptions(include_header=False)
     with psycopg.connect(url) as conn, conn.cursor() as cur:
         cur.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} ({ddl})")
-        with cur.copy(f"COPY {TABLE} FROM STDIN (FORMAT csv)") as copy:
-            for batch in table.to_batches(max_chunksize=100_000):
-                buf = io.BytesIO()
-                pacsv.write_csv(pa.Table.from_batches([batch]), buf, options)
-                copy.write(buf.getbuffer())
+        copy_arrow(cur, table, f"COPY {TABLE} FROM STDIN (FORMAT csv)")
     print(json.dumps({"approach": "floor", "table": TABLE, "rows": table.num_rows}))
     return 0
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main(sys.argv[1:]))
-    except Exception as err:
-        traceback.print_exc()
-        print(f"floor: FAILED: {type(err).__name__}: {str(err).strip()}".splitlines()[0], file=sys.stderr)
-        sys.exit(1)
+    run("floor", main)

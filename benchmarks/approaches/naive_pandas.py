@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 import sys
-import traceback
 from pathlib import Path
+
+from _common import run
 
 TABLE = "bookings_naive"
 
@@ -50,9 +51,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main(sys.argv[1:]))
-    except Exception as err:  # the traceback, then one clear last line for the runner; non-zero exit
-        traceback.print_exc()
-        print(f"naive_pandas: FAILED: {type(err).__name__}: {err}".splitlines()[0], file=sys.stderr)
-        sys.exit(1)
+    run("naive_pandas", main)
