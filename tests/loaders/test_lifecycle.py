@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from airbnb_export import BOOKING_COM_HEADER, airbnb_csv, airbnb_row
 from sqlalchemy import Engine, Table, create_engine, func, select, text, update
 
 from loaders.tables import booking_changes, bookings, properties, tasks
@@ -24,12 +25,6 @@ from pipelines.results import FileResult
 from reports.bookings import conflicts, history
 from schemas.vocab import FileStatus
 
-# The header exactly as Airbnb writes it.
-AIRBNB_HEADER = (
-    "Confirmation code,Status,Guest name,Contact,# of adults,# of children,# of infants,Start date,End date,"
-    "# of nights,Booked,Listing,Earnings"
-)
-BOOKING_COM_HEADER = "Book number,Booked by,Guest name(s),Check-in,Check-out,Booked on,Status,Price,Commission amount"
 # DESIGN.md's status table, for the labels these tests write.
 CANONICAL = {
     "Confirmed": "confirmed",
@@ -69,21 +64,9 @@ class Stay:
         return replace(self, **changes)  # type: ignore[arg-type]
 
     def cells(self) -> list[str]:
-        return [
-            self.code,
-            self.status,
-            self.guest,
-            "+1 (312) 555-0100",
-            "2",
-            "0",
-            "0",
-            _mdy(self.check_in),
-            _mdy(self.check_out),
-            str(self.nights),
-            "10/1/2025",
-            self.listing,
-            f"${self.earnings:,.2f}",
-        ]
+        return airbnb_row(
+            self.code, self.status, self.guest, self.check_in, self.check_out, self.listing, self.earnings, "10/1/2025"
+        )
 
     def fields(self) -> dict[str, str | Decimal]:
         """The compared fields as booking_changes writes them (payout as a number)."""
@@ -99,16 +82,9 @@ class Stay:
         }
 
 
-def _mdy(day: dt.date) -> str:
-    return f"{day.month}/{day.day}/{day.year}"
 
-
-def airbnb_csv(stays: Iterable[Stay], newline: str = "\n", bom: bool = False) -> bytes:
-    buf = io.StringIO(newline="")
-    writer = csv.writer(buf, lineterminator=newline)
-    buf.write(AIRBNB_HEADER + newline)
-    writer.writerows(s.cells() for s in stays)
-    return ("\ufeff" if bom else "").encode() + buf.getvalue().encode("utf-8")
+def stays_csv(stays: Iterable[Stay], newline: str = "\n", bom: bool = False) -> bytes:
+    return airbnb_csv((s.cells() for s in stays), newline, bom)
 
 
 def booking_com_csv(rows: Iterable[tuple[str, str, dt.date, dt.date, str, Decimal]]) -> bytes:
@@ -423,7 +399,7 @@ class Run:
     def airbnb(self, name: str, stays: Sequence[Stay], as_of: dt.datetime, **csv_options: object) -> FileResult:
         path = self.folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(airbnb_csv(stays, **csv_options))  # type: ignore[arg-type]
+        path.write_bytes(stays_csv(stays, **csv_options))  # type: ignore[arg-type]
         self.paths[name] = path
         result = ingest_file(self.engine, path, FileOptions(as_of=as_of))
         assert result.status is FileStatus.LOADED, result

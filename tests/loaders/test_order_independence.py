@@ -3,9 +3,7 @@ as-of order and against a model of "the newest export wins"."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import os
 import tempfile
 from collections.abc import Iterator
@@ -14,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from airbnb_export import airbnb_csv, airbnb_row
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, create_engine, func, select, text
@@ -23,11 +22,6 @@ from pipelines.discover import FileOptions
 from pipelines.ingest import ingest_file, open_database
 from schemas.vocab import FileStatus
 
-# The header exactly as Airbnb writes it.
-AIRBNB_HEADER = (
-    "Confirmation code,Status,Guest name,Contact,# of adults,# of children,# of infants,Start date,End date,"
-    "# of nights,Booked,Listing,Earnings"
-)
 # DESIGN.md's status table, for the labels generated here.
 CANONICAL = {
     "Confirmed": "confirmed",
@@ -58,21 +52,9 @@ class Version:
     earnings: Decimal
 
     def cells(self) -> list[str]:
-        return [
-            self.code,
-            self.status,
-            self.guest,
-            "+1 (312) 555-0100",
-            "2",
-            "0",
-            "0",
-            _mdy(self.check_in),
-            _mdy(self.check_out),
-            str((self.check_out - self.check_in).days),
-            "1/15/2026",
-            self.listing,
-            f"${self.earnings:,.2f}",
-        ]
+        return airbnb_row(
+            self.code, self.status, self.guest, self.check_in, self.check_out, self.listing, self.earnings, "1/15/2026"
+        )
 
 
 @dataclass(frozen=True)
@@ -81,15 +63,8 @@ class Export:
     rows: tuple[Version, ...]
 
     def csv(self) -> bytes:
-        buf = io.StringIO(newline="")
-        writer = csv.writer(buf, lineterminator="\n")
-        buf.write(AIRBNB_HEADER + "\n")
-        writer.writerows(v.cells() for v in self.rows)
-        return buf.getvalue().encode("utf-8")
+        return airbnb_csv(v.cells() for v in self.rows)
 
-
-def _mdy(day: dt.date) -> str:
-    return f"{day.month}/{day.day}/{day.year}"
 
 
 @st.composite

@@ -3,9 +3,7 @@ summary's double bookings; in-process through `pipelines.cli.main`, on SQLite an
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import re
 from collections.abc import Iterable
@@ -14,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from airbnb_export import BOOKING_COM_HEADER, airbnb_csv, airbnb_row
 from sqlalchemy import Engine, select
 
 from loaders.tables import bookings, tasks
@@ -22,12 +21,6 @@ from pipelines.discover import FileOptions
 from pipelines.ingest import ingest_file
 from schemas.vocab import FileStatus
 
-# The header exactly as Airbnb writes it.
-AIRBNB_HEADER = (
-    "Confirmation code,Status,Guest name,Contact,# of adults,# of children,# of infants,Start date,End date,"
-    "# of nights,Booked,Listing,Earnings"
-)
-BOOKING_COM_HEADER = "Book number,Booked by,Guest name(s),Check-in,Check-out,Booked on,Status,Price,Commission amount"
 LOFT, STUDIO = "Harbour Loft", "Garden Studio"
 
 
@@ -45,42 +38,23 @@ class Stay:
         return replace(self, **changes)  # type: ignore[arg-type]
 
     def cells(self) -> list[str]:
-        return [
-            self.code,
-            self.status,
-            self.guest,
-            "+1 (312) 555-0100",
-            "2",
-            "0",
-            "0",
-            _mdy(self.check_in),
-            _mdy(self.check_out),
-            str((self.check_out - self.check_in).days),
-            "10/1/2025",
-            self.listing,
-            f"${self.earnings:,.2f}",
-        ]
+        return airbnb_row(
+            self.code, self.status, self.guest, self.check_in, self.check_out, self.listing, self.earnings, "10/1/2025"
+        )
 
-
-def _mdy(day: dt.date) -> str:
-    return f"{day.month}/{day.day}/{day.year}"
 
 
 def d(month: int, day: int) -> dt.date:
     return dt.date(2025, month, day)
 
 
-def airbnb_csv(stays: Iterable[Stay]) -> bytes:
-    buf = io.StringIO(newline="")
-    writer = csv.writer(buf, lineterminator="\n")
-    buf.write(AIRBNB_HEADER + "\n")
-    writer.writerows(s.cells() for s in stays)
-    return buf.getvalue().encode("utf-8")
+def stays_csv(stays: Iterable[Stay]) -> bytes:
+    return airbnb_csv(s.cells() for s in stays)
 
 
 def load(engine: Engine, folder: Path, name: str, stays: list[Stay], as_of: dt.datetime) -> Path:
     path = folder / name
-    path.write_bytes(airbnb_csv(stays))
+    path.write_bytes(stays_csv(stays))
     result = ingest_file(engine, path, FileOptions(as_of=as_of))
     assert result.status is FileStatus.LOADED and result.rejected == 0, result
     return path
@@ -349,7 +323,7 @@ def test_double_booking_in_the_ingest_summary_and_in_conflicts(
     db_url: str, engine: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     airbnb = tmp_path / "airbnb.csv"
-    airbnb.write_bytes(airbnb_csv([DOUBLE]))
+    airbnb.write_bytes(stays_csv([DOUBLE]))
     booking_com = tmp_path / "booking_com.csv"
     booking_com.write_text(
         f"{BOOKING_COM_HEADER}\n"
@@ -401,7 +375,7 @@ def test_double_booking_in_the_ingest_summary_and_in_conflicts(
 
     # The text summary of an ingest names it too, and the command still succeeds.
     moved = tmp_path / "airbnb-2.csv"
-    moved.write_bytes(airbnb_csv([DOUBLE.but(guest="Xavier Roux-Lind")]))
+    moved.write_bytes(stays_csv([DOUBLE.but(guest="Xavier Roux-Lind")]))
     code, out, err = run(capsys, "ingest", str(moved), "--db", db_url, "--no-prefect", "--as-of", "2025-12-02T06:00:00")
     assert code == 0, err
     assert "DOUBLE BOOKINGS involving these files (1)" in out
