@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from databases import reset_pg_schema
 from sqlalchemy import Engine, create_engine, text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,16 +47,9 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'bookingest.db'}"
         return
     url = request.getfixturevalue("pg_server_url")
-    _reset_pg_schema(url)
+    reset_pg_schema(url)
     yield url
 
-
-def _reset_pg_schema(url: str) -> None:
-    eng = create_engine(url, isolation_level="AUTOCOMMIT")
-    with eng.connect() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    eng.dispose()
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, select, text
+from databases import reset_pg_schema
+from sqlalchemy import Engine, select, text
 
 from loaders.tables import bookings, properties, source_files, tasks
 from pipelines.discover import FileOptions
@@ -89,13 +90,6 @@ def write_exports(folder: Path) -> tuple[Path, Path]:
     return older, newer
 
 
-def reset_schema(url: str) -> None:
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    admin.dispose()
-
 
 def command() -> list[str]:
     script = Path(sys.executable).with_name("bookingest")
@@ -147,7 +141,7 @@ def sequential(pg_server_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
     agree whatever the order is for the order-independence tests to show."""
     out = {}
     for first in (0, 1):
-        reset_schema(pg_server_url)
+        reset_pg_schema(pg_server_url)
         engine = open_database(pg_server_url)
         try:
             paths = write_exports(tmp_path_factory.mktemp("sequential"))
@@ -164,7 +158,7 @@ def sequential(pg_server_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
 def test_two_processes_ingesting_overlapping_exports_at_once(
     round_: int, pg_server_url: str, tmp_path: Path, sequential: dict[str, State]
 ) -> None:
-    reset_schema(pg_server_url)
+    reset_pg_schema(pg_server_url)
     open_database(pg_server_url).dispose()  # the schema exists before either process starts
     paths = write_exports(tmp_path)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BOOKINGEST_", "PREFECT_"))}
