@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 
+from loaders import bulk
 from loaders.tables import booking_changes, bookings, properties, tasks
 from schemas.vocab import ACTIVE_STATUSES, Status
 
@@ -116,7 +117,10 @@ def apply_task_rules(conn: Connection, changes: Table, last_id: int, now: dt.dat
     # New bookings: their tasks, with the turnover flag computed on the spot. They cannot have
     # a task yet (merges hold a lock), so a plain INSERT: ON CONFLICT's speculative insertion
     # costs PostgreSQL about twice as much per row.
-    conn.execute(insert(tasks).from_select(columns, new_tasks(b.id > last_id)))
+    new_bookings = conn.execute(select(func.count()).where(b.id > last_id)).scalar_one()
+    existing_tasks = conn.execute(select(func.coalesce(func.max(t.id), 0))).scalar_one()
+    with bulk.indexes_deferred(conn, tasks, bulk.worth_it(conn, new_bookings, existing_tasks)):
+        conn.execute(insert(tasks).from_select(columns, new_tasks(b.id > last_id)))
     # Changed bookings that are now active and never had a task (e.g. pending -> confirmed).
     conn.execute(
         dialect_insert(tasks)
