@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import sys
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,7 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from loaders import derive
+from loaders import bulk, derive
 from loaders.errors import DuplicateFile
 from loaders.tables import MONEY, bookings, properties, rejected_rows, source_file_keys, source_files
 from schemas.vocab import BOOKING_KEY, FileStatus
@@ -96,7 +100,6 @@ class FileRecord:
     path: str
     layout: str
     as_of: dt.datetime
-    rows: int
 
 
 @dataclass(frozen=True)
@@ -124,7 +127,18 @@ def find_loaded(engine: Engine, sha256: str) -> tuple[str, str | None] | None:
 
 
 def load_file(engine: Engine, record: FileRecord, frame: pd.DataFrame, rejected: list[Rejected]) -> tuple[int, MergeCounts]:
-    """Record the file, its rejected rows and merge its bookings in ONE transaction.
+    """Load a whole file's canonical rows and rejected rows at once (one chunk); see `loading`."""
+    bad_rows = len({r.row_number for r in rejected})
+    with loading(engine, record) as load:
+        load.stage(frame, rejected)
+        counts = load.merge(len(frame) + bad_rows, bad_rows)
+    return load.file_id, counts
+
+
+@contextmanager
+def loading(engine: Engine, record: FileRecord) -> Iterator[FileLoad]:
+    """One file's load in ONE transaction: record the file, stage its rows (chunk by chunk),
+    merge. Whatever the block raises rolls everything back, so a file never half-loads.
 
     Raises DuplicateFile when the same bytes were loaded before, also by a concurrent run.
     """
@@ -137,54 +151,106 @@ def load_file(engine: Engine, record: FileRecord, frame: pd.DataFrame, rejected:
             file_id = conn.execute(
                 insert(source_files).returning(source_files.c.id),
                 {
-                    "sha256": record.sha256, "path": record.path, "source": record.layout,
-                    "as_of": record.as_of, "status": FileStatus.LOADED.value, "rows": record.rows,
-                    "rejected": len({r.row_number for r in rejected}), "loaded_at": _now(),
+                    "sha256": record.sha256, "path": record.path, "source": record.layout, "as_of": record.as_of,
+                    "status": FileStatus.LOADED.value, "rows": 0, "rejected": 0, "loaded_at": _now(),
                 },
             ).scalar_one()
-            if rejected:
-                conn.execute(
-                    insert(rejected_rows),
-                    [{"source_file_id": file_id, **r.__dict__} for r in rejected],
-                )
-            counts = merge_bookings(conn, frame, file_id, record.as_of)
-            conn.execute(
-                update(source_files)
-                .where(source_files.c.id == file_id)
-                .values(inserted=counts.inserted, updated=counts.updated, unchanged=counts.unchanged)
-            )
+            load = FileLoad(conn, file_id, record.as_of)
+            try:
+                yield load
+            finally:
+                load.close()
     except IntegrityError as err:
         # Two runs raced on the same file: the unique sha256 let only one of them in.
         if "sha256" in str(err.orig):
             raise DuplicateFile(record.sha256, "a concurrent run") from None
         raise
-    return file_id, counts
 
 
-def merge_bookings(conn: Connection, frame: pd.DataFrame, file_id: int, as_of: dt.datetime) -> MergeCounts:
-    """Upsert canonical rows keyed on (source, external_code); only real, not-older changes write.
+class FileLoad:
+    """The open transaction of one file: `stage` its valid rows and rejected rows a chunk at a
+    time, `discard` staged rows found bad later, then `merge` once.
 
-    In the same transaction: the history of every changed field, and the cleaning tasks of
-    every touched booking.
+    On PostgreSQL a chunk is COPYed by a worker thread while the caller reads and checks the
+    next one, so the database and Python work at the same time; at most one chunk waits.
     """
-    if frame.empty:
-        return MergeCounts()
-    dialect = conn.dialect.name
-    staging.create(conn)
-    changes.create(conn)
-    try:
-        if dialect == "postgresql":
-            _copy_into_staging(conn, frame)
+
+    def __init__(self, conn: Connection, file_id: int, as_of: dt.datetime) -> None:
+        self.conn = conn
+        self.file_id = file_id
+        self.as_of = as_of
+        self.dialect = conn.dialect.name
+        self._staged = False
+        self._copying: Future[None] | None = None
+        self._worker: ThreadPoolExecutor | None = None
+
+    def stage(self, frame: pd.DataFrame, rejected: list[Rejected]) -> None:
+        """Add one chunk: its valid canonical rows to the staging table, its problems to rejected_rows."""
+        self._wait()
+        self._reject(rejected)
+        if frame.empty:
+            return
+        if not self._staged:
+            staging.create(self.conn)
+            changes.create(self.conn)
+            self._staged = True
+        if self.dialect == "postgresql":
+            if self._worker is None:
+                self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bookingest-copy")
+            raw = self.conn.connection.driver_connection
+            self._copying = self._worker.submit(_copy_into_staging, raw, frame)
         else:
-            _insert_into_staging(conn, frame)
-        counts, last_id = _merge_from_staging(conn, file_id, as_of, dialect)
-        derive.record_history(conn, changes, file_id, as_of, _now())
-        derive.apply_task_rules(conn, changes, last_id, _now())
+            _insert_into_staging(self.conn, frame)
+
+    def discard(self, source_rows: list[int], rejected: list[Rejected]) -> None:
+        """Take staged rows out again (e.g. a code that a later chunk repeats) and record why."""
+        self._wait()
+        self._reject(rejected)
+        for start in range(0, len(source_rows), 10_000):
+            self.conn.execute(staging.delete().where(staging.c.source_row.in_(source_rows[start : start + 10_000])))
+
+    def merge(self, rows: int, rejected_rows: int) -> MergeCounts:
+        """Merge everything staged into bookings (with history and tasks) and complete the
+        file's record: `rows` read, `rejected_rows` of them quarantined."""
+        self._wait()
+        counts = MergeCounts()
+        if self._staged:
+            if self.dialect == "postgresql":
+                # Temporary tables are never auto-analyzed; without statistics the planner
+                # picks nested loops over a million rows.
+                self.conn.execute(text(f"ANALYZE {staging.name}"))
+            counts, last_id = _merge_from_staging(self.conn, self.file_id, self.as_of, self.dialect)
+            derive.record_history(self.conn, changes, self.file_id, self.as_of, _now())
+            derive.apply_task_rules(self.conn, changes, last_id, _now())
+            if self.dialect != "postgresql":  # PostgreSQL drops them at commit
+                staging.drop(self.conn)
+                changes.drop(self.conn)
+        self.conn.execute(
+            update(source_files)
+            .where(source_files.c.id == self.file_id)
+            .values(rows=rows, rejected=rejected_rows, inserted=counts.inserted, updated=counts.updated, unchanged=counts.unchanged)
+        )
         return counts
-    finally:
-        if dialect != "postgresql":  # PostgreSQL drops them at commit
-            staging.drop(conn)
-            changes.drop(conn)
+
+    def close(self) -> None:
+        """Wait for a COPY still running (its error, if any, is raised unless one already is)."""
+        try:
+            if sys.exc_info()[0] is None:
+                self._wait()
+            elif self._copying is not None:
+                wait([self._copying])
+        finally:
+            if self._worker is not None:
+                self._worker.shutdown(wait=True)
+
+    def _wait(self) -> None:
+        if self._copying is not None:
+            copying, self._copying = self._copying, None
+            copying.result()
+
+    def _reject(self, rejected: list[Rejected]) -> None:
+        if rejected:
+            self.conn.execute(insert(rejected_rows), [{"source_file_id": self.file_id, **r.__dict__} for r in rejected])
 
 
 def _merge_from_staging(conn: Connection, file_id: int, as_of: dt.datetime, dialect: str) -> tuple[MergeCounts, int]:
@@ -245,7 +311,9 @@ def _merge_from_staging(conn: Connection, file_id: int, as_of: dt.datetime, dial
     )
     # A plain INSERT: the anti-join already excludes known keys and merges hold a lock, while
     # ON CONFLICT's speculative insertion would cost PostgreSQL nearly twice the time.
-    conn.execute(insert(bookings).from_select([*BOOKING_KEY, *WRITTEN, "first_file_id", "first_as_of"], new_rows))
+    # A first load (or one that more than doubles the table) builds the indexes after the rows.
+    with bulk.indexes_deferred(conn, bookings, bulk.worth_it(conn, total - known, last_id)):
+        conn.execute(insert(bookings).from_select([*BOOKING_KEY, *WRITTEN, "first_file_id", "first_as_of"], new_rows))
     if dialect == "postgresql" and total - known > 10_000:
         # Fresh statistics after a large insert, so that the task and conflict queries that
         # follow in this transaction get hash joins rather than plans for an empty table.
@@ -272,8 +340,9 @@ def _listed_by_files_newer_than(conn: Connection, as_of: Any, file_id: int) -> A
     return select(each.c.value).select_from(source_file_keys).join(each, true()).where(k.source_file_id.in_(newer))
 
 
-def _copy_into_staging(conn: Connection, frame: pd.DataFrame) -> None:
-    """PostgreSQL: COPY the frame from Arrow-written CSV, with no per-row Python."""
+def _copy_into_staging(raw: Any, frame: pd.DataFrame) -> None:
+    """PostgreSQL: COPY the frame from Arrow-written CSV, with no per-row Python. Runs on the
+    worker thread, on the transaction's driver connection (psycopg's are thread-safe)."""
     table = pa.Table.from_pandas(_staged(frame), preserve_index=False)
     for name in ("check_in", "check_out"):
         i = table.schema.get_field_index(name)
@@ -282,15 +351,11 @@ def _copy_into_staging(conn: Connection, frame: pd.DataFrame) -> None:
     table = table.set_column(i, "booked_at", table.column("booked_at").cast(pa.timestamp("us")))
     buf = io.BytesIO()
     pacsv.write_csv(table, buf, pacsv.WriteOptions(include_header=False))
-    raw = conn.connection.driver_connection
     statement = f"COPY {staging.name} ({', '.join(STAGED)}) FROM STDIN WITH (FORMAT csv)"
     try:
-        with raw.cursor() as cur:  # type: ignore[union-attr]
+        with raw.cursor() as cur:
             with cur.copy(statement) as copy:
                 copy.write(buf.getbuffer())
-            # Temporary tables are never auto-analyzed; without statistics the planner picks
-            # nested loops over a million rows.
-            cur.execute(f"ANALYZE {staging.name}")
     except Exception as err:
         if getattr(err, "sqlstate", None) is None:
             raise

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from loaders import db
 from loaders.errors import DuplicateFile, is_transient
-from loaders.merge import FileRecord, Rejected, find_loaded, load_file
+from loaders.merge import FileRecord, Rejected, find_loaded, loading
 from pipelines.discover import FileOptions, UsageError
 from pipelines.results import FileResult as FileResult
 from reports.bookings import conflicts
@@ -26,7 +30,7 @@ from schemas.vocab import FileStatus
 from sources.errors import SourceError
 from sources.layouts import LAYOUTS
 from sources.mapping import to_canonical
-from sources.readers import read_export
+from sources.readers import RawTable, read_export_chunks
 
 T = TypeVar("T")
 MAX_PROBLEMS_SHOWN = 20  # per file in the summary; all of them are in rejected_rows
@@ -46,28 +50,86 @@ def check_source(name: str | None) -> None:
 
 def ingest_file(engine: Engine, path: Path, options: FileOptions, status_map: StatusMap | None = None) -> FileResult:
     """Read, map, validate, normalize and merge one file. Bad input becomes a rejected result;
-    transient database errors are raised so that the caller can retry the whole file."""
+    transient database errors are raised so that the caller can retry the whole file.
+
+    A large CSV is read, checked and staged a chunk at a time inside the file's one
+    transaction, so memory stays bounded and a bad chunk still loads nothing of the file.
+    """
     shown = str(path)
     try:
-        data = path.read_bytes()
+        sha256 = file_sha256(path)
+        as_of = options.as_of or dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).replace(tzinfo=None)
     except OSError as err:
         return FileResult(shown, options.source, FileStatus.REJECTED, reason=f"the file cannot be read ({err.strerror})")
-    sha256 = hashlib.sha256(data).hexdigest()
     previous = find_loaded(engine, sha256)
     if previous is not None:
         first_path, layout = previous
         return FileResult(shown, layout, FileStatus.DUPLICATE, reason=f"the same bytes were loaded before as {first_path}")
+    status_map = status_map or StatusMap(db.status_map_entries(engine))
+    chunks = read_export_chunks(path, shown, options.source)
+    layout = options.source
+    tally = _Tally()
     try:
-        table = read_export(data, shown, options.source)
-        mapped = to_canonical(table, options.property)
+        first = next(chunks)
+        layout = first.layout.name
+        with loading(engine, FileRecord(sha256=sha256, path=shown, layout=layout, as_of=as_of)) as load:
+            for table in itertools.chain([first], chunks):
+                valid, rejected = _checked(table, options.property, status_map)
+                tally.add(table, valid, rejected)
+                load.stage(valid, rejected)
+            load.discard(*tally.repeated_across_chunks())
+            counts = load.merge(tally.rows, len(tally.rejected_rows))
+            file_id = load.file_id
     except SourceError as err:
-        return FileResult(shown, options.source, FileStatus.REJECTED, reason=err.reason)
+        return FileResult(shown, layout, FileStatus.REJECTED, reason=_nothing_loaded(err.reason, tally))
+    except OSError as err:
+        return FileResult(shown, layout, FileStatus.REJECTED, reason=f"the file cannot be read ({err.strerror}), nothing was loaded")
+    except DuplicateFile as err:
+        return FileResult(shown, layout, FileStatus.DUPLICATE, reason=str(err))
+    except SQLAlchemyError as err:
+        if is_transient(err):
+            raise
+        reason = str(getattr(err, "orig", err)).strip().splitlines()[0]
+        return FileResult(shown, layout, FileStatus.REJECTED, rows=tally.rows,
+                          reason=f"the database refused the file, nothing was loaded ({reason})")  # fmt: skip
+    problems = sorted(tally.problems, key=lambda r: r.row_number)
+    return FileResult(
+        path=shown,
+        source=layout,
+        status=FileStatus.LOADED,
+        rows=tally.rows,
+        inserted=counts.inserted,
+        updated=counts.updated,
+        unchanged=counts.unchanged,
+        rejected=len(tally.rejected_rows),
+        problems=[_describe(r) for r in problems[:MAX_PROBLEMS_SHOWN]],
+        problems_total=len(problems),
+        conflicts=_double_bookings(engine, file_id),
+    )
 
-    # Every row goes through the status map and the schema, also those with a cell that did not
-    # parse, so that a person sees all of a row's problems at once; each (row, column) once.
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of the file's bytes, read a block at a time."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while block := f.read(1 << 22):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _nothing_loaded(reason: str, tally: _Tally) -> str:
+    # A problem found in a later chunk of a large file: the earlier chunks were rolled back.
+    return f"{reason} (at row {tally.last_row + 1} or later; nothing was loaded)" if tally.rows else reason
+
+
+def _checked(table: RawTable, property_name: str | None, status_map: StatusMap) -> tuple[pd.DataFrame, list[Rejected]]:
+    """The rows of `table` that pass parsing, the status map and the schema, and one Rejected per
+    problem of the others. Every row goes through the status map and the schema, also those
+    with a cell that did not parse, so that a person sees all of a row's problems at once;
+    each (row, column) once."""
+    mapped = to_canonical(table, property_name)
     frame = mapped.cells
     problems = list(mapped.problems)
-    status_map = status_map or StatusMap(db.status_map_entries(engine))
     frame["status"] = status_map.map_series(frame["source"], frame["raw_status"])
     unknown = frame["status"].isna() & frame["source"].notna() & frame["raw_status"].notna()
     for i, rec in frame[unknown].iterrows():
@@ -86,34 +148,55 @@ def ingest_file(engine: Engine, path: Path, options: FileOptions, status_map: St
     problems.extend(p for p in failed if (p.index, p.column) not in reported)
     # The rows that survive: they passed parsing, the status map and the schema.
     valid = checked.loc[checked.index.isin(mapped.frame.index)]
+    return valid, _rejected_rows(problems, table.row_numbers, mapped.raw, mapped.headers)
 
-    rejected = _rejected_rows(problems, table.row_numbers, mapped.raw, mapped.headers)
-    as_of = options.as_of or dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).replace(tzinfo=None)
-    record = FileRecord(sha256=sha256, path=shown, layout=table.layout.name, as_of=as_of, rows=len(table))
-    try:
-        file_id, counts = load_file(engine, record, valid, rejected)
-    except DuplicateFile as err:
-        return FileResult(shown, table.layout.name, FileStatus.DUPLICATE, reason=str(err))
-    except SQLAlchemyError as err:
-        if is_transient(err):
-            raise
-        reason = str(getattr(err, "orig", err)).strip().splitlines()[0]
-        return FileResult(shown, table.layout.name, FileStatus.REJECTED, rows=len(table),
-                          reason=f"the database refused the file, nothing was loaded ({reason})")  # fmt: skip
-    rejected_rows = len({r.row_number for r in rejected})
-    return FileResult(
-        path=shown,
-        source=table.layout.name,
-        status=FileStatus.LOADED,
-        rows=len(table),
-        inserted=counts.inserted,
-        updated=counts.updated,
-        unchanged=counts.unchanged,
-        rejected=rejected_rows,
-        problems=[_describe(r) for r in rejected[:MAX_PROBLEMS_SHOWN]],
-        problems_total=len(rejected),
-        conflicts=_double_bookings(engine, file_id),
-    )
+
+class _Tally:
+    """What the chunks of one file add up to: rows, rejected rows, problems, and the booking
+    keys seen, to find a code that a later chunk repeats."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.last_row = 0
+        self.rejected_rows: set[int] = set()
+        self.problems: list[Rejected] = []
+        self._keys: list[pa.Array] = []
+        self._key_rows: list[np.ndarray] = []
+        self._code_header = "identifier"
+
+    def add(self, table: RawTable, valid: pd.DataFrame, rejected: list[Rejected]) -> None:
+        self.rows += len(table)
+        self.last_row = int(table.row_numbers.iloc[-1])
+        self.rejected_rows.update(r.row_number for r in rejected)
+        self.problems.extend(rejected)
+        self._code_header = table.headers.get("external_code", self._code_header)
+        keys = pc.binary_join_element_wise(
+            pa.array(valid["source"], type=pa.string()), pa.array(valid["external_code"], type=pa.string()), "\x1f"
+        )
+        self._keys.append(keys)
+        self._key_rows.append(valid["row_number"].to_numpy(dtype="int64"))
+
+    def repeated_across_chunks(self) -> tuple[list[int], list[Rejected]]:
+        """The rows whose code a later chunk lists again (the later row wins, as within a
+        chunk): their row numbers, and why they are rejected."""
+        if len(self._keys) < 2:
+            return [], []
+        keys = pa.chunked_array(self._keys).combine_chunks()
+        counted = pc.value_counts(keys)
+        repeated = counted.field("values").filter(pc.greater(counted.field("counts"), 1))
+        if len(repeated) == 0:
+            return [], []
+        mask = np.asarray(pc.is_in(keys, value_set=repeated))
+        rows = pd.DataFrame({"key": keys.filter(pa.array(mask)).to_pandas(), "row": np.concatenate(self._key_rows)[mask]})
+        rows["later"] = rows.groupby("key")["row"].transform("max")
+        earlier = rows[rows["row"] != rows["later"]]
+        rejected = [
+            Rejected(int(row), self._code_header, key.split("\x1f", 1)[1], f"the same code appears again at row {later}; that row was used")
+            for key, row, later in earlier.itertuples(index=False)
+        ]
+        self.rejected_rows.update(r.row_number for r in rejected)
+        self.problems.extend(rejected)
+        return [r.row_number for r in rejected], rejected
 
 
 def _double_bookings(engine: Engine, file_id: int) -> list[str]:

@@ -9,6 +9,8 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -16,10 +18,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from sources.errors import NoRows, UnreadableFile, UnrecognizedLayout
+from sources.errors import NoRows, SourceError, UnreadableFile, UnrecognizedLayout
 from sources.layouts import LAYOUTS, Layout, header_key
 from sources.sniff import FileKind, decode_text, sniff
 
+CHUNK_BYTES = 1 << 25  # a large CSV is read about 32 MB (some 300,000 bookings) at a time
 HEADER_SCAN_ROWS = 50  # title rows, notes and blank rows above a header stay within this
 _TOTAL = re.compile(r"\s*(grand\s+)?(sub)?totals?\s*:?\s*", re.I)
 
@@ -32,6 +35,7 @@ class Grid:
     name: str | None
     head: Sequence[Sequence[object]]
     body: Callable[[int], tuple[pd.DataFrame, np.ndarray]]  # header index -> (cells, row numbers)
+    delimiter: str = ","  # of a CSV
 
 
 @dataclass
@@ -54,17 +58,103 @@ class RawTable:
 def read_export(data: bytes, path: str, layout_name: str | None = None) -> RawTable:
     """Find the booking table in an export and return its raw cells; SourceError if there is none."""
     kind = sniff(data, path)
-    layouts = [LAYOUTS[layout_name]] if layout_name else list(LAYOUTS.values())
     first_rows: list[str] = []
     for grid in _grids(data, path, kind):
-        found = _find_header(grid, layouts)
+        found = _find_header(grid, _layouts(layout_name))
         if found is not None:
             return _table(grid, path, kind, *found)
         if not first_rows:
             first_rows = [str(c) for c in _first_nonblank_row(grid)]
-    if layout_name:
-        raise UnrecognizedLayout(path, first_rows).forced(LAYOUTS[layout_name])
-    raise UnrecognizedLayout(path, first_rows)
+    raise _unrecognized(path, first_rows, layout_name)
+
+
+def _layouts(layout_name: str | None) -> list[Layout]:
+    return [LAYOUTS[layout_name]] if layout_name else list(LAYOUTS.values())
+
+
+def _unrecognized(path: str, first_rows: list[str], layout_name: str | None) -> SourceError:
+    error = UnrecognizedLayout(path, first_rows)
+    return error.forced(LAYOUTS[layout_name]) if layout_name else error
+
+
+def read_export_chunks(file: Path, path: str, layout_name: str | None = None, chunk_bytes: int = CHUNK_BYTES) -> Iterator[RawTable]:
+    """The booking rows of the export in `file`, a chunk at a time, so that memory stays bounded.
+
+    A UTF-8 CSV larger than `chunk_bytes` with one record per line is read in pieces of about
+    that size, cut at line ends, each with its true row numbers; workbooks, small files and
+    other encodings are read whole, as one chunk. Raises SourceError like `read_export`, also
+    from a later chunk (so a caller loading chunk by chunk must be able to undo the earlier
+    ones); NoRows when no chunk had a booking row.
+    """
+    with file.open("rb") as f:
+        head = f.read(HEAD_BYTES)
+        utf8 = _utf8_body(head) if head else None
+        if file.stat().st_size <= chunk_bytes or utf8 is None or sniff(head, path) is not FileKind.TEXT:
+            yield read_export(head + f.read(), path, layout_name)
+            return
+        grid = _csv_grid(head, path)
+        found = _find_header(grid, _layouts(layout_name))
+        if found is None:
+            raise _unrecognized(path, [str(c) for c in _first_nonblank_row(grid)], layout_name)
+        header_index, layout, columns = found
+        offset = _line_offset(utf8, header_index + 1)
+        if offset is None or any(len(r) == 0 for r in grid.head[: header_index + 1]):
+            f.seek(0)
+            yield read_export(f.read(), path, layout_name)
+            return
+        f.seek(len(head) - len(utf8) + offset)
+        read_any = False
+        for frame, numbers in _csv_pieces(f, path, grid, header_index, chunk_bytes):
+            table, ended = _rows_table(frame, numbers, grid, path, FileKind.TEXT, header_index, header_index + 1, layout, columns)
+            if len(table):
+                read_any = True
+                yield table
+            if ended:
+                break
+        if not read_any:
+            raise _no_rows(path, FileKind.TEXT, None, layout, header_index + 1)
+
+
+def _csv_pieces(f: BinaryIO, path: str, grid: Grid, header_index: int, chunk_bytes: int) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
+    """The lines below the header in pieces of about `chunk_bytes`, parsed by Arrow. From the
+    first piece Arrow cannot read line by line (a quoted line break, blank lines, another
+    encoding), the rest of the file goes through the Python reader as one piece."""
+    delimiter = grid.delimiter
+    width = len(grid.head[header_index])
+    line = header_index + 2  # the row number of the next line
+    carry = b""
+    while True:
+        block = f.read(chunk_bytes)
+        data = carry + block
+        if block:
+            cut = data.rfind(b"\n") + 1
+            if cut == 0:
+                carry = data
+                continue
+            # Blank lines wait for the next piece: they may be the harmless ones that end the file.
+            last = len(data[:cut].rstrip(b"\r\n"))
+            if last == 0:
+                carry = data
+                continue
+            end = data.index(b"\n", last) + 1
+            piece, carry = data[:end], data[end:]
+        else:
+            piece, carry = data.rstrip(b"\r\n") + b"\n", b""  # blank lines at the very end are harmless
+            if piece == b"\n":
+                return
+        frame = _arrow_rows(piece, delimiter, width)
+        if frame is None:
+            rest = decode_text(piece + carry + f.read(), path)
+            if rest.strip():
+                frame, numbers = _python_csv(rest, delimiter, -1)
+                yield frame, numbers + (line - 1)
+            return
+        yield frame, np.arange(line, line + len(frame))
+        line += len(frame)
+        if not block:
+            return
+
+
 
 
 def _grids(data: bytes, path: str, kind: FileKind) -> Iterator[Grid]:
@@ -116,7 +206,7 @@ def _csv_grid(data: bytes, path: str) -> Grid:
     # The header is looked for in the first lines only; a UTF-8 file is never decoded whole.
     text = decode_text(utf8[: HEAD_BYTES], path) if utf8 is not None else decode_text(data, path)
     lines = text.splitlines()[:HEADER_SCAN_ROWS]
-    counts = {d: sum(line.count(d) for line in lines) for d in (",", ";", "\t", "|")}
+    counts = {d: sum(line.count(d) for line in lines) for d in DELIMITERS}
     delimiter = max(counts, key=lambda d: counts[d])
     head = list(csv.reader(io.StringIO("\n".join(lines), newline=""), delimiter=delimiter))
 
@@ -128,10 +218,11 @@ def _csv_grid(data: bytes, path: str) -> Grid:
     def text_all() -> str:
         return decode_text(data, path) if utf8 is not None else text
 
-    return Grid(None, head, body)
+    return Grid(None, head, body, delimiter)
 
 
 HEAD_BYTES = 1 << 18
+DELIMITERS = (",", ";", "\t", "|")
 
 
 def _utf8_body(data: bytes) -> bytes | None:
@@ -158,15 +249,33 @@ def _arrow_csv(data: bytes, delimiter: str, header_index: int, head: list[list[s
     Python reader then keeps the row numbers exact.
     """
     data = data.rstrip(b"\r\n") + b"\n"  # blank lines at the very end are common and harmless
-    if any(len(r) == 0 for r in head[: header_index + 1]) or b"\n\n" in data or b"\n\r\n" in data:
+    if any(len(r) == 0 for r in head[: header_index + 1]):
         return None
+    offset = _line_offset(data, header_index + 1)
+    if offset is None:
+        return None
+    frame = _arrow_rows(data[offset:], delimiter, len(head[header_index]))
+    if frame is None:
+        return None
+    return frame, np.arange(header_index + 2, header_index + 2 + len(frame))
+
+
+def _line_offset(data: bytes, lines: int) -> int | None:
+    """Where the line after the first `lines` lines starts; None if there are not that many."""
     offset = 0
-    for _ in range(header_index + 1):
+    for _ in range(lines):
         offset = data.find(b"\n", offset) + 1
         if offset == 0:
             return None
-    body = memoryview(data)[offset:]
-    width = len(head[header_index])
+    return offset
+
+
+def _arrow_rows(body: bytes, delimiter: str, width: int) -> pd.DataFrame | None:
+    """Lines of CSV (each ending in a line feed) as a frame of text cells, one row per line;
+    None when the lines are not exactly one record each (blank lines, a quoted line break,
+    ragged rows, bare CR line ends, bytes that are not UTF-8)."""
+    if b"\n\n" in body or b"\n\r\n" in body or body.startswith((b"\n", b"\r")):
+        return None
     try:
         table = pacsv.read_csv(
             pa.py_buffer(body),
@@ -180,12 +289,11 @@ def _arrow_csv(data: bytes, delimiter: str, header_index: int, head: list[list[s
         )
     except (pa.ArrowInvalid, UnicodeDecodeError):
         return None
-    lines = data.count(b"\n", offset) + (0 if data.endswith(b"\n") or offset >= len(data) else 1)
-    if table.num_rows != lines:  # e.g. a quoted line break, or bare CR line ends
+    if table.num_rows != body.count(b"\n"):  # e.g. a quoted line break, or bare CR line ends
         return None
     frame = table.to_pandas()
     frame.columns = range(width)
-    return frame, np.arange(header_index + 2, header_index + 2 + table.num_rows)
+    return frame
 
 
 def _python_csv(text: str, delimiter: str, header_index: int) -> tuple[pd.DataFrame, np.ndarray]:
@@ -299,6 +407,23 @@ def _find_header(grid: Grid, layouts: list[Layout]) -> tuple[int, Layout, dict[s
 def _table(grid: Grid, path: str, kind: FileKind, header_index: int, layout: Layout, found: dict[str, int]) -> RawTable:
     frame, numbers = grid.body(header_index)
     header_row = int(numbers[0]) - 1 if len(numbers) else header_index + 1
+    table, _ = _rows_table(frame, numbers, grid, path, kind, header_index, header_row, layout, found)
+    if len(table) == 0:
+        raise _no_rows(path, kind, grid.name, layout, header_row)
+    return table
+
+
+def _no_rows(path: str, kind: FileKind, sheet: str | None, layout: Layout, header_row: int) -> NoRows:
+    where = f" (sheet {sheet!r})" if kind in (FileKind.XLSX, FileKind.XLS) else ""
+    return NoRows(path, f"the {layout.title} has a header at row {header_row}{where} but no booking rows")
+
+
+def _rows_table(
+    frame: pd.DataFrame, numbers: np.ndarray, grid: Grid, path: str, kind: FileKind,
+    header_index: int, header_row: int, layout: Layout, found: dict[str, int],
+) -> tuple[RawTable, bool]:  # fmt: skip
+    """The booking rows among `frame` (numbered `numbers`): blank rows dropped, and everything
+    from a totals row on; True with it when such a row ended the table."""
     frame.index = pd.Index(numbers, dtype="int64")
     frame = frame.reindex(columns=range(max(max(found.values()) + 1, frame.shape[1] if len(frame) else 0)))
     blank = pd.Series(True, index=frame.index)
@@ -310,7 +435,8 @@ def _table(grid: Grid, path: str, kind: FileKind, header_index: int, layout: Lay
         cells = pa.array(_as_text(frame[col]), type=pa.string(), from_pandas=True)
         matched = pc.fill_null(pc.match_substring_regex(cells, f"^{_TOTAL.pattern}$", ignore_case=True), False)
         is_total |= np.asarray(matched)
-    if is_total.any():
+    ended = bool(is_total.any())
+    if ended:
         cut = int(is_total.to_numpy().argmax())
         frame, blank = frame.iloc[:cut], blank.iloc[:cut]
     frame = frame.loc[~blank.to_numpy()]
@@ -325,10 +451,7 @@ def _table(grid: Grid, path: str, kind: FileKind, header_index: int, layout: Lay
         headers={fld: " ".join(str(header_cells[col]).split()) for fld, col in found.items()},
         row_numbers=pd.Series(frame.index.to_numpy(), dtype="int64"),
     )
-    if len(table) == 0:
-        where = f" (sheet {grid.name!r})" if kind in (FileKind.XLSX, FileKind.XLS) else ""
-        raise NoRows(path, f"the {layout.title} has a header at row {header_row}{where} but no booking rows")
-    return table
+    return table, ended
 
 
 def _as_text(cells: pd.Series) -> pd.Series:

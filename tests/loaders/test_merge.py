@@ -59,10 +59,8 @@ def canonical(*rows: dict[str, object]) -> pd.DataFrame:
     return frame[booking.COLUMNS]
 
 
-def record(name: str, as_of: dt.datetime, rows: int) -> FileRecord:
-    return FileRecord(
-        sha256=hashlib.sha256(name.encode()).hexdigest(), path=name, layout="airbnb", as_of=as_of, rows=rows
-    )
+def record(name: str, as_of: dt.datetime) -> FileRecord:
+    return FileRecord(sha256=hashlib.sha256(name.encode()).hexdigest(), path=name, layout="airbnb", as_of=as_of)
 
 
 def dump(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
@@ -100,7 +98,7 @@ def test_a_database_refusal_mid_file_leaves_nothing_of_that_file(engine: Engine,
         {"external_code": "HMKEEP2222"},
         {"external_code": "HMKEEP3333", "check_in": "2026-02-01", "check_out": "2026-02-04"},
     )
-    load_file(engine, record("first.csv", DEC_1, len(first)), first, [])
+    load_file(engine, record("first.csv", DEC_1), first, [])
     before = dump(engine)
     # An update, then the row the database refuses, then a new booking in a new property.
     second_rows = [
@@ -110,7 +108,7 @@ def test_a_database_refusal_mid_file_leaves_nothing_of_that_file(engine: Engine,
     ]
     second = canonical(*second_rows)
     quarantined = [Rejected(row_number=9, column="Status", value="Bogus status", error="unknown status 'Bogus status'")]
-    second_record = record("second.csv", DEC_3, len(second) + 1)
+    second_record = record("second.csv", DEC_3)
 
     with pytest.raises(IntegrityError):
         load_file(engine, second_record, second, quarantined)
@@ -137,11 +135,11 @@ def test_a_database_refusal_mid_file_leaves_nothing_of_that_file(engine: Engine,
 
 def test_loading_the_same_bytes_again_raises_duplicate_file_and_writes_nothing(engine: Engine) -> None:
     frame = canonical({"external_code": "HMKEEP2222"})
-    load_file(engine, record("first.csv", DEC_1, 1), frame, [])
+    load_file(engine, record("first.csv", DEC_1), frame, [])
     before = dump(engine)
 
     with pytest.raises(DuplicateFile) as raised:
-        load_file(engine, record("first.csv", DEC_3, 1), frame.assign(guest_name="Someone Else"), [])
+        load_file(engine, record("first.csv", DEC_3), frame.assign(guest_name="Someone Else"), [])
 
     assert raised.value.first_path == "first.csv"
     assert dump(engine) == before
@@ -153,17 +151,17 @@ def test_counts_are_exact_for_new_changed_unchanged_and_older_rows(engine: Engin
         {"external_code": "HMKEEP3333", "check_in": "2026-02-01", "check_out": "2026-02-04"},
         {"external_code": "HMKEEP4444", "check_in": "2026-03-01", "check_out": "2026-03-04"},
     )
-    load_file(engine, record("first.csv", DEC_3, 3), first, [])
+    load_file(engine, record("first.csv", DEC_3), first, [])
     newer = canonical(
         {"external_code": "HMKEEP2222"},  # unchanged
         {"external_code": "HMKEEP3333", "check_in": "2026-02-01", "check_out": "2026-02-05"},  # changed
         {"external_code": "HMKEEP5555", "property_name": "Garden Cottage"},  # new
     )
-    _, counts = load_file(engine, record("newer.csv", DEC_3 + dt.timedelta(days=1), 3), newer, [])
+    _, counts = load_file(engine, record("newer.csv", DEC_3 + dt.timedelta(days=1)), newer, [])
     assert (counts.inserted, counts.updated, counts.unchanged) == (1, 1, 1)
 
     older = canonical({"external_code": "HMKEEP4444", "status": "cancelled", "raw_status": "Canceled"})
-    _, counts = load_file(engine, record("older.csv", DEC_1, 1), older, [])
+    _, counts = load_file(engine, record("older.csv", DEC_1), older, [])
     assert (counts.inserted, counts.updated, counts.unchanged) == (0, 0, 1)
 
     with engine.connect() as conn:
