@@ -126,7 +126,9 @@ def find_loaded(engine: Engine, sha256: str) -> tuple[str, str | None] | None:
     return (row.path, row.source) if row else None
 
 
-def load_file(engine: Engine, record: FileRecord, frame: pd.DataFrame, rejected: list[Rejected]) -> tuple[int, MergeCounts]:
+def load_file(
+    engine: Engine, record: FileRecord, frame: pd.DataFrame, rejected: list[Rejected]
+) -> tuple[int, MergeCounts]:
     """Load a whole file's canonical rows and rejected rows at once (one chunk); see `loading`."""
     bad_rows = len({r.row_number for r in rejected})
     with loading(engine, record) as load:
@@ -151,8 +153,14 @@ def loading(engine: Engine, record: FileRecord) -> Iterator[FileLoad]:
             file_id = conn.execute(
                 insert(source_files).returning(source_files.c.id),
                 {
-                    "sha256": record.sha256, "path": record.path, "source": record.layout, "as_of": record.as_of,
-                    "status": FileStatus.LOADED.value, "rows": 0, "rejected": 0, "loaded_at": _now(),
+                    "sha256": record.sha256,
+                    "path": record.path,
+                    "source": record.layout,
+                    "as_of": record.as_of,
+                    "status": FileStatus.LOADED.value,
+                    "rows": 0,
+                    "rejected": 0,
+                    "loaded_at": _now(),
                 },
             ).scalar_one()
             load = FileLoad(conn, file_id, record.as_of)
@@ -209,6 +217,21 @@ class FileLoad:
         for start in range(0, len(source_rows), 10_000):
             self.conn.execute(staging.delete().where(staging.c.source_row.in_(source_rows[start : start + 10_000])))
 
+    def staged_keys(self, source_rows: list[int]) -> list[tuple[str, str, int]]:
+        """(source, external_code, source_row) of these staged rows."""
+        self._wait()
+        s = staging.c
+        found: list[tuple[str, str, int]] = []
+        for start in range(0, len(source_rows), 10_000):
+            part = source_rows[start : start + 10_000]
+            found += [
+                tuple(r)
+                for r in self.conn.execute(
+                    select(s.source, s.external_code, s.source_row).where(s.source_row.in_(part))
+                )
+            ]
+        return found
+
     def merge(self, rows: int, rejected_rows: int) -> MergeCounts:
         """Merge everything staged into bookings (with history and tasks) and complete the
         file's record: `rows` read, `rejected_rows` of them quarantined."""
@@ -228,7 +251,13 @@ class FileLoad:
         self.conn.execute(
             update(source_files)
             .where(source_files.c.id == self.file_id)
-            .values(rows=rows, rejected=rejected_rows, inserted=counts.inserted, updated=counts.updated, unchanged=counts.unchanged)
+            .values(
+                rows=rows,
+                rejected=rejected_rows,
+                inserted=counts.inserted,
+                updated=counts.updated,
+                unchanged=counts.unchanged,
+            )
         )
         return counts
 
@@ -305,7 +334,15 @@ def _merge_from_staging(conn: Connection, file_id: int, as_of: dt.datetime, dial
         )
 
     new_rows = (
-        select(*(s[k] for k in BOOKING_KEY), *(incoming[n] for n in COMPARED), as_of_param, file_param, s.source_row, file_param, as_of_param)
+        select(
+            *(s[k] for k in BOOKING_KEY),
+            *(incoming[n] for n in COMPARED),
+            as_of_param,
+            file_param,
+            s.source_row,
+            file_param,
+            as_of_param,
+        )
         .select_from(with_property)
         .where(~exists().where(same_key))
     )

@@ -12,21 +12,19 @@ from typing import TypeVar
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from loaders import db
 from loaders.errors import DuplicateFile, is_transient
-from loaders.merge import FileRecord, Rejected, find_loaded, loading
+from loaders.merge import FileLoad, FileRecord, Rejected, find_loaded, loading
 from pipelines.discover import FileOptions, UsageError
 from pipelines.results import FileResult as FileResult
 from reports.bookings import conflicts
 from schemas import booking
 from schemas.booking import RowProblem
 from schemas.status_map import StatusMap, load_seed
-from schemas.vocab import FileStatus
+from schemas.vocab import BOOKING_KEY, FileStatus
 from sources.errors import SourceError
 from sources.layouts import LAYOUTS
 from sources.mapping import to_canonical
@@ -60,11 +58,15 @@ def ingest_file(engine: Engine, path: Path, options: FileOptions, status_map: St
         sha256 = file_sha256(path)
         as_of = options.as_of or dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).replace(tzinfo=None)
     except OSError as err:
-        return FileResult(shown, options.source, FileStatus.REJECTED, reason=f"the file cannot be read ({err.strerror})")
+        return FileResult(
+            shown, options.source, FileStatus.REJECTED, reason=f"the file cannot be read ({err.strerror})"
+        )
     previous = find_loaded(engine, sha256)
     if previous is not None:
         first_path, layout = previous
-        return FileResult(shown, layout, FileStatus.DUPLICATE, reason=f"the same bytes were loaded before as {first_path}")
+        return FileResult(
+            shown, layout, FileStatus.DUPLICATE, reason=f"the same bytes were loaded before as {first_path}"
+        )
     status_map = status_map or StatusMap(db.status_map_entries(engine))
     chunks = read_export_chunks(path, shown, options.source)
     layout = options.source
@@ -77,13 +79,15 @@ def ingest_file(engine: Engine, path: Path, options: FileOptions, status_map: St
                 valid, rejected = _checked(table, options.property, status_map)
                 tally.add(table, valid, rejected)
                 load.stage(valid, rejected)
-            load.discard(*tally.repeated_across_chunks())
+            load.discard(*tally.repeated_across_chunks(load))
             counts = load.merge(tally.rows, len(tally.rejected_rows))
             file_id = load.file_id
     except SourceError as err:
         return FileResult(shown, layout, FileStatus.REJECTED, reason=_nothing_loaded(err.reason, tally))
     except OSError as err:
-        return FileResult(shown, layout, FileStatus.REJECTED, reason=f"the file cannot be read ({err.strerror}), nothing was loaded")
+        return FileResult(
+            shown, layout, FileStatus.REJECTED, reason=f"the file cannot be read ({err.strerror}), nothing was loaded"
+        )
     except DuplicateFile as err:
         return FileResult(shown, layout, FileStatus.DUPLICATE, reason=str(err))
     except SQLAlchemyError as err:
@@ -144,7 +148,9 @@ def _checked(table: RawTable, property_name: str | None, status_map: StatusMap) 
         )
     checked, failed = booking.validate(frame)
     # A row without a status (empty, unknown, or of an unknown source) is reported already.
-    reported = {(p.index, p.column) for p in problems} | {(int(str(i)), "status") for i in frame.index[frame["status"].isna()]}
+    reported = {(p.index, p.column) for p in problems} | {
+        (int(str(i)), "status") for i in frame.index[frame["status"].isna()]
+    }
     problems.extend(p for p in failed if (p.index, p.column) not in reported)
     # The rows that survive: they passed parsing, the status map and the schema.
     valid = checked.loc[checked.index.isin(mapped.frame.index)]
@@ -152,15 +158,15 @@ def _checked(table: RawTable, property_name: str | None, status_map: StatusMap) 
 
 
 class _Tally:
-    """What the chunks of one file add up to: rows, rejected rows, problems, and the booking
-    keys seen, to find a code that a later chunk repeats."""
+    """What the chunks of one file add up to: rows, rejected rows, problems, and a 64-bit hash
+    of every valid booking key, to find a code that a later chunk repeats in little memory."""
 
     def __init__(self) -> None:
         self.rows = 0
         self.last_row = 0
         self.rejected_rows: set[int] = set()
         self.problems: list[Rejected] = []
-        self._keys: list[pa.Array] = []
+        self._hashes: list[np.ndarray] = []
         self._key_rows: list[np.ndarray] = []
         self._code_header = "identifier"
 
@@ -170,29 +176,29 @@ class _Tally:
         self.rejected_rows.update(r.row_number for r in rejected)
         self.problems.extend(rejected)
         self._code_header = table.headers.get("external_code", self._code_header)
-        keys = pc.binary_join_element_wise(
-            pa.array(valid["source"], type=pa.string()), pa.array(valid["external_code"], type=pa.string()), "\x1f"
-        )
-        self._keys.append(keys)
+        self._hashes.append(pd.util.hash_pandas_object(valid[list(BOOKING_KEY)], index=False).to_numpy())
         self._key_rows.append(valid["row_number"].to_numpy(dtype="int64"))
 
-    def repeated_across_chunks(self) -> tuple[list[int], list[Rejected]]:
-        """The rows whose code a later chunk lists again (the later row wins, as within a
-        chunk): their row numbers, and why they are rejected."""
-        if len(self._keys) < 2:
+    def repeated_across_chunks(self, load: FileLoad) -> tuple[list[int], list[Rejected]]:
+        """The staged rows whose code a later chunk lists again (the later row wins, as within
+        a chunk): their row numbers, and why they are rejected. Rows whose key hashes collide
+        are compared by their real keys, read back from the staging table."""
+        if len(self._hashes) < 2:
             return [], []
-        keys = pa.chunked_array(self._keys).combine_chunks()
-        counted = pc.value_counts(keys)
-        repeated = counted.field("values").filter(pc.greater(counted.field("counts"), 1))
-        if len(repeated) == 0:
+        hashes = np.concatenate(self._hashes)
+        order = np.argsort(hashes, kind="stable")
+        same = hashes[order][1:] == hashes[order][:-1]
+        if not same.any():
             return [], []
-        mask = np.asarray(pc.is_in(keys, value_set=repeated))
-        rows = pd.DataFrame({"key": keys.filter(pa.array(mask)).to_pandas(), "row": np.concatenate(self._key_rows)[mask]})
-        rows["later"] = rows.groupby("key")["row"].transform("max")
-        earlier = rows[rows["row"] != rows["later"]]
+        candidates = np.concatenate(self._key_rows)[order][np.r_[same, False] | np.r_[False, same]]
+        keys = pd.DataFrame(load.staged_keys([int(r) for r in candidates]), columns=["source", "code", "row"])
+        keys["later"] = keys.groupby(["source", "code"])["row"].transform("max")
+        earlier = keys[keys["row"] != keys["later"]].sort_values("row")
         rejected = [
-            Rejected(int(row), self._code_header, key.split("\x1f", 1)[1], f"the same code appears again at row {later}; that row was used")
-            for key, row, later in earlier.itertuples(index=False)
+            Rejected(
+                int(row), self._code_header, code, f"the same code appears again at row {later}; that row was used"
+            )
+            for code, row, later in earlier[["code", "row", "later"]].itertuples(index=False)
         ]
         self.rejected_rows.update(r.row_number for r in rejected)
         self.problems.extend(rejected)
@@ -209,7 +215,9 @@ def _double_bookings(engine: Engine, file_id: int) -> list[str]:
         return [f"(double bookings could not be checked: {reason}; run `bookingest conflicts`)"]
 
 
-def _rejected_rows(problems: list[RowProblem], row_numbers: pd.Series, raw: dict[str, pd.Series], headers: dict[str, str]) -> list[Rejected]:
+def _rejected_rows(
+    problems: list[RowProblem], row_numbers: pd.Series, raw: dict[str, pd.Series], headers: dict[str, str]
+) -> list[Rejected]:
     """Problems as rejected_rows records: the row a person sees, the header as written, the raw text."""
     out = []
     for p in sorted(problems, key=lambda p: (p.index, p.column or "")):
@@ -262,7 +270,12 @@ def ingest_paths(
             result = retrying(lambda p=path, o=options: ingest_file(engine, p, o, status_map))  # type: ignore[misc]
         except SQLAlchemyError as err:
             reason = str(getattr(err, "orig", err)).strip().splitlines()[0]
-            result = FileResult(str(path), options.source, FileStatus.REJECTED, reason=f"database error after retries, nothing was loaded ({reason})")
+            result = FileResult(
+                str(path),
+                options.source,
+                FileStatus.REJECTED,
+                reason=f"database error after retries, nothing was loaded ({reason})",
+            )
         except Exception as err:  # a bug must not cost the operator the other files of the run
             result = FileResult(str(path), options.source, FileStatus.REJECTED,
                                 reason=f"internal error, nothing was loaded; please report it ({type(err).__name__}: {err})")  # fmt: skip

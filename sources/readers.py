@@ -22,7 +22,7 @@ from sources.errors import NoRows, SourceError, UnreadableFile, UnrecognizedLayo
 from sources.layouts import LAYOUTS, Layout, header_key
 from sources.sniff import FileKind, decode_text, sniff
 
-CHUNK_BYTES = 1 << 25  # a large CSV is read about 32 MB (some 300,000 bookings) at a time
+CHUNK_BYTES = 1 << 24  # a large CSV is read about 16 MB (some 150,000 bookings) at a time
 HEADER_SCAN_ROWS = 50  # title rows, notes and blank rows above a header stay within this
 _TOTAL = re.compile(r"\s*(grand\s+)?(sub)?totals?\s*:?\s*", re.I)
 
@@ -77,15 +77,18 @@ def _unrecognized(path: str, first_rows: list[str], layout_name: str | None) -> 
     return error.forced(LAYOUTS[layout_name]) if layout_name else error
 
 
-def read_export_chunks(file: Path, path: str, layout_name: str | None = None, chunk_bytes: int = CHUNK_BYTES) -> Iterator[RawTable]:
+def read_export_chunks(
+    file: Path, path: str, layout_name: str | None = None, chunk_bytes: int = CHUNK_BYTES
+) -> Iterator[RawTable]:
     """The booking rows of the export in `file`, a chunk at a time, so that memory stays bounded.
 
     A UTF-8 CSV larger than `chunk_bytes` with one record per line is read in pieces of about
     that size, cut at line ends, each with its true row numbers; workbooks, small files and
     other encodings are read whole, as one chunk. Raises SourceError like `read_export`, also
     from a later chunk (so a caller loading chunk by chunk must be able to undo the earlier
-    ones); NoRows when no chunk had a booking row.
+    ones); NoRows when no chunk had a booking row. `chunk_bytes` defaults to CHUNK_BYTES.
     """
+    chunk_bytes = chunk_bytes or CHUNK_BYTES
     with file.open("rb") as f:
         head = f.read(HEAD_BYTES)
         utf8 = _utf8_body(head) if head else None
@@ -105,7 +108,9 @@ def read_export_chunks(file: Path, path: str, layout_name: str | None = None, ch
         f.seek(len(head) - len(utf8) + offset)
         read_any = False
         for frame, numbers in _csv_pieces(f, path, grid, header_index, chunk_bytes):
-            table, ended = _rows_table(frame, numbers, grid, path, FileKind.TEXT, header_index, header_index + 1, layout, columns)
+            table, ended = _rows_table(
+                frame, numbers, grid, path, FileKind.TEXT, header_index, header_index + 1, layout, columns
+            )
             if len(table):
                 read_any = True
                 yield table
@@ -115,7 +120,9 @@ def read_export_chunks(file: Path, path: str, layout_name: str | None = None, ch
             raise _no_rows(path, FileKind.TEXT, None, layout, header_index + 1)
 
 
-def _csv_pieces(f: BinaryIO, path: str, grid: Grid, header_index: int, chunk_bytes: int) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
+def _csv_pieces(
+    f: BinaryIO, path: str, grid: Grid, header_index: int, chunk_bytes: int
+) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
     """The lines below the header in pieces of about `chunk_bytes`, parsed by Arrow. From the
     first piece Arrow cannot read line by line (a quoted line break, blank lines, another
     encoding), the rest of the file goes through the Python reader as one piece."""
@@ -155,8 +162,6 @@ def _csv_pieces(f: BinaryIO, path: str, grid: Grid, header_index: int, chunk_byt
             return
 
 
-
-
 def _grids(data: bytes, path: str, kind: FileKind) -> Iterator[Grid]:
     if kind is FileKind.TEXT:
         yield _csv_grid(data, path)
@@ -179,7 +184,9 @@ def _workbook_grids(data: bytes, path: str, kind: FileKind) -> Iterator[Grid]:
         book = fastexcel.read_excel(data)
         names = list(book.sheet_names)
     except Exception as err:  # the readers raise several unrelated types for damaged files
-        raise UnreadableFile(path, f"the {what} is damaged or truncated and cannot be opened ({_first_line(err)})") from None
+        raise UnreadableFile(
+            path, f"the {what} is damaged or truncated and cannot be opened ({_first_line(err)})"
+        ) from None
 
     def sheet(name: str, n_rows: int | None) -> pa.Table:
         try:
@@ -204,7 +211,7 @@ def _workbook_grids(data: bytes, path: str, kind: FileKind) -> Iterator[Grid]:
 def _csv_grid(data: bytes, path: str) -> Grid:
     utf8 = _utf8_body(data)
     # The header is looked for in the first lines only; a UTF-8 file is never decoded whole.
-    text = decode_text(utf8[: HEAD_BYTES], path) if utf8 is not None else decode_text(data, path)
+    text = decode_text(utf8[:HEAD_BYTES], path) if utf8 is not None else decode_text(data, path)
     lines = text.splitlines()[:HEADER_SCAN_ROWS]
     counts = {d: sum(line.count(d) for line in lines) for d in DELIMITERS}
     delimiter = max(counts, key=lambda d: counts[d])
@@ -241,7 +248,9 @@ def _utf8_body(data: bytes) -> bytes | None:
     return data
 
 
-def _arrow_csv(data: bytes, delimiter: str, header_index: int, head: list[list[str]]) -> tuple[pd.DataFrame, np.ndarray] | None:
+def _arrow_csv(
+    data: bytes, delimiter: str, header_index: int, head: list[list[str]]
+) -> tuple[pd.DataFrame, np.ndarray] | None:
     """The common case, in Arrow's multi-threaded reader: one record per line below the header.
 
     Returns None when that does not hold (a quoted value spanning lines, blank lines, ragged
