@@ -78,7 +78,7 @@ def _unrecognized(path: str, first_rows: list[str], layout_name: str | None) -> 
 
 
 def read_export_chunks(
-    file: Path, path: str, layout_name: str | None = None, chunk_bytes: int = CHUNK_BYTES
+    file: Path, path: str, layout_name: str | None = None, chunk_bytes: int | None = None
 ) -> Iterator[RawTable]:
     """The booking rows of the export in `file`, a chunk at a time, so that memory stays bounded.
 
