@@ -109,7 +109,9 @@ def apply_task_rules(conn: Connection, changes: Table, last_id: int, now: dt.dat
         for table in joined:
             source = source.join(table, table.c.booking_id == b.id)
         arrivals = _arrivals()
-        source = source.outerjoin(arrivals, and_(arrivals.c.property_id == b.property_id, arrivals.c.check_in == b.check_out))
+        source = source.outerjoin(
+            arrivals, and_(arrivals.c.property_id == b.property_id, arrivals.c.check_in == b.check_out)
+        )
         flag = case((arrivals.c.property_id.is_not(None), true()), else_=false())
         rows = select(b.id, literal("cleaning"), b.check_out, literal("open"), flag, false(), now_param, now_param)
         return rows.select_from(source).where(where, b.status.in_(ACTIVE))
@@ -128,20 +130,19 @@ def apply_task_rules(conn: Connection, changes: Table, last_id: int, now: dt.dat
         .on_conflict_do_nothing(index_elements=["booking_id", "kind"])
     )
 
-    changed_ids = select(c.booking_id)
-    booking = select(b.check_out, b.status).where(b.id == t.booking_id).correlate(tasks)
-    due = booking.with_only_columns(b.check_out).scalar_subquery()
-    wanted = case((booking.with_only_columns(b.status).scalar_subquery().in_(ACTIVE), "open"), else_="cancelled")
+    # Tasks of changed bookings follow their check-out and status (one join, no per-task probe).
+    wanted = case((b.status.in_(ACTIVE), "open"), else_="cancelled")
     conn.execute(
         update(tasks)
         .where(
-            t.booking_id.in_(changed_ids),
+            t.booking_id == c.booking_id,
+            b.id == c.booking_id,
             t.kind == "cleaning",
             t.status != "done",
             t.locked == false(),
-            or_(t.due_date != due, t.status != wanted),
+            or_(t.due_date != b.check_out, t.status != wanted),
         )
-        .values(due_date=due, status=wanted, updated_at=now_param)
+        .values(due_date=b.check_out, status=wanted, updated_at=now_param)
     )
 
     # Days on which an arrival or departure appeared, moved or vanished, per property: the
@@ -153,9 +154,11 @@ def apply_task_rules(conn: Connection, changes: Table, last_id: int, now: dt.dat
         select(c.old_property_id, c.old_check_in),
     ).subquery()
     leaving = bookings.alias("leaving")
-    arrivals = _arrivals()
+    arrivals = _arrivals(days)
     affected = (
-        select(t.id.label("task_id"), case((arrivals.c.property_id.is_not(None), true()), else_=false()).label("should"))
+        select(
+            t.id.label("task_id"), case((arrivals.c.property_id.is_not(None), true()), else_=false()).label("should")
+        )
         .select_from(tasks)
         .join(leaving, leaving.c.id == t.booking_id)
         .join(days, and_(days.c.property_id == leaving.c.property_id, days.c.check_in == t.due_date))
@@ -170,13 +173,16 @@ def apply_task_rules(conn: Connection, changes: Table, last_id: int, now: dt.dat
     )
 
 
-def _arrivals() -> Any:
+def _arrivals(days: Any = None) -> Any:
     """(property, day) on which an active booking checks in, once each: joined, not probed
     per row, so that the planner hashes it. A stay never starts on its own check-out day, so a
-    booking is never its own neighbour."""
+    booking is never its own neighbour. With `days` (property_id, check_in), only those."""
     arriving = bookings.alias("arriving")
     a = arriving.c
-    return select(a.property_id, a.check_in).where(a.status.in_(ACTIVE)).distinct().subquery("arrivals")
+    query = select(a.property_id, a.check_in).where(a.status.in_(ACTIVE))
+    if days is not None:
+        query = query.join(days, and_(days.c.property_id == a.property_id, days.c.check_in == a.check_in))
+    return query.distinct().subquery("arrivals")
 
 
 def conflicts_query(property_name: str | None = None, file_id: int | None = None) -> Any:
@@ -199,11 +205,19 @@ def conflicts_query(property_name: str | None = None, file_id: int | None = None
     a, o = bookings.alias("a"), bookings.alias("o")
     q = (
         select(
-            properties.c.name.label("property"), o.c.id.label("id"), a.c.id.label("other_id"),
-            o.c.source.label("source"), o.c.external_code.label("code"), o.c.guest_name.label("guest"),
-            o.c.check_in.label("check_in"), o.c.check_out.label("check_out"),
-            a.c.source.label("other_source"), a.c.external_code.label("other_code"), a.c.guest_name.label("other_guest"),
-            a.c.check_in.label("other_check_in"), a.c.check_out.label("other_check_out"),
+            properties.c.name.label("property"),
+            o.c.id.label("id"),
+            a.c.id.label("other_id"),
+            o.c.source.label("source"),
+            o.c.external_code.label("code"),
+            o.c.guest_name.label("guest"),
+            o.c.check_in.label("check_in"),
+            o.c.check_out.label("check_out"),
+            a.c.source.label("other_source"),
+            a.c.external_code.label("other_code"),
+            a.c.guest_name.label("other_guest"),
+            a.c.check_in.label("other_check_in"),
+            a.c.check_out.label("other_check_out"),
         )
         .select_from(a)
         .join(o, and_(o.c.property_id == a.c.property_id, o.c.check_in <= a.c.check_in, o.c.check_out > a.c.check_in))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -180,7 +180,10 @@ class FileLoad:
     time, `discard` staged rows found bad later, then `merge` once.
 
     On PostgreSQL a chunk is COPYed by a worker thread while the caller reads and checks the
-    next one, so the database and Python work at the same time; at most one chunk waits.
+    next one, so the database and Python work at the same time; at most one chunk waits. When
+    the bookings table is empty (a first load: every row is new, nothing to compare), the rows
+    are COPYed straight into it, whose unique constraint and indexes are built once at the end;
+    otherwise into a temporary staging table that `merge` merges set-based.
     """
 
     def __init__(self, conn: Connection, file_id: int, as_of: dt.datetime) -> None:
@@ -188,7 +191,10 @@ class FileLoad:
         self.file_id = file_id
         self.as_of = as_of
         self.dialect = conn.dialect.name
-        self._staged = False
+        self._target: Table | None = None  # staging, or bookings itself on a first load
+        self._direct_rows = 0
+        self._restore_indexes: Callable[[], None] | None = None
+        self._property_ids: dict[str, int] = {}
         self._copying: Future[None] | None = None
         self._worker: ThreadPoolExecutor | None = None
 
@@ -198,15 +204,13 @@ class FileLoad:
         self._reject(rejected)
         if frame.empty:
             return
-        if not self._staged:
-            staging.create(self.conn)
-            changes.create(self.conn)
-            self._staged = True
-        if self.dialect == "postgresql":
-            if self._worker is None:
-                self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bookingest-copy")
-            raw = self.conn.connection.driver_connection
-            self._copying = self._worker.submit(_copy_into_staging, raw, frame)
+        if self._target is None:
+            self._target = self._start()
+        if self._target is bookings:
+            self._direct_rows += len(frame)
+            self._copy(_copy_direct, frame.assign(property_id=self._properties(frame["property_name"])))
+        elif self.dialect == "postgresql":
+            self._copy(_copy_into_staging, frame)
         else:
             _insert_into_staging(self.conn, frame)
 
@@ -214,22 +218,19 @@ class FileLoad:
         """Take staged rows out again (e.g. a code that a later chunk repeats) and record why."""
         self._wait()
         self._reject(rejected)
-        for start in range(0, len(source_rows), 10_000):
-            self.conn.execute(staging.delete().where(staging.c.source_row.in_(source_rows[start : start + 10_000])))
+        for part in _batches(source_rows):
+            self.conn.execute(self._target_table().delete().where(*self._staged_rows(part)))
+        if self._target is bookings:
+            self._direct_rows -= len(source_rows)
 
     def staged_keys(self, source_rows: list[int]) -> list[tuple[str, str, int]]:
         """(source, external_code, source_row) of these staged rows."""
         self._wait()
-        s = staging.c
+        t = self._target_table().c
         found: list[tuple[str, str, int]] = []
-        for start in range(0, len(source_rows), 10_000):
-            part = source_rows[start : start + 10_000]
-            found += [
-                tuple(r)
-                for r in self.conn.execute(
-                    select(s.source, s.external_code, s.source_row).where(s.source_row.in_(part))
-                )
-            ]
+        for part in _batches(source_rows):
+            query = select(t.source, t.external_code, t.source_row).where(*self._staged_rows(part))
+            found += [(r.source, r.external_code, r.source_row) for r in self.conn.execute(query)]
         return found
 
     def merge(self, rows: int, rejected_rows: int) -> MergeCounts:
@@ -237,7 +238,15 @@ class FileLoad:
         file's record: `rows` read, `rejected_rows` of them quarantined."""
         self._wait()
         counts = MergeCounts()
-        if self._staged:
+        if self._target is bookings:
+            assert self._restore_indexes is not None
+            # A rebuilt unique constraint that finds a duplicate fails (and rolls back) the file.
+            self._restore_indexes()
+            if self._direct_rows > 10_000:
+                self.conn.execute(text("ANALYZE bookings"))
+            counts = MergeCounts(inserted=self._direct_rows)
+            derive.apply_task_rules(self.conn, changes, 0, _now())  # nothing changed: no history
+        elif self._target is staging:
             if self.dialect == "postgresql":
                 # Temporary tables are never auto-analyzed; without statistics the planner
                 # picks nested loops over a million rows.
@@ -245,9 +254,9 @@ class FileLoad:
             counts, last_id = _merge_from_staging(self.conn, self.file_id, self.as_of, self.dialect)
             derive.record_history(self.conn, changes, self.file_id, self.as_of, _now())
             derive.apply_task_rules(self.conn, changes, last_id, _now())
-            if self.dialect != "postgresql":  # PostgreSQL drops them at commit
-                staging.drop(self.conn)
-                changes.drop(self.conn)
+        if self._target is not None and self.dialect != "postgresql":  # PostgreSQL drops them at commit
+            staging.drop(self.conn)
+            changes.drop(self.conn)
         self.conn.execute(
             update(source_files)
             .where(source_files.c.id == self.file_id)
@@ -272,6 +281,43 @@ class FileLoad:
             if self._worker is not None:
                 self._worker.shutdown(wait=True)
 
+    def _start(self) -> Table:
+        changes.create(self.conn)
+        first_load = self.conn.execute(select(bookings.c.id).limit(1)).first() is None
+        if self.dialect == "postgresql" and first_load:
+            self._restore_indexes = bulk.drop_indexes(self.conn, bookings)
+            return bookings
+        staging.create(self.conn)
+        return staging
+
+    def _target_table(self) -> Table:
+        return self._target if self._target is not None else staging
+
+    def _staged_rows(self, source_rows: list[int]) -> list[Any]:
+        t = self._target_table().c
+        mine = [t.source_file_id == self.file_id] if self._target is bookings else []
+        return [*mine, t.source_row.in_(source_rows)]
+
+    def _properties(self, names: pd.Series) -> pd.Series:
+        """The property id of every name, creating the properties not seen before."""
+        new = [n for n in names.unique() if n not in self._property_ids]
+        if new:
+            p = properties.c
+            self.conn.execute(
+                postgresql.insert(properties).on_conflict_do_nothing(index_elements=["name"]),
+                [{"name": n} for n in new],
+            )
+            self._property_ids.update(
+                (r.name, r.id) for r in self.conn.execute(select(p.name, p.id).where(p.name.in_(new)))
+            )
+        return names.map(self._property_ids).astype("int64")
+
+    def _copy(self, fn: Callable[..., None], frame: pd.DataFrame) -> None:
+        if self._worker is None:
+            self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bookingest-copy")
+        raw = self.conn.connection.driver_connection
+        self._copying = self._worker.submit(fn, raw, frame, self.file_id, self.as_of)
+
     def _wait(self) -> None:
         if self._copying is not None:
             copying, self._copying = self._copying, None
@@ -280,6 +326,11 @@ class FileLoad:
     def _reject(self, rejected: list[Rejected]) -> None:
         if rejected:
             self.conn.execute(insert(rejected_rows), [{"source_file_id": self.file_id, **r.__dict__} for r in rejected])
+
+
+def _batches(values: list[int], size: int = 10_000) -> Iterator[list[int]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def _merge_from_staging(conn: Connection, file_id: int, as_of: dt.datetime, dialect: str) -> tuple[MergeCounts, int]:
@@ -317,22 +368,8 @@ def _merge_from_staging(conn: Connection, file_id: int, as_of: dt.datetime, dial
         execution_options={"preserve_rowcount": True},
     ).rowcount
     total = conn.execute(select(func.count()).select_from(staging)).scalar_one()
-    known = conn.execute(select(func.count()).select_from(matched)).scalar_one()
     last_id = conn.execute(select(func.coalesce(func.max(b.id), 0))).scalar_one()
     file_param = literal(file_id, Integer)
-    if known > updated:
-        # The known bookings this file lists but does not change: a later-arriving older export
-        # must not change them either. (New and changed rows carry this file's as_of already.)
-        ids = func.array_agg(b.id) if dialect == "postgresql" else func.json_group_array(b.id)
-        conn.execute(
-            insert(source_file_keys).from_select(
-                ["source_file_id", "booking_ids"],
-                select(file_param, ids)
-                .select_from(staging.join(bookings, same_key))
-                .where(b.id.not_in(select(changes.c.booking_id))),
-            )
-        )
-
     new_rows = (
         select(
             *(s[k] for k in BOOKING_KEY),
@@ -346,15 +383,35 @@ def _merge_from_staging(conn: Connection, file_id: int, as_of: dt.datetime, dial
         .select_from(with_property)
         .where(~exists().where(same_key))
     )
+    # A file that may more than double the table: count its new keys, to decide whether to
+    # build the indexes after the rows.
+    bulky = bulk.worth_it(conn, total, last_id)
+    if bulky:
+        bulky = bulk.worth_it(conn, total - conn.execute(select(func.count()).select_from(matched)).scalar_one(), last_id)
     # A plain INSERT: the anti-join already excludes known keys and merges hold a lock, while
     # ON CONFLICT's speculative insertion would cost PostgreSQL nearly twice the time.
-    # A first load (or one that more than doubles the table) builds the indexes after the rows.
-    with bulk.indexes_deferred(conn, bookings, bulk.worth_it(conn, total - known, last_id)):
-        conn.execute(insert(bookings).from_select([*BOOKING_KEY, *WRITTEN, "first_file_id", "first_as_of"], new_rows))
-    if dialect == "postgresql" and total - known > 10_000:
+    with bulk.indexes_deferred(conn, bookings, bulky):
+        inserted = conn.execute(
+            insert(bookings).from_select([*BOOKING_KEY, *WRITTEN, "first_file_id", "first_as_of"], new_rows),
+            execution_options={"preserve_rowcount": True},
+        ).rowcount
+    known = total - inserted
+    if dialect == "postgresql" and inserted > 10_000:
         # Fresh statistics after a large insert, so that the task and conflict queries that
         # follow in this transaction get hash joins rather than plans for an empty table.
         conn.execute(text("ANALYZE bookings"))
+    if known > updated:
+        # The known bookings this file lists but does not change: a later-arriving older export
+        # must not change them either. (New and changed rows carry this file's as_of already.)
+        ids = func.array_agg(b.id) if dialect == "postgresql" else func.json_group_array(b.id)
+        conn.execute(
+            insert(source_file_keys).from_select(
+                ["source_file_id", "booking_ids"],
+                select(file_param, ids)
+                .select_from(staging.join(bookings, same_key))
+                .where(b.id <= last_id, b.id.not_in(select(changes.c.booking_id))),
+            )
+        )
     if updated:
         c = changes.c
         conn.execute(
@@ -377,18 +434,33 @@ def _listed_by_files_newer_than(conn: Connection, as_of: Any, file_id: int) -> A
     return select(each.c.value).select_from(source_file_keys).join(each, true()).where(k.source_file_id.in_(newer))
 
 
-def _copy_into_staging(raw: Any, frame: pd.DataFrame) -> None:
-    """PostgreSQL: COPY the frame from Arrow-written CSV, with no per-row Python. Runs on the
-    worker thread, on the transaction's driver connection (psycopg's are thread-safe)."""
-    table = pa.Table.from_pandas(_staged(frame), preserve_index=False)
+def _copy_into_staging(raw: Any, frame: pd.DataFrame, file_id: int, as_of: dt.datetime) -> None:
+    """PostgreSQL: COPY a chunk into the staging table. Runs on the worker thread."""
+    _copy(raw, _staged(frame), staging.name)
+
+
+def _copy_direct(raw: Any, frame: pd.DataFrame, file_id: int, as_of: dt.datetime) -> None:
+    """PostgreSQL, first load: COPY a chunk (with its property ids) straight into bookings."""
+    rows = frame.rename(columns={"row_number": "source_row"}).assign(
+        as_of=as_of, source_file_id=file_id, first_file_id=file_id, first_as_of=as_of
+    )
+    _copy(raw, rows[[*BOOKING_KEY, *WRITTEN, "first_file_id", "first_as_of"]], bookings.name)
+
+
+def _copy(raw: Any, frame: pd.DataFrame, table_name: str) -> None:
+    """COPY the frame from Arrow-written CSV, with no per-row Python, on the transaction's
+    driver connection (psycopg's are thread-safe; the caller waits before its next statement)."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
     for name in ("check_in", "check_out"):
         i = table.schema.get_field_index(name)
         table = table.set_column(i, name, table.column(name).cast(pa.timestamp("us")).cast(pa.date32()))
-    i = table.schema.get_field_index("booked_at")
-    table = table.set_column(i, "booked_at", table.column("booked_at").cast(pa.timestamp("us")))
+    for name in ("booked_at", "as_of", "first_as_of"):
+        i = table.schema.get_field_index(name)
+        if i >= 0:
+            table = table.set_column(i, name, table.column(name).cast(pa.timestamp("us")))
     buf = io.BytesIO()
     pacsv.write_csv(table, buf, pacsv.WriteOptions(include_header=False))
-    statement = f"COPY {staging.name} ({', '.join(STAGED)}) FROM STDIN WITH (FORMAT csv)"
+    statement = f"COPY {table_name} ({', '.join(frame.columns)}) FROM STDIN WITH (FORMAT csv)"
     try:
         with raw.cursor() as cur:
             with cur.copy(statement) as copy:
@@ -396,8 +468,9 @@ def _copy_into_staging(raw: Any, frame: pd.DataFrame) -> None:
     except Exception as err:
         if getattr(err, "sqlstate", None) is None:
             raise
-        # The raw driver's errors, wrapped as SQLAlchemy wraps every other statement's.
-        raise DBAPIError(statement, None, err) from err
+        # The raw driver's errors, wrapped as SQLAlchemy wraps every other statement's
+        # (IntegrityError for a violated constraint, OperationalError, ...).
+        raise DBAPIError.instance(statement, None, err, type(raw).Error) from err
 
 
 def _insert_into_staging(conn: Connection, frame: pd.DataFrame, batch: int = 50_000) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import io
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -23,6 +24,7 @@ from sources.layouts import LAYOUTS, Layout, header_key
 from sources.sniff import FileKind, decode_text, sniff
 
 CHUNK_BYTES = 1 << 24  # a large CSV is read about 16 MB (some 150,000 bookings) at a time
+CHUNK_ROWS = 150_000  # a workbook is read whole, then checked and stored this many rows at a time
 HEADER_SCAN_ROWS = 50  # title rows, notes and blank rows above a header stay within this
 _TOTAL = re.compile(r"\s*(grand\s+)?(sub)?totals?\s*:?\s*", re.I)
 
@@ -93,7 +95,8 @@ def read_export_chunks(
         head = f.read(HEAD_BYTES)
         utf8 = _utf8_body(head) if head else None
         if file.stat().st_size <= chunk_bytes or utf8 is None or sniff(head, path) is not FileKind.TEXT:
-            yield read_export(head + f.read(), path, layout_name)
+            # Read whole, but handed on in slices: the caller stores one while it checks the next.
+            yield from _slices(read_export(head + f.read(), path, layout_name), CHUNK_ROWS)
             return
         grid = _csv_grid(head, path)
         found = _find_header(grid, _layouts(layout_name))
@@ -103,7 +106,7 @@ def read_export_chunks(
         offset = _line_offset(utf8, header_index + 1)
         if offset is None or any(len(r) == 0 for r in grid.head[: header_index + 1]):
             f.seek(0)
-            yield read_export(f.read(), path, layout_name)
+            yield from _slices(read_export(f.read(), path, layout_name), CHUNK_ROWS)
             return
         f.seek(len(head) - len(utf8) + offset)
         read_any = False
@@ -118,6 +121,14 @@ def read_export_chunks(
                 break
         if not read_any:
             raise _no_rows(path, FileKind.TEXT, None, layout, header_index + 1)
+
+
+def _slices(table: RawTable, rows: int) -> Iterator[RawTable]:
+    for start in range(0, len(table), rows):
+        part = slice(start, start + rows)
+        columns = {fld: cells.iloc[part].reset_index(drop=True) for fld, cells in table.columns.items()}
+        numbers = table.row_numbers.iloc[part].reset_index(drop=True)
+        yield dataclasses.replace(table, columns=columns, row_numbers=numbers)
 
 
 def _csv_pieces(

@@ -1,0 +1,140 @@
+"""First loads on PostgreSQL: rows COPYed straight into an empty bookings table whose indexes
+are built afterwards must end exactly as the staged, set-based merge ends, constraints included."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from airbnb_export import airbnb_csv, airbnb_row
+from databases import reset_pg_schema
+from sqlalchemy import Engine, insert, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.schema import CreateTable
+
+from loaders.tables import bookings, metadata, properties, tasks
+from pipelines.discover import FileOptions
+from pipelines.ingest import ingest_file, open_database
+from schemas.vocab import FileStatus
+
+AS_OF = dt.datetime(2025, 12, 1, 7)
+STATUSES = ["Confirmed", "Confirmed", "Canceled by guest", "Past guest", "Currently hosting", "Pending"]
+
+
+def export_rows() -> list[list[str]]:
+    """Three listings, back-to-back stays (same-day turnovers), gaps, and every kind of status."""
+    rows = []
+    for listing in range(3):
+        day = dt.date(2026, 1, 1) + dt.timedelta(days=listing)
+        for i in range(20):
+            nights = 1 + (i * 7 + listing) % 4
+            rows.append(
+                airbnb_row(
+                    f"HM{listing}{i:07d}",
+                    STATUSES[(i + listing) % len(STATUSES)],
+                    f"Guest {listing}-{i}",
+                    day,
+                    day + dt.timedelta(days=nights),
+                    f"Listing {listing}",
+                    Decimal(100 + i * 13 + listing),
+                )
+            )
+            day += dt.timedelta(days=nights + (i % 3 == 0))  # every third stay leaves a gap day
+    return rows
+
+
+def state(engine: Engine) -> tuple[set[tuple[object, ...]], set[tuple[object, ...]]]:
+    b, t = bookings.c, tasks.c
+    skip = {"id", "property_id", "source_file_id", "first_file_id"}
+    with engine.connect() as conn:
+        booked = {
+            tuple(r)
+            for r in conn.execute(
+                select(properties.c.name, *(c for c in bookings.columns if c.name not in skip)).join_from(
+                    bookings, properties, properties.c.id == b.property_id
+                )
+            )
+        }
+        cleaning = {
+            tuple(r)
+            for r in conn.execute(
+                select(b.external_code, t.kind, t.due_date, t.status, t.same_day_turnover).join_from(
+                    tasks, bookings, b.id == t.booking_id
+                )
+            )
+        }
+    return booked, cleaning
+
+
+def load(url: str, path: Path, before: Path | None = None) -> Engine:
+    reset_pg_schema(url)
+    engine = open_database(url)
+    if before is not None:
+        assert ingest_file(engine, before, FileOptions(as_of=AS_OF)).status is FileStatus.LOADED
+    result = ingest_file(engine, path, FileOptions(as_of=AS_OF))
+    assert result.status is FileStatus.LOADED and result.inserted == len(export_rows()), result
+    return engine
+
+
+def test_a_first_load_ends_exactly_like_a_staged_merge(pg_server_url: str, tmp_path: Path) -> None:
+    export = tmp_path / "export.csv"
+    export.write_bytes(airbnb_csv(export_rows()))
+    other = tmp_path / "other.csv"
+    other.write_bytes(
+        airbnb_csv(
+            [
+                airbnb_row(
+                    "HMOTHER001",
+                    "Confirmed",
+                    "Someone",
+                    dt.date(2026, 5, 1),
+                    dt.date(2026, 5, 3),
+                    "Elsewhere",
+                    Decimal(90),
+                )
+            ]
+        )
+    )
+
+    direct = load(pg_server_url, export)  # empty table: COPY straight into bookings
+    first = state(direct)
+    direct.dispose()
+    staged = load(pg_server_url, export, before=other)  # a booking exists: staging and merge
+    booked, cleaning = state(staged)
+    staged.dispose()
+
+    assert {r for r in booked if r[0] != "Elsewhere"} == first[0]
+    assert {r for r in cleaning if r[0] != "HMOTHER001"} == first[1]
+    # The fixture really has what the task rules are about.
+    assert any(r[4] for r in first[1]), "no same-day turnover in the fixture"
+    assert any("cancelled" in r for r in first[0]) and len(first[1]) < len(first[0])
+
+
+def test_after_a_first_load_every_constraint_and_index_is_back(pg_server_url: str, tmp_path: Path) -> None:
+    export = tmp_path / "export.csv"
+    export.write_bytes(airbnb_csv(export_rows()))
+    engine = load(pg_server_url, export)
+    try:
+        with engine.connect() as conn:
+            indexes = set(
+                conn.execute(
+                    text("SELECT indexname FROM pg_indexes WHERE tablename IN ('bookings', 'tasks')")
+                ).scalars()
+            )
+        assert {
+            "uq_bookings_source_external_code",
+            "ix_bookings_property_id_check_in",
+            "uq_tasks_booking_id_kind",
+        } <= indexes
+        # The unique constraint really refuses a second booking with the same key.
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            row = conn.execute(select(bookings).limit(1)).mappings().one()
+            conn.execute(insert(bookings), {k: v for k, v in row.items() if k != "id"})
+        # Rebuilding the constraints must not take them out of the table definition.
+        assert "UNIQUE (source, external_code)" in str(CreateTable(bookings).compile(engine))
+        assert "UNIQUE (booking_id, kind)" in str(CreateTable(tasks).compile(engine))
+    finally:
+        engine.dispose()
+    assert metadata.tables["bookings"] is bookings
