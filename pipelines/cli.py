@@ -36,10 +36,14 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bookingest", description="Load booking exports into one database.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    ingest = sub.add_parser("ingest", help="load export files and folders", description="Load export files and folders.")
+    ingest = sub.add_parser(
+        "ingest", help="load export files and folders", description="Load export files and folders."
+    )
     ingest.add_argument("paths", nargs="+", metavar="PATH", help="export files, or folders to walk")
     _db_option(ingest)
-    ingest.add_argument("--source", help="force a layout instead of detecting it (airbnb, booking_com, cleaning_schedule)")
+    ingest.add_argument(
+        "--source", help="force a layout instead of detecting it (airbnb, booking_com, cleaning_schedule)"
+    )
     ingest.add_argument("--property", help="the property of exports that name none (Booking.com: one per account)")
     ingest.add_argument("--as-of", help="the moment the export describes (default: the file's modification time)")
     ingest.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
@@ -87,7 +91,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _db_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", metavar="URL", help="database URL (default: $BOOKINGEST_DATABASE_URL or sqlite:///bookingest.db)")
+    parser.add_argument(
+        "--db", metavar="URL", help="database URL (default: $BOOKINGEST_DATABASE_URL or sqlite:///bookingest.db)"
+    )
 
 
 def _ingest(args: argparse.Namespace) -> int:
@@ -178,7 +184,10 @@ def _history(args: argparse.Namespace) -> int:
 
     timelines = history(_open_existing(args), args.code, args.source)
     if not timelines:
-        print(f"bookingest: no booking with code {args.code!r}" + (f" from {args.source}" if args.source else ""), file=sys.stderr)
+        print(
+            f"bookingest: no booking with code {args.code!r}" + (f" from {args.source}" if args.source else ""),
+            file=sys.stderr,
+        )
         return EXIT_REJECTED
     for key, lines in timelines.items():
         print(key)
@@ -195,7 +204,12 @@ def _tasks(args: argparse.Namespace) -> int:
         raise UsageError("--to is before --from")
     lines = cleaning_schedule(_open_existing(args), start, end, args.property, include_cancelled=args.all)
     if args.json:
-        json.dump([{**line.__dict__, "date": line.date.isoformat()} for line in lines], sys.stdout, indent=2, ensure_ascii=False)
+        json.dump(
+            [{**line.__dict__, "date": line.date.isoformat()} for line in lines],
+            sys.stdout,
+            indent=2,
+            ensure_ascii=False,
+        )
         sys.stdout.write("\n")
         return EXIT_OK
     header = ("date", "property", "guest leaving", "guest arriving", "same-day", "task", "status")
@@ -292,13 +306,13 @@ _COLUMNS = ("file", "source", "status", "rows", "inserted", "updated", "unchange
 
 def print_summary(results: Sequence[FileResult], out: TextIO) -> None:
     """A plain-text table, one line per file, then the reasons and the first rejected rows."""
-    rows = [
-        [r.path, r.source or "-", r.status.value, *(str(getattr(r, c)) for c in _COLUMNS[3:])] for r in results
-    ]
+    rows = [[r.path, r.source or "-", r.status.value, *(str(getattr(r, c)) for c in _COLUMNS[3:])] for r in results]
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(_COLUMNS)]
 
     def line(cells: Sequence[str]) -> str:
-        return "  ".join(c.rjust(w) if i >= 3 else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
+        return "  ".join(
+            c.rjust(w) if i >= 3 else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
 
     out.write(line(_COLUMNS) + "\n" + line(["-" * w for w in widths]) + "\n")
     for row in rows:

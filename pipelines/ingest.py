@@ -77,9 +77,8 @@ def ingest_file(engine: Engine, path: Path, options: FileOptions, status_map: St
         with loading(engine, FileRecord(sha256=sha256, path=shown, layout=layout, as_of=as_of)) as load:
             for table in itertools.chain([first], chunks):
                 valid, rejected = _checked(table, options.property, status_map)
-                tally.add(table, valid, rejected)
-                load.stage(valid, rejected)
-            load.discard(*tally.repeated_across_chunks(load))
+                load.stage(tally.add(table, valid, rejected), rejected)
+            load.discard(*tally.repeated(load))
             counts = load.merge(tally.rows, len(tally.rejected_rows))
             file_id = load.file_id
     except SourceError as err:
@@ -158,8 +157,11 @@ def _checked(table: RawTable, property_name: str | None, status_map: StatusMap) 
 
 
 class _Tally:
-    """What the chunks of one file add up to: rows, rejected rows, problems, and a 64-bit hash
-    of every valid booking key, to find a code that a later chunk repeats in little memory."""
+    """What the chunks of one file add up to: rows, rejected rows, problems, and the codes
+    listed more than once. Repeats are judged among the rows that passed every check, so a
+    broken later row never displaces a good one: the last valid row of a code wins, the
+    earlier ones are rejected. Across chunks, a 64-bit hash of every valid key finds them in
+    little memory."""
 
     def __init__(self) -> None:
         self.rows = 0
@@ -168,41 +170,58 @@ class _Tally:
         self.problems: list[Rejected] = []
         self._hashes: list[np.ndarray] = []
         self._key_rows: list[np.ndarray] = []
+        self._repeats: dict[int, tuple[str, int]] = {}  # row -> (code, the later row of that code)
         self._code_header = "identifier"
 
-    def add(self, table: RawTable, valid: pd.DataFrame, rejected: list[Rejected]) -> None:
+    def add(self, table: RawTable, valid: pd.DataFrame, rejected: list[Rejected]) -> pd.DataFrame:
+        """Count one chunk; return its valid rows without those whose code it lists again."""
         self.rows += len(table)
         self.last_row = int(table.row_numbers.iloc[-1])
         self.rejected_rows.update(r.row_number for r in rejected)
         self.problems.extend(rejected)
         self._code_header = table.headers.get("external_code", self._code_header)
-        self._hashes.append(pd.util.hash_pandas_object(valid[list(BOOKING_KEY)], index=False).to_numpy())
+        key = list(BOOKING_KEY)
+        repeated = valid.duplicated(subset=key, keep="last")
+        if repeated.any():
+            last_row = valid.groupby(key)["row_number"].transform("max")[repeated]
+            codes = valid["external_code"][repeated]
+            for row, code, later in zip(valid["row_number"][repeated], codes, last_row, strict=True):
+                self._repeats[int(row)] = (str(code), int(later))
+            valid = valid[~repeated]
+        self._hashes.append(pd.util.hash_pandas_object(valid[key], index=False).to_numpy())
         self._key_rows.append(valid["row_number"].to_numpy(dtype="int64"))
+        return valid
 
-    def repeated_across_chunks(self, load: FileLoad) -> tuple[list[int], list[Rejected]]:
-        """The staged rows whose code a later chunk lists again (the later row wins, as within
-        a chunk): their row numbers, and why they are rejected. Rows whose key hashes collide
-        are compared by their real keys, read back from the staging table."""
-        if len(self._hashes) < 2:
-            return [], []
-        hashes = np.concatenate(self._hashes)
-        order = np.argsort(hashes, kind="stable")
-        same = hashes[order][1:] == hashes[order][:-1]
-        if not same.any():
-            return [], []
-        candidates = np.concatenate(self._key_rows)[order][np.r_[same, False] | np.r_[False, same]]
-        keys = pd.DataFrame(load.staged_keys([int(r) for r in candidates]), columns=["source", "code", "row"])
-        keys["later"] = keys.groupby(["source", "code"])["row"].transform("max")
-        earlier = keys[keys["row"] != keys["later"]].sort_values("row")
-        rejected = [
-            Rejected(
-                int(row), self._code_header, code, f"the same code appears again at row {later}; that row was used"
-            )
-            for code, row, later in earlier[["code", "row", "later"]].itertuples(index=False)
-        ]
-        self.rejected_rows.update(r.row_number for r in rejected)
+    def repeated(self, load: FileLoad) -> tuple[list[int], list[Rejected]]:
+        """The staged rows to take out again (their code comes again in a later chunk), and a
+        Rejected for every repeated row of the file, naming the row that was used. Rows whose
+        key hashes collide are compared by their real keys, read back from the staging table."""
+        staged_losers: list[int] = []
+        if len(self._hashes) > 1:
+            hashes = np.concatenate(self._hashes)
+            order = np.argsort(hashes, kind="stable")
+            same = hashes[order][1:] == hashes[order][:-1]
+            if same.any():
+                candidates = np.concatenate(self._key_rows)[order][np.r_[same, False] | np.r_[False, same]]
+                keys = pd.DataFrame(load.staged_keys([int(r) for r in candidates]), columns=["source", "code", "row"])
+                keys["later"] = keys.groupby(["source", "code"])["row"].transform("max")
+                for code, row, later in keys[keys["row"] != keys["later"]][["code", "row", "later"]].itertuples(
+                    index=False
+                ):
+                    self._repeats[int(row)] = (str(code), int(later))
+                    staged_losers.append(int(row))
+        # A row repeated within its chunk names the row that finally won, in whichever chunk.
+        winner = {row: later for row, (_, later) in self._repeats.items()}
+        rejected = []
+        for row in sorted(self._repeats):
+            code, later = self._repeats[row]
+            while later in winner:
+                later = winner[later]
+            message = f"the same code appears again at row {later}; that row was used"
+            rejected.append(Rejected(row, self._code_header, code, message))
+        self.rejected_rows.update(self._repeats)
         self.problems.extend(rejected)
-        return [r.row_number for r in rejected], rejected
+        return staged_losers, rejected
 
 
 def _double_bookings(engine: Engine, file_id: int) -> list[str]:

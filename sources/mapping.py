@@ -59,7 +59,11 @@ def to_canonical(table: RawTable, property_name: str | None = None) -> Mapped:
         out["source"] = labels.map({k: v.value for k, v in layout.source_labels.items()}).astype("str")
         known = ", ".join(sorted({k for k in layout.source_labels}))
         flag(raw["source"].isna(), "source", "the booking source is empty")
-        flag(out["source"].isna() & raw["source"].notna(), "source", "'{value}' is not a booking source we know (" + known + ")")
+        flag(
+            out["source"].isna() & raw["source"].notna(),
+            "source",
+            "'{value}' is not a booking source we know (" + known + ")",
+        )
 
     # Property: a column, or the operator's --property for single-property exports.
     if "property_name" in raw:
@@ -114,10 +118,6 @@ def to_canonical(table: RawTable, property_name: str | None = None) -> Mapped:
 
     cells = pd.DataFrame(out, index=index)[COLUMNS]
     frame = cells.drop(index=sorted({p.index for p in problems})) if problems else cells
-    repeated = _repeated_codes(frame)
-    problems.extend(repeated)
-    if repeated:
-        frame = frame.drop(index=[p.index for p in repeated])
     return Mapped(frame, problems, cells, raw, dict(table.headers))
 
 
@@ -128,7 +128,9 @@ def _flag(problems: list[RowProblem], raw: dict[str, pd.Series], bad: pd.Series,
         problems.append(RowProblem(int(i), fld, value, message.format(value=value)))
 
 
-def _codes(table: RawTable, raw: dict[str, pd.Series], out: dict[str, pd.Series], problems: list[RowProblem]) -> pd.Series:
+def _codes(
+    table: RawTable, raw: dict[str, pd.Series], out: dict[str, pd.Series], problems: list[RowProblem]
+) -> pd.Series:
     layout = table.layout
     index = pd.RangeIndex(len(table))
     codes = raw.get("external_code", pd.Series(pd.NA, index=index, dtype="str"))
@@ -155,23 +157,7 @@ def _codes(table: RawTable, raw: dict[str, pd.Series], out: dict[str, pd.Series]
     _flag(problems, raw, missing & ~keyless, "external_code", f"the {header} is empty")
     if layout.code_pattern:
         malformed = codes.notna() & ~keyless & ~codes.str.fullmatch(layout.code_pattern).fillna(False).astype(bool)
-        _flag(problems, raw, malformed, "external_code", "'{value}' is not a valid " + header + f" ({layout.code_hint})")
+        _flag(
+            problems, raw, malformed, "external_code", "'{value}' is not a valid " + header + f" ({layout.code_hint})"
+        )
     return codes
-
-
-def _repeated_codes(frame: pd.DataFrame) -> list[RowProblem]:
-    """A code listed twice among the valid rows of one export: the later row wins, the
-    earlier is reported."""
-    problems: list[RowProblem] = []
-    keyed = frame[frame["external_code"].notna()]
-    repeated = keyed.duplicated(subset=["source", "external_code"], keep="last")
-    if repeated.any():
-        last_row = keyed.drop_duplicates(subset=["source", "external_code"], keep="last").set_index(
-            ["source", "external_code"]
-        )["row_number"]
-        for i, rec in keyed[repeated].iterrows():
-            later = int(last_row.loc[(rec["source"], rec["external_code"])])
-            problems.append(
-                RowProblem(int(str(i)), "external_code", rec["external_code"], f"the same code appears again at row {later}; that row was used")
-            )
-    return problems

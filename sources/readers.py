@@ -162,9 +162,9 @@ def _csv_pieces(
                 return
         frame = _arrow_rows(piece, delimiter, width)
         if frame is None:
-            rest = decode_text(piece + carry + f.read(), path)
-            if rest.strip():
-                frame, numbers = _python_csv(rest, delimiter, -1)
+            rest = piece + carry + f.read()
+            if rest.strip():  # not just white space left over at the end
+                frame, numbers = _python_csv(decode_text(rest, path), delimiter, -1)
                 yield frame, numbers + (line - 1)
             return
         yield frame, np.arange(line, line + len(frame))

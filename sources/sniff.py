@@ -67,7 +67,9 @@ def decode_text(data: bytes, path: str) -> str:
         text = data.decode(encoding)
     except UnicodeDecodeError:
         if encoding != "utf-8":
-            raise UnreadableFile(path, f"the file claims to be {encoding} but its bytes do not decode as such") from None
+            raise UnreadableFile(
+                path, f"the file claims to be {encoding} but its bytes do not decode as such"
+            ) from None
         try:
             text = data.decode("cp1252")
         except UnicodeDecodeError as err:

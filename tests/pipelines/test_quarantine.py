@@ -8,6 +8,7 @@ import io
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, insert, select
 
 from loaders.tables import bookings, rejected_rows, source_files, status_map
@@ -156,6 +157,33 @@ def test_a_code_listed_twice_keeps_the_later_row_and_quarantines_the_earlier(eng
     [(row_number, column, value, message)] = stored_rejections(engine)
     assert (row_number, column, value) == (2, "Confirmation code", earlier.code)
     assert "4" in message
+
+
+@pytest.mark.parametrize(
+    ("broken", "column"),
+    [
+        pytest.param({"raw": {"Start date": "2/30/2026"}}, "Start date", id="impossible-date"),
+        pytest.param({"status": "Bogus status"}, "Status", id="unknown-status"),
+        pytest.param({"check_out": JAN_3 - dt.timedelta(days=1)}, "End date", id="ends-before-it-starts"),
+    ],
+)
+def test_a_repeated_code_whose_later_row_is_refused_keeps_the_earlier_row(
+    engine: Engine, exports, db, broken: dict[str, object], column: str
+) -> None:
+    # Repeats are judged among the rows that pass every check: the refused later row must not
+    # displace the good earlier one, and no message may claim that it "was used".
+    earlier = exports.Row("HMKEPT2222", JAN_3, JAN_7, guest="Good Row")
+    later = earlier.but(guest="Refused Row", **broken)
+    path = exports.airbnb("refused.csv", [earlier, later])
+
+    result = ingest_file(engine, path, FileOptions(as_of=AS_OF))
+
+    assert (result.inserted, result.rejected) == (1, 1)
+    [booking] = db.dump(engine)
+    assert (booking["guest_name"], booking["source_row"]) == ("Good Row", 2)
+    rejections = stored_rejections(engine)
+    assert {(r[0], r[1]) for r in rejections} == {(3, column)}
+    assert not any("was used" in r[3] for r in rejections)
 
 
 def test_a_label_the_operator_adds_to_the_status_map_table_is_used_by_the_next_export(

@@ -615,34 +615,13 @@ def test_end_before_start_passes_mapping_and_is_caught_by_the_schema() -> None:
     assert list(valid["external_code"]) == ["HMAAAAAAAA"]
 
 
-def test_code_repeated_in_one_file_reports_the_earlier_and_keeps_the_later() -> None:
-    rows = [
-        AIRBNB_HEADER,
-        airbnb_row("HMAAAAAAAA", guest="First"),
-        airbnb_row("HMBBBBBBBB"),
-        airbnb_row("HMAAAAAAAA", guest="Second", start="12/5/2025", end="12/8/2025"),
-    ]
+def test_mapping_keeps_every_row_of_a_repeated_code_for_the_file_level_check() -> None:
+    # Which of two rows with one code wins is decided once every check has run (pipelines.ingest),
+    # so that a later row the status map or the schema refuses cannot displace a good one.
+    rows = [AIRBNB_HEADER, airbnb_row("HMAAAAAAAA", guest="First"), airbnb_row("HMAAAAAAAA", guest="Second")]
     mapped = canonical(rows)
-    assert [(p.index, p.column, p.value) for p in mapped.problems] == [(0, "external_code", "HMAAAAAAAA")]
-    assert "row 4" in mapped.problems[0].message  # the later row, as a person numbers it
-    frame = mapped.frame.set_index("external_code")
-    assert frame.at["HMAAAAAAAA", "guest_name"] == "Second"
-    assert frame.at["HMAAAAAAAA", "check_in"] == pd.Timestamp(2025, 12, 5)
-    assert sorted(frame.index) == ["HMAAAAAAAA", "HMBBBBBBBB"]
-
-
-def test_repeated_code_whose_later_row_is_broken_keeps_the_earlier_row() -> None:
-    # The later row cannot be used (impossible date), so it must not displace the earlier good row,
-    # and no message may claim that the broken row "was used".
-    rows = [
-        AIRBNB_HEADER,
-        airbnb_row("HMAAAAAAAA", guest="First"),
-        airbnb_row("HMAAAAAAAA", guest="Second", start="2/30/2025"),
-    ]
-    mapped = canonical(rows)
-    assert [(p.index, p.column, p.value) for p in mapped.problems] == [(1, "check_in", "2/30/2025")]
-    assert list(mapped.frame["external_code"]) == ["HMAAAAAAAA"]
-    assert list(mapped.frame["guest_name"]) == ["First"]
+    assert mapped.problems == []
+    assert list(mapped.frame["guest_name"]) == ["First", "Second"]
 
 
 def test_mapped_frame_keeps_raw_positions_and_raw_text() -> None:
