@@ -33,6 +33,11 @@ def count(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Whole numbers (range checks belong to the schema) as Int64, parsed in Arrow compute."""
     txt = text(cells)
     arr = pa.array(txt, type=pa.string(), from_pandas=True)
+    plain = _plain_integers(arr)
+    if plain is not None:  # the common case: every cell a plain integer, one cast
+        return pd.Series(plain.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get), index=txt.index), pd.Series(
+            False, index=txt.index
+        )
     whole = pc.fill_null(pc.match_substring_regex(arr, r"^[-+]?\d{1,9}(\.0*)?$"), False)
     digits = pc.replace_substring_regex(arr, r"\.0*$", "")
     values = pc.cast(pc.if_else(whole, digits, pa.scalar(None, pa.string())), pa.int64())
@@ -73,6 +78,16 @@ def money(cells: pd.Series, default_currency: str | None) -> tuple[pd.Series, pd
     """
     txt = text(cells)
     arr = pa.array(txt, type=pa.string(), from_pandas=True)
+    plain = _plain_amounts(arr)
+    if plain is not None:  # the common case: one symbol (or none) and grouped digits, one cast
+        amounts, symbol = plain
+        code = _SYMBOLS.get(symbol, default_currency) if symbol else default_currency
+        amount = pd.Series(amounts.to_numpy(zero_copy_only=False), index=txt.index)
+        return (
+            amount,
+            pd.Series(code, index=txt.index, dtype="str").where(txt.notna()),
+            pd.Series(False, index=txt.index),
+        )
     parts = pc.extract_regex(arr, _MONEY)
     sign, pre, num, post = (pc.struct_field(parts, n) for n in ("sign", "pre", "num", "post"))
     index = txt.index
@@ -88,6 +103,29 @@ def money(cells: pd.Series, default_currency: str | None) -> tuple[pd.Series, pd
     bad = txt.notna() & (amount.isna() | (marker.notna() & currency.isna()))
     keep = (txt.notna() & ~bad).to_numpy()
     return amount.where(keep), currency.astype("str").where(keep), bad
+
+
+def _plain_integers(arr: pa.Array) -> pa.Array | None:
+    """All non-empty cells as int64 when every one is a plain integer of at most nine digits."""
+    present = arr.drop_null()
+    if len(present) == 0 or not pc.all(pc.match_substring_regex(present, r"^-?\d{1,9}$")).as_py():
+        return None
+    return pc.cast(arr, pa.int64())
+
+
+def _plain_amounts(arr: pa.Array) -> tuple[pa.Array, str] | None:
+    """(amounts, symbol) when every non-empty cell is one currency symbol (the same for all, or
+    none) and digits grouped by commas with a decimal point: "$1,234.56", "701.33"."""
+    present = arr.drop_null()
+    if len(present) == 0:
+        return None
+    first = present[0].as_py()[:1]
+    symbol = first if first in ("$", "€", "£") else ""
+    pattern = "^" + re.escape(symbol) + r"(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$"
+    if not pc.all(pc.match_substring_regex(present, pattern)).as_py():
+        return None
+    digits = pc.replace_substring(pc.replace_substring(arr, symbol, "") if symbol else arr, ",", "")
+    return pc.cast(digits, pa.float64()), symbol
 
 
 def _decimal_point(num: pa.Array) -> pa.Array:

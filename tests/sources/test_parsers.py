@@ -172,3 +172,52 @@ def test_money_bad_cells_are_flagged_and_empty_is_not() -> None:
     assert values.iloc[0] == 10.0
     assert values.iloc[1:].isna().all()
     assert cur.iloc[1:].isna().all()
+
+
+# --- the fast paths give what the general parsers give ----------------------------------------
+
+from decimal import Decimal  # noqa: E402
+
+import pyarrow as pa  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+AMOUNTS = st.decimals(min_value=0, max_value=Decimal("9999999.99"), places=2)
+
+
+@settings(max_examples=60, derandomize=True)
+@given(
+    amounts=st.lists(st.one_of(st.none(), AMOUNTS), min_size=1, max_size=30),
+    symbol=st.sampled_from(["$", "€", "£", ""]),
+    grouped=st.booleans(),
+    default=st.sampled_from([None, "EUR"]),
+)
+def test_plain_amounts_read_as_the_general_parser_reads_them(
+    amounts: list[Decimal | None], symbol: str, grouped: bool, default: str | None
+) -> None:
+    written = cells(*(None if a is None else f"{symbol}{a:,}" if grouped else f"{symbol}{a}" for a in amounts))
+    fast = parsers.money(written, default)
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(parsers, "_plain_amounts", lambda arr: None)
+        general = parsers.money(written, default)
+    if any(a is not None for a in amounts):  # the fast path really is the one taken
+        assert parsers._plain_amounts(pa.array(parsers.text(written), type=pa.string(), from_pandas=True)) is not None
+    for got, want in zip(fast, general, strict=True):
+        assert (
+            got.astype(object).where(got.notna(), None).tolist()
+            == want.astype(object).where(want.notna(), None).tolist()
+        )
+
+
+@settings(max_examples=60, derandomize=True)
+@given(
+    values=st.lists(st.one_of(st.none(), st.integers(min_value=-999, max_value=999_999_999)), min_size=1, max_size=30)
+)
+def test_plain_integers_read_as_the_general_parser_reads_them(values: list[int | None]) -> None:
+    written = cells(*(None if v is None else str(v) for v in values))
+    fast = parsers.count(written)
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(parsers, "_plain_integers", lambda arr: None)
+        general = parsers.count(written)
+    assert fast[0].tolist() == general[0].tolist() == [pd.NA if v is None else v for v in values]
+    assert fast[1].tolist() == general[1].tolist()
