@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -13,7 +12,6 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.csv as pacsv
 from sqlalchemy import (
     Column,
     Connection,
@@ -22,6 +20,7 @@ from sqlalchemy import (
     Engine,
     Integer,
     MetaData,
+    Numeric,
     String,
     Table,
     Text,
@@ -387,7 +386,9 @@ def _merge_from_staging(conn: Connection, file_id: int, as_of: dt.datetime, dial
     # build the indexes after the rows.
     bulky = bulk.worth_it(conn, total, last_id)
     if bulky:
-        bulky = bulk.worth_it(conn, total - conn.execute(select(func.count()).select_from(matched)).scalar_one(), last_id)
+        bulky = bulk.worth_it(
+            conn, total - conn.execute(select(func.count()).select_from(matched)).scalar_one(), last_id
+        )
     # A plain INSERT: the anti-join already excludes known keys and merges hold a lock, while
     # ON CONFLICT's speculative insertion would cost PostgreSQL nearly twice the time.
     with bulk.indexes_deferred(conn, bookings, bulky):
@@ -436,7 +437,7 @@ def _listed_by_files_newer_than(conn: Connection, as_of: Any, file_id: int) -> A
 
 def _copy_into_staging(raw: Any, frame: pd.DataFrame, file_id: int, as_of: dt.datetime) -> None:
     """PostgreSQL: COPY a chunk into the staging table. Runs on the worker thread."""
-    _copy(raw, _staged(frame), staging.name)
+    _copy(raw, _staged(frame), staging)
 
 
 def _copy_direct(raw: Any, frame: pd.DataFrame, file_id: int, as_of: dt.datetime) -> None:
@@ -444,33 +445,47 @@ def _copy_direct(raw: Any, frame: pd.DataFrame, file_id: int, as_of: dt.datetime
     rows = frame.rename(columns={"row_number": "source_row"}).assign(
         as_of=as_of, source_file_id=file_id, first_file_id=file_id, first_as_of=as_of
     )
-    _copy(raw, rows[[*BOOKING_KEY, *WRITTEN, "first_file_id", "first_as_of"]], bookings.name)
+    _copy(raw, rows[[*BOOKING_KEY, *WRITTEN, "first_file_id", "first_as_of"]], bookings)
 
 
-def _copy(raw: Any, frame: pd.DataFrame, table_name: str) -> None:
-    """COPY the frame from Arrow-written CSV, with no per-row Python, on the transaction's
-    driver connection (psycopg's are thread-safe; the caller waits before its next statement)."""
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    for name in ("check_in", "check_out"):
-        i = table.schema.get_field_index(name)
-        table = table.set_column(i, name, table.column(name).cast(pa.timestamp("us")).cast(pa.date32()))
-    for name in ("booked_at", "as_of", "first_as_of"):
-        i = table.schema.get_field_index(name)
-        if i >= 0:
-            table = table.set_column(i, name, table.column(name).cast(pa.timestamp("us")))
-    buf = io.BytesIO()
-    pacsv.write_csv(table, buf, pacsv.WriteOptions(include_header=False))
-    statement = f"COPY {table_name} ({', '.join(frame.columns)}) FROM STDIN WITH (FORMAT csv)"
+def _copy(raw: Any, frame: pd.DataFrame, target: Table) -> None:
+    """COPY the frame in PostgreSQL's binary format, encoded from Arrow columns typed after the
+    target's columns (pgpq): no per-row Python, and nothing for the server to parse. Runs on the
+    transaction's driver connection (psycopg's are thread-safe; the caller waits for it)."""
+    import pgpq  # only PostgreSQL loads need it
+
+    columns = pa.Table.from_pandas(frame, preserve_index=False)
+    table = pa.table(
+        [_arrow_cast(columns.column(n), target.c[n].type) for n in frame.columns], names=list(frame.columns)
+    )
+    encoder = pgpq.ArrowToPostgresBinaryEncoder(table.schema)
+    statement = f"COPY {target.name} ({', '.join(frame.columns)}) FROM STDIN WITH (FORMAT binary)"
     try:
         with raw.cursor() as cur:
             with cur.copy(statement) as copy:
-                copy.write(buf.getbuffer())
+                copy.write(encoder.write_header())
+                for batch in table.to_batches(max_chunksize=50_000):
+                    copy.write(encoder.write_batch(batch))
+                copy.write(encoder.finish())
     except Exception as err:
         if getattr(err, "sqlstate", None) is None:
             raise
         # The raw driver's errors, wrapped as SQLAlchemy wraps every other statement's
         # (IntegrityError for a violated constraint, OperationalError, ...).
         raise DBAPIError.instance(statement, None, err, type(raw).Error) from err
+
+
+def _arrow_cast(column: pa.ChunkedArray, sql_type: Any) -> pa.ChunkedArray:
+    """A column in the Arrow type whose binary COPY form is that of the SQL column."""
+    if isinstance(sql_type, Date):
+        return column.cast(pa.timestamp("us")).cast(pa.date32())
+    if isinstance(sql_type, DateTime):
+        return column.cast(pa.timestamp("us"))
+    if isinstance(sql_type, Integer):
+        return column.cast(pa.int32())
+    if isinstance(sql_type, Numeric):
+        return column.cast(pa.decimal128(sql_type.precision or 38, sql_type.scale or 0))
+    return column.cast(pa.string())
 
 
 def _insert_into_staging(conn: Connection, frame: pd.DataFrame, batch: int = 50_000) -> None:
