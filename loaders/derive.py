@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import (
     Connection,
     DateTime,
@@ -170,6 +171,33 @@ def apply_task_rules(conn: Connection, changes: Table, last_id: int, now: dt.dat
         update(tasks)
         .where(t.id == affected.c.task_id, t.same_day_turnover != affected.c.should)
         .values(same_day_turnover=affected.c.should, updated_at=now_param)
+    )
+
+
+def first_load_tasks(stays: pd.DataFrame, now: dt.datetime) -> pd.DataFrame:
+    """The cleaning tasks of bookings loaded into an empty database, computed in memory by the
+    rules of `apply_task_rules`: one open task per active booking, due on its check-out day, a
+    same-day turnover when another active booking of the property arrives that day.
+
+    `stays` has one row per booking: id, property_id, check_in and check_out (days since the
+    epoch), active (bool).
+    """
+    active = stays[stays["active"]]
+    property_id = active["property_id"].to_numpy("int64") << 32
+    # One number per (property, day): days fit in 32 bits, so the pairs never collide.
+    arrivals = property_id + active["check_in"].to_numpy("int64")
+    turnover = pd.Series(property_id + active["check_out"].to_numpy("int64")).isin(arrivals).to_numpy()  # hashed
+    return pd.DataFrame(
+        {
+            "booking_id": active["id"].to_numpy(),
+            "kind": "cleaning",
+            "due_date": active["check_out"].to_numpy("int64").astype("datetime64[D]"),
+            "status": "open",
+            "same_day_turnover": turnover,
+            "locked": False,
+            "created_at": now,
+            "updated_at": now,
+        }
     )
 
 

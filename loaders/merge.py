@@ -10,9 +10,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 from sqlalchemy import (
+    Boolean,
     Column,
     Connection,
     Date,
@@ -41,7 +43,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from loaders import bulk, derive
 from loaders.errors import DuplicateFile
-from loaders.tables import MONEY, bookings, properties, rejected_rows, source_file_keys, source_files
+from loaders.tables import MONEY, bookings, properties, rejected_rows, source_file_keys, source_files, tasks
 from schemas.vocab import BOOKING_KEY, FileStatus
 
 # Fields compared to decide whether a stored booking really changed.
@@ -192,6 +194,7 @@ class FileLoad:
         self.dialect = conn.dialect.name
         self._target: Table | None = None  # staging, or bookings itself on a first load
         self._direct_rows = 0
+        self._stays: list[pd.DataFrame] = []  # first load: what the task rules need of each booking
         self._restore_indexes: Callable[[], None] | None = None
         self._property_ids: dict[str, int] = {}
         self._copying: Future[None] | None = None
@@ -207,7 +210,9 @@ class FileLoad:
             self._target = self._start()
         if self._target is bookings:
             self._direct_rows += len(frame)
-            self._copy(_copy_direct, frame.assign(property_id=self._properties(frame["property_name"])))
+            rows = frame.assign(property_id=self._properties(frame["property_name"]), id=self._reserve_ids(len(frame)))
+            self._stays.append(_stays(rows))
+            self._copy(_copy_direct, rows)
         elif self.dialect == "postgresql":
             self._copy(_copy_into_staging, frame)
         else:
@@ -221,6 +226,8 @@ class FileLoad:
             self.conn.execute(self._target_table().delete().where(*self._staged_rows(part)))
         if self._target is bookings:
             self._direct_rows -= len(source_rows)
+            gone = np.asarray(source_rows, dtype="int64")
+            self._stays = [s[~np.isin(s["row"].to_numpy("int64"), gone)] for s in self._stays]
 
     def staged_keys(self, source_rows: list[int]) -> list[tuple[str, str, int]]:
         """(source, external_code, source_row) of these staged rows."""
@@ -244,7 +251,7 @@ class FileLoad:
             if self._direct_rows > 10_000:
                 self.conn.execute(text("ANALYZE bookings"))
             counts = MergeCounts(inserted=self._direct_rows)
-            derive.apply_task_rules(self.conn, changes, 0, _now())  # nothing changed: no history
+            self._first_load_tasks()  # nothing changed: no history
         elif self._target is staging:
             if self.dialect == "postgresql":
                 # Temporary tables are never auto-analyzed; without statistics the planner
@@ -289,6 +296,29 @@ class FileLoad:
         staging.create(self.conn)
         return staging
 
+    def _reserve_ids(self, n: int) -> np.ndarray:
+        """n consecutive booking ids from the table's sequence (the table is locked: no other
+        insert takes ids meanwhile), so that tasks can name their bookings without a join."""
+        last = self.conn.execute(
+            text(
+                "SELECT setval(pg_get_serial_sequence('bookings', 'id'), nextval(pg_get_serial_sequence('bookings', 'id')) + :n - 1)"
+            ),
+            {"n": n},
+        ).scalar_one()
+        return np.arange(last - n + 1, last + 1, dtype="int64")
+
+    def _first_load_tasks(self) -> None:
+        """The tasks of a first load, derived in memory and COPYed (the same rules as
+        `derive.apply_task_rules`, which a first load does not need: nothing existed before)."""
+        stays = pd.concat(self._stays, ignore_index=True)  # a first load staged at least one chunk
+        self._stays = []
+        new_tasks = derive.first_load_tasks(stays, _now())
+        existing = self.conn.execute(select(func.coalesce(func.max(tasks.c.id), 0))).scalar_one()
+        raw = self.conn.connection.driver_connection
+        with bulk.indexes_deferred(self.conn, tasks, bulk.worth_it(self.conn, len(new_tasks), existing)):
+            for start in range(0, len(new_tasks), 500_000):
+                _copy(raw, new_tasks.iloc[start : start + 500_000], tasks)
+
     def _target_table(self) -> Table:
         return self._target if self._target is not None else staging
 
@@ -325,6 +355,20 @@ class FileLoad:
     def _reject(self, rejected: list[Rejected]) -> None:
         if rejected:
             self.conn.execute(insert(rejected_rows), [{"source_file_id": self.file_id, **r.__dict__} for r in rejected])
+
+
+def _stays(rows: pd.DataFrame) -> pd.DataFrame:
+    """What the first-load task rules need of each booking, in 21 bytes a row."""
+    return pd.DataFrame(
+        {
+            "id": rows["id"].to_numpy("int32"),
+            "property_id": rows["property_id"].to_numpy("int32"),
+            "check_in": rows["check_in"].to_numpy("datetime64[D]").astype("int32"),
+            "check_out": rows["check_out"].to_numpy("datetime64[D]").astype("int32"),
+            "active": rows["status"].isin(derive.ACTIVE).to_numpy(),
+            "row": rows["row_number"].to_numpy("int32"),
+        }
+    )
 
 
 def _batches(values: list[int], size: int = 10_000) -> Iterator[list[int]]:
@@ -445,7 +489,7 @@ def _copy_direct(raw: Any, frame: pd.DataFrame, file_id: int, as_of: dt.datetime
     rows = frame.rename(columns={"row_number": "source_row"}).assign(
         as_of=as_of, source_file_id=file_id, first_file_id=file_id, first_as_of=as_of
     )
-    _copy(raw, rows[[*BOOKING_KEY, *WRITTEN, "first_file_id", "first_as_of"]], bookings)
+    _copy(raw, rows[["id", *BOOKING_KEY, *WRITTEN, "first_file_id", "first_as_of"]], bookings)
 
 
 def _copy(raw: Any, frame: pd.DataFrame, target: Table) -> None:
@@ -483,6 +527,8 @@ def _arrow_cast(column: pa.ChunkedArray, sql_type: Any) -> pa.ChunkedArray:
         return column.cast(pa.timestamp("us"))
     if isinstance(sql_type, Integer):
         return column.cast(pa.int32())
+    if isinstance(sql_type, Boolean):
+        return column.cast(pa.bool_())
     if isinstance(sql_type, Numeric):
         return column.cast(pa.decimal128(sql_type.precision or 38, sql_type.scale or 0))
     return column.cast(pa.string())
