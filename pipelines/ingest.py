@@ -27,7 +27,7 @@ from schemas.status_map import StatusMap, load_seed
 from schemas.vocab import BOOKING_KEY, FileStatus
 from sources.errors import SourceError
 from sources.layouts import LAYOUTS
-from sources.mapping import to_canonical
+from sources.mapping import RawText, to_canonical
 from sources.readers import RawTable, read_export_chunks
 
 T = TypeVar("T")
@@ -235,13 +235,13 @@ def _double_bookings(engine: Engine, file_id: int) -> list[str]:
 
 
 def _rejected_rows(
-    problems: list[RowProblem], row_numbers: pd.Series, raw: dict[str, pd.Series], headers: dict[str, str]
+    problems: list[RowProblem], row_numbers: pd.Series, raw: RawText, headers: dict[str, str]
 ) -> list[Rejected]:
     """Problems as rejected_rows records: the row a person sees, the header as written, the raw text."""
     out = []
     for p in sorted(problems, key=lambda p: (p.index, p.column or "")):
         column = p.column
-        value = raw[column].iloc[p.index] if column in raw else p.value
+        value = raw.value(column, p.index) if column and column in raw else p.value
         out.append(
             Rejected(
                 row_number=int(row_numbers.iloc[p.index]),

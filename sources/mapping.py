@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -12,6 +13,33 @@ from sources import parsers
 from sources.errors import MissingOption
 from sources.layouts.base import COUNT_FIELDS, DATE_FIELDS, DATETIME_FIELDS, MONEY_FIELDS, header_key
 from sources.readers import RawTable
+
+
+class RawText(Mapping[str, pd.Series]):
+    """Each mapped field's cells as trimmed text, converted when first asked for: typed
+    workbook columns (dates, numbers) are parsed as they are and shown as text only to quote
+    a cell that failed a check."""
+
+    def __init__(self, cells: Mapping[str, pd.Series]) -> None:
+        self._cells = cells
+        self._text: dict[str, pd.Series] = {}
+
+    def __getitem__(self, fld: str) -> pd.Series:
+        if fld not in self._text:
+            self._text[fld] = parsers.text(self._cells[fld])
+        return self._text[fld]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._cells)
+
+    def __len__(self) -> int:
+        return len(self._cells)
+
+    def value(self, fld: str, i: int) -> object:
+        """The text of one cell (row position i), without converting the whole column."""
+        if fld in self._text:
+            return self._text[fld].iloc[i]
+        return parsers.text(self._cells[fld].iloc[i : i + 1]).iloc[0]
 
 
 @dataclass
@@ -27,7 +55,7 @@ class Mapped:
     frame: pd.DataFrame
     problems: list[RowProblem]
     cells: pd.DataFrame
-    raw: dict[str, pd.Series] = field(default_factory=dict)
+    raw: RawText = field(default_factory=lambda: RawText({}))
     headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -38,7 +66,7 @@ def to_canonical(table: RawTable, property_name: str | None = None) -> Mapped:
     n = len(table)
     index = pd.RangeIndex(n)
     problems: list[RowProblem] = []
-    raw = {fld: parsers.text(cells) for fld, cells in cols.items()}
+    raw = RawText(cols)
     out: dict[str, pd.Series] = {"row_number": table.row_numbers}
 
     def flag(bad: pd.Series, fld: str, message: str) -> None:
@@ -121,16 +149,14 @@ def to_canonical(table: RawTable, property_name: str | None = None) -> Mapped:
     return Mapped(frame, problems, cells, raw, dict(table.headers))
 
 
-def _flag(problems: list[RowProblem], raw: dict[str, pd.Series], bad: pd.Series, fld: str, message: str) -> None:
+def _flag(problems: list[RowProblem], raw: RawText, bad: pd.Series, fld: str, message: str) -> None:
     """One problem per True in `bad`; `{value}` in the message is the cell's raw text."""
     for i in bad[bad.fillna(False).astype(bool)].index:
-        value = raw[fld].iloc[i] if fld in raw else None
+        value = raw.value(fld, int(i)) if fld in raw else None
         problems.append(RowProblem(int(i), fld, value, message.format(value=value)))
 
 
-def _codes(
-    table: RawTable, raw: dict[str, pd.Series], out: dict[str, pd.Series], problems: list[RowProblem]
-) -> pd.Series:
+def _codes(table: RawTable, raw: RawText, out: dict[str, pd.Series], problems: list[RowProblem]) -> pd.Series:
     layout = table.layout
     index = pd.RangeIndex(len(table))
     codes = raw.get("external_code", pd.Series(pd.NA, index=index, dtype="str"))

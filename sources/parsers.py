@@ -17,6 +17,8 @@ _MONEY = r"^(?P<sign>[-+])?\s*(?P<pre>[^\d\-+.,\s]*)\s*(?P<num>[-+]?[\d.,' ]*\d)
 def text(cells: pd.Series) -> pd.Series:
     """Cells as trimmed text, <NA> where empty. Whole-number floats lose their '.0' (Excel's
     habit with identifiers: 6547074679.0 is the booking 6547074679)."""
+    if not (cells.dtype == object or pd.api.types.is_string_dtype(cells.dtype)):
+        cells = cells.astype(object)  # a typed workbook column (numbers, dates) shown as text
     if cells.dtype == object:
         is_float = cells.map(type).isin([float, np.float64]).to_numpy()
         if is_float.any():
@@ -31,6 +33,13 @@ def text(cells: pd.Series) -> pd.Series:
 
 def count(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Whole numbers (range checks belong to the schema) as Int64, parsed in Arrow compute."""
+    if _numeric(cells):  # number cells of a workbook
+        values = cells.to_numpy("float64", na_value=np.nan)
+        whole = (values == np.round(values)) & (np.abs(values) < 1e9)
+        parsed = pd.Series(
+            pd.arrays.IntegerArray(np.where(whole, values, 0).astype("int64"), ~whole), index=cells.index
+        )
+        return parsed, pd.Series(~np.isnan(values) & ~whole, index=cells.index)
     txt = text(cells)
     arr = pa.array(txt, type=pa.string(), from_pandas=True)
     plain = _plain_integers(arr)
@@ -56,6 +65,8 @@ def dates(cells: pd.Series, fmt: str | None) -> tuple[pd.Series, pd.Series]:
 
 def datetimes(cells: pd.Series, fmt: str | None) -> tuple[pd.Series, pd.Series]:
     """Moments from date/datetime cells, text in `fmt`, or ISO 8601 (workbook date cells)."""
+    if pd.api.types.is_datetime64_dtype(cells.dtype):  # date cells of a workbook, already typed
+        return cells.astype("datetime64[ns]"), pd.Series(False, index=cells.index)
     txt = text(_iso_for_dates(cells))
     formats = [f for f in (fmt, "ISO8601") if f]
     first = txt.dropna().head(1)
@@ -76,6 +87,10 @@ def money(cells: pd.Series, default_currency: str | None) -> tuple[pd.Series, pd
 
     Runs in Arrow compute (RE2), not in Python per cell.
     """
+    if _numeric(cells):  # number cells of a workbook: amounts in the layout's currency
+        amount = pd.Series(cells.to_numpy("float64", na_value=np.nan), index=cells.index)
+        currency = pd.Series(default_currency, index=cells.index, dtype="str").where(amount.notna())
+        return amount, currency, pd.Series(False, index=cells.index)
     txt = text(cells)
     arr = pa.array(txt, type=pa.string(), from_pandas=True)
     plain = _plain_amounts(arr)
@@ -103,6 +118,10 @@ def money(cells: pd.Series, default_currency: str | None) -> tuple[pd.Series, pd
     bad = txt.notna() & (amount.isna() | (marker.notna() & currency.isna()))
     keep = (txt.notna() & ~bad).to_numpy()
     return amount.where(keep), currency.astype("str").where(keep), bad
+
+
+def _numeric(cells: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(cells.dtype) and not pd.api.types.is_bool_dtype(cells.dtype)
 
 
 def _plain_integers(arr: pa.Array) -> pa.Array | None:

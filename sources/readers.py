@@ -199,24 +199,46 @@ def _workbook_grids(data: bytes, path: str, kind: FileKind) -> Iterator[Grid]:
             path, f"the {what} is damaged or truncated and cannot be opened ({_first_line(err)})"
         ) from None
 
-    def sheet(name: str, n_rows: int | None) -> pa.Table:
+    def sheet(name: str) -> tuple[list[object], pa.Table]:
+        """The sheet's first row, and every row below it in a column typed where the whole
+        column agrees (dates, numbers), else as text. Row 0 is the sheet's row 1: skip_rows=0
+        keeps leading blank rows. Every row is sampled, so one odd cell late in a column makes
+        the column text rather than being lost; a column holding its header text below row 1
+        (title rows above the header) is text."""
         try:
-            # Row 0 is the sheet's row 1 (skip_rows=0 keeps leading blank rows); every cell as text.
-            return book.load_sheet(name, header_row=None, skip_rows=0, n_rows=n_rows, dtypes="string").to_arrow()
+            loaded = book.load_sheet(name, header_row=0, skip_rows=0, schema_sample_rows=None)
+            return _first_row(loaded.available_columns()), loaded.to_arrow()
         except Exception as err:
             raise UnreadableFile(path, f"sheet {name!r} of the {what} cannot be read ({_first_line(err)})") from None
 
     for name in names:
-        whole = sheet(name, None)  # parsed once: the header scan looks at its first rows
-        head = whole.slice(0, HEADER_SCAN_ROWS)
+        first, rest = sheet(name)  # parsed once: the header scan looks at its first rows
 
-        def body(header_index: int, whole: pa.Table = whole) -> tuple[pd.DataFrame, np.ndarray]:
-            rows = whole.slice(header_index + 1)
+        def body(header_index: int, rest: pa.Table = rest) -> tuple[pd.DataFrame, np.ndarray]:
+            rows = rest.slice(header_index)  # rest's row i is head row i + 1
             frame = rows.rename_columns([str(i) for i in range(rows.num_columns)]).to_pandas()
             frame.columns = range(rows.num_columns)
             return frame, np.arange(header_index + 2, header_index + 2 + rows.num_rows)
 
-        yield Grid(name, [list(r.values()) for r in head.to_pylist()], body)
+        head = [first, *(list(r.values()) for r in rest.slice(0, HEADER_SCAN_ROWS - 1).to_pylist())]
+        yield Grid(name, head, body)
+
+
+_DEDUPLICATED = re.compile(r"(.*)_\d+")
+
+
+def _first_row(columns: Sequence[object]) -> list[object]:
+    """A sheet's row 1 from fastexcel's column names: generated names were empty cells, and a
+    name repeated in the row comes back as 'Name_1', which was 'Name'."""
+    cells: list[object] = []
+    for column in columns:
+        name: str = getattr(column, "name")  # noqa: B009
+        if getattr(column, "column_name_from") == "generated":  # noqa: B009
+            cells.append(None)
+            continue
+        repeated = _DEDUPLICATED.fullmatch(name)
+        cells.append(repeated.group(1) if repeated and repeated.group(1) in cells else name)
+    return cells
 
 
 def _csv_grid(data: bytes, path: str) -> Grid:
@@ -452,6 +474,8 @@ def _rows_table(
     # A totals row ends the table; whatever follows it (notes, sums) is not bookings.
     is_total = pd.Series(False, index=frame.index)
     for col in list(frame.columns)[:2]:
+        if not _textual(frame[col]):
+            continue  # a "Total" label would have made its column text
         cells = pa.array(_as_text(frame[col]), type=pa.string(), from_pandas=True)
         matched = pc.fill_null(pc.match_substring_regex(cells, f"^{_TOTAL.pattern}$", ignore_case=True), False)
         is_total |= np.asarray(matched)
@@ -480,7 +504,13 @@ def _as_text(cells: pd.Series) -> pd.Series:
     return cells.fillna("")
 
 
+def _textual(cells: pd.Series) -> bool:
+    return cells.dtype == object or pd.api.types.is_string_dtype(cells.dtype)
+
+
 def _is_blank(cells: pd.Series) -> pd.Series:
+    if not _textual(cells):  # a typed column (dates, numbers): only a missing cell is blank
+        return cells.isna()
     text = _as_text(cells)
     # Vectorized in Arrow for string columns: no stripped copy of every cell.
     return (text.str.len() == 0) | text.str.isspace()
