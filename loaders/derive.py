@@ -36,6 +36,7 @@ from loaders.tables import booking_changes, bookings, properties, tasks
 from schemas.vocab import ACTIVE_STATUSES, Status
 
 ACTIVE = sorted(s.value for s in ACTIVE_STATUSES)
+FEW = 100_000  # below this many bookings, task rules look up their neighbours' days only
 CALLED_OFF = sorted(s.value for s in (Status.CANCELLED, Status.DECLINED, Status.NO_SHOW))
 # Which kind of change a field belongs to, for people reading the history.
 FIELD_KINDS = {
@@ -105,11 +106,14 @@ def apply_task_rules(conn: Connection, changes: Table, last_id: int, now: dt.dat
     now_param = literal(now, DateTime)
     columns = ["booking_id", "kind", "due_date", "status", "same_day_turnover", "locked", "created_at", "updated_at"]
 
-    def new_tasks(where: ColumnElement[bool], *joined: Table) -> Any:
+    def new_tasks(where: ColumnElement[bool], *joined: Table, few: bool = False) -> Any:
         source: Any = bookings
         for table in joined:
             source = source.join(table, table.c.booking_id == b.id)
-        arrivals = _arrivals()
+        # For a few bookings, only the arrivals on their check-out days; for many, all of them
+        # (one hash of every arrival is then cheaper than first finding those days).
+        leaving = select(b.property_id, b.check_out.label("check_in")).select_from(source).where(where).subquery()
+        arrivals = _arrivals(leaving if few else None)
         source = source.outerjoin(
             arrivals, and_(arrivals.c.property_id == b.property_id, arrivals.c.check_in == b.check_out)
         )
@@ -125,9 +129,10 @@ def apply_task_rules(conn: Connection, changes: Table, last_id: int, now: dt.dat
     with bulk.indexes_deferred(conn, tasks, bulk.worth_it(conn, new_bookings, existing_tasks)):
         conn.execute(insert(tasks).from_select(columns, new_tasks(b.id > last_id)))
     # Changed bookings that are now active and never had a task (e.g. pending -> confirmed).
+    changed = conn.execute(select(func.count()).select_from(changes)).scalar_one()
     conn.execute(
         dialect_insert(tasks)
-        .from_select(columns, new_tasks(true(), changes))
+        .from_select(columns, new_tasks(true(), changes, few=changed < FEW))
         .on_conflict_do_nothing(index_elements=["booking_id", "kind"])
     )
 
@@ -160,9 +165,11 @@ def apply_task_rules(conn: Connection, changes: Table, last_id: int, now: dt.dat
         select(
             t.id.label("task_id"), case((arrivals.c.property_id.is_not(None), true()), else_=false()).label("should")
         )
-        .select_from(tasks)
-        .join(leaving, leaving.c.id == t.booking_id)
-        .join(days, and_(days.c.property_id == leaving.c.property_id, days.c.check_in == t.due_date))
+        # From the days to the bookings leaving on them to their tasks, never the other way
+        # round: an open, unlocked task is due on its booking's check-out (the update above).
+        .select_from(days)
+        .join(leaving, and_(leaving.c.property_id == days.c.property_id, leaving.c.check_out == days.c.check_in))
+        .join(tasks, and_(t.booking_id == leaving.c.id, t.due_date == leaving.c.check_out))
         .outerjoin(arrivals, and_(arrivals.c.property_id == leaving.c.property_id, arrivals.c.check_in == t.due_date))
         .where(leaving.c.id <= last_id, t.status != "done", t.locked == false())
         .subquery()

@@ -426,37 +426,39 @@ def _merge_from_staging(conn: Connection, file_id: int, as_of: dt.datetime, dial
         .select_from(with_property)
         .where(~exists().where(same_key))
     )
-    # A file that may more than double the table: count its new keys, to decide whether to
-    # build the indexes after the rows.
-    bulky = bulk.worth_it(conn, total, last_id)
-    if bulky:
-        bulky = bulk.worth_it(
-            conn, total - conn.execute(select(func.count()).select_from(matched)).scalar_one(), last_id
-        )
-    # A plain INSERT: the anti-join already excludes known keys and merges hold a lock, while
-    # ON CONFLICT's speculative insertion would cost PostgreSQL nearly twice the time.
-    with bulk.indexes_deferred(conn, bookings, bulky):
-        inserted = conn.execute(
-            insert(bookings).from_select([*BOOKING_KEY, *WRITTEN, "first_file_id", "first_as_of"], new_rows),
-            execution_options={"preserve_rowcount": True},
-        ).rowcount
-    known = total - inserted
-    if dialect == "postgresql" and inserted > 10_000:
+    # The known bookings this file lists but does not change: a later-arriving older export
+    # must not change them either (new and changed rows carry this file's as_of already).
+    # Recorded before the insert, the list also tells how many of the file's rows are known.
+    ids: Any
+    if dialect == "postgresql":
+        ids, size = func.array_agg(b.id), func.cardinality(source_file_keys.c.booking_ids)
+    else:
+        ids, size = func.json_group_array(b.id), func.json_array_length(source_file_keys.c.booking_ids)
+    listed = select(file_param, ids).select_from(staging.join(bookings, same_key))
+    unchanged = (
+        conn.execute(
+            insert(source_file_keys)
+            .from_select(
+                ["source_file_id", "booking_ids"],
+                listed.where(b.id.not_in(select(changes.c.booking_id))).having(func.count() > 0),
+            )
+            .returning(size)
+        ).scalar_one_or_none()
+        or 0
+    )
+    known = unchanged + updated
+    if total > known:
+        # A plain INSERT: the anti-join already excludes known keys and merges hold a lock, while
+        # ON CONFLICT's speculative insertion would cost PostgreSQL nearly twice the time. A file
+        # with at least as many new rows as the table holds builds the indexes after the rows.
+        with bulk.indexes_deferred(conn, bookings, bulk.worth_it(conn, total - known, last_id)):
+            conn.execute(
+                insert(bookings).from_select([*BOOKING_KEY, *WRITTEN, "first_file_id", "first_as_of"], new_rows)
+            )
+    if dialect == "postgresql" and total - known > 10_000:
         # Fresh statistics after a large insert, so that the task and conflict queries that
         # follow in this transaction get hash joins rather than plans for an empty table.
         conn.execute(text("ANALYZE bookings"))
-    if known > updated:
-        # The known bookings this file lists but does not change: a later-arriving older export
-        # must not change them either. (New and changed rows carry this file's as_of already.)
-        ids = func.array_agg(b.id) if dialect == "postgresql" else func.json_group_array(b.id)
-        conn.execute(
-            insert(source_file_keys).from_select(
-                ["source_file_id", "booking_ids"],
-                select(file_param, ids)
-                .select_from(staging.join(bookings, same_key))
-                .where(b.id <= last_id, b.id.not_in(select(changes.c.booking_id))),
-            )
-        )
     if updated:
         c = changes.c
         conn.execute(
