@@ -92,6 +92,7 @@ SCENARIOS = {
     "changed": "bookingest: {pct} changed",
     "small_new": f"bookingest: {SMALL_ROWS}-row CSV, new database (warm)",
     "small_existing": f"bookingest: {SMALL_ROWS}-row changed CSV, existing database (warm)",
+    "large": "bookingest: large CSV, first load (bounded memory)",
 }
 
 
@@ -595,6 +596,21 @@ class Bench:
             finally:
                 self.pg.drop(name)
 
+    def large(self, rows: int) -> None:
+        """One first load of a large CSV (5M rows by default), for its peak memory: a CSV is
+        read, checked and stored in chunks, so memory must not grow with the file."""
+        file = self.data.generated("csv", rows)
+        large = Series("large", SCENARIOS["large"], "csv", rows)
+        self.scenarios.append(large)
+        name = self.pg.create()
+        try:
+            run = self.run_one("bookingest", file, self.pg.url(name, "psycopg"), self.logs / "large" / f"{rows}.log")
+            self.check_bookingest(run, {"inserted": rows, "rejected": 0})
+            large.runs.append(run)
+            self._progress(large, run, 1)
+        finally:
+            self.pg.drop(name)
+
     def warm_up(self) -> None:
         """Every approach once on a 50-row file of every kind, not recorded: imports and caches warm."""
         for kind in self.args.kinds:
@@ -941,6 +957,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--no-sqlite", dest="sqlite_kinds", action="store_const", const=[], help="skip the SQLite runs")
     p.add_argument("--no-scenarios", action="store_true",
                    help="skip bookingest's same-rows and changed-file reloads and the 50-row runs")  # fmt: skip
+    p.add_argument("--memory-rows", type=int, default=0, metavar="N",
+                   help="also one bookingest first load of an N-row CSV, for its peak memory (e.g. 5000000)")  # fmt: skip
     p.add_argument("--change", type=float, default=0.01, metavar="F",
                    help="fraction of rows the changed file alters (default: 0.01)")  # fmt: skip
     p.add_argument("--pg", default=DEFAULT_PG, metavar="URL",
@@ -990,6 +1008,8 @@ def main(argv: list[str] | None = None) -> int:
             for kind in args.kinds:
                 bench.size_and_kind(rows, kind)
                 bench.write()
+        if args.memory_rows and "bookingest" in args.approaches:
+            bench.large(args.memory_rows)
         bench.write(final=True)
     except SetupError as err:
         print(f"run.py: {err}", file=sys.stderr)
