@@ -4,8 +4,10 @@ the change history, the cleaning tasks, and the double-booking view."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import (
     Connection,
@@ -181,31 +183,38 @@ def apply_task_rules(conn: Connection, changes: Table, last_id: int, now: dt.dat
     )
 
 
-def first_load_tasks(stays: pd.DataFrame, now: dt.datetime) -> pd.DataFrame:
+def first_load_tasks(stays: pd.DataFrame, now: dt.datetime, rows: int = 500_000) -> Iterator[pd.DataFrame]:
     """The cleaning tasks of bookings loaded into an empty database, computed in memory by the
-    rules of `apply_task_rules`: one open task per active booking, due on its check-out day, a
-    same-day turnover when another active booking of the property arrives that day.
+    rules of `apply_task_rules`, `rows` tasks at a time: one open task per active booking, due
+    on its check-out day, a same-day turnover when another active booking of the property
+    arrives that day.
 
     `stays` has one row per booking: id, property_id, check_in and check_out (days since the
     epoch), active (bool).
     """
-    active = stays[stays["active"]]
-    property_id = active["property_id"].to_numpy("int64") << 32
+    active = stays["active"].to_numpy()
+    ids = stays["id"].to_numpy()[active]
     # One number per (property, day): days fit in 32 bits, so the pairs never collide.
-    arrivals = property_id + active["check_in"].to_numpy("int64")
-    turnover = pd.Series(property_id + active["check_out"].to_numpy("int64")).isin(arrivals).to_numpy()  # hashed
-    return pd.DataFrame(
-        {
-            "booking_id": active["id"].to_numpy(),
-            "kind": "cleaning",
-            "due_date": active["check_out"].to_numpy("int64").astype("datetime64[D]"),
-            "status": "open",
-            "same_day_turnover": turnover,
-            "locked": False,
-            "created_at": now,
-            "updated_at": now,
-        }
-    )
+    property_id = stays["property_id"].to_numpy("int64")[active] << 32
+    arrivals = np.sort(property_id + stays["check_in"].to_numpy("int64")[active])
+    check_out = stays["check_out"].to_numpy("int64")[active]
+    for start in range(0, len(ids), rows):
+        part = slice(start, start + rows)
+        leaving = property_id[part] + check_out[part]
+        found = np.searchsorted(arrivals, leaving)
+        turnover = arrivals[np.minimum(found, len(arrivals) - 1)] == leaving
+        yield pd.DataFrame(
+            {
+                "booking_id": ids[part],
+                "kind": "cleaning",
+                "due_date": check_out[part].astype("datetime64[D]"),
+                "status": "open",
+                "same_day_turnover": turnover,
+                "locked": False,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
 
 
 def _arrivals(days: Any = None) -> Any:

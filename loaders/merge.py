@@ -315,12 +315,12 @@ class FileLoad:
         `derive.apply_task_rules`, which a first load does not need: nothing existed before)."""
         stays = pd.concat(self._stays, ignore_index=True)  # a first load staged at least one chunk
         self._stays = []
-        new_tasks = derive.first_load_tasks(stays, _now())
+        active = int(stays["active"].sum())
         existing = self.conn.execute(select(func.coalesce(func.max(tasks.c.id), 0))).scalar_one()
         raw = self.conn.connection.driver_connection
-        with bulk.indexes_deferred(self.conn, tasks, bulk.worth_it(self.conn, len(new_tasks), existing)):
-            for start in range(0, len(new_tasks), 500_000):
-                _copy(raw, new_tasks.iloc[start : start + 500_000], tasks)
+        with bulk.indexes_deferred(self.conn, tasks, bulk.worth_it(self.conn, active, existing)):
+            for part in derive.first_load_tasks(stays, _now()):
+                _copy(raw, part, tasks)
 
     def _target_table(self) -> Table:
         return self._target if self._target is not None else staging
