@@ -891,6 +891,29 @@ def chart(series: list[Series], scenarios: list[Series], path: Path) -> None:
     os.replace(tmp, path)
 
 
+def series_from_json(path: Path) -> tuple[list[Series], list[Series]]:
+    """The first-load series and the scenarios of a results.json."""
+    doc = json.loads(path.read_text())
+
+    def load(entry: dict[str, Any]) -> Series:
+        runs = [Run(**r) for r in entry["runs"]]
+        return Series(entry["name"], entry["label"], entry["kind"], entry["rows"], runs, entry["checks_failed"])
+
+    return [load(e) for e in doc["results"]], [load(e) for e in doc["scenarios"]]
+
+
+def combined_chart(results: list[Path], path: Path) -> None:
+    """One chart of time against rows from several results.json (e.g. a 10k/100k run with every
+    approach and a 1M run without the slowest)."""
+    series: list[Series] = []
+    scenarios: list[Series] = []
+    for result in results:
+        more, extra = series_from_json(result)
+        series += more
+        scenarios += extra
+    chart(series, scenarios, path)
+
+
 def _remove_sqlite(db: Path) -> None:
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(str(db) + suffix).unlink(missing_ok=True)
@@ -979,6 +1002,13 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    words = sys.argv[1:] if argv is None else argv
+    if words[:1] == ["--chart-from"]:
+        # run.py --chart-from A.json B.json … OUT.png: one chart from earlier runs, nothing measured.
+        *results, out = words[1:]
+        combined_chart([Path(r) for r in results], Path(out))
+        print(f"Written: {out}")
+        return 0
     args = parser().parse_args(argv)
     if args.runs < 1:
         parser().error("--runs must be at least 1")
