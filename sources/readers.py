@@ -86,7 +86,7 @@ def read_export_chunks(
 
     A UTF-8 CSV larger than `chunk_bytes` with one record per line is read in pieces of about
     that size, cut at line ends, each with its true row numbers; workbooks, small files and
-    other encodings are read whole, as one chunk. Raises SourceError like `read_export`, also
+    other encodings are read whole and handed on in slices of CHUNK_ROWS rows. Raises SourceError like `read_export`, also
     from a later chunk (so a caller loading chunk by chunk must be able to undo the earlier
     ones); NoRows when no chunk had a booking row. `chunk_bytes` defaults to CHUNK_BYTES.
     """
