@@ -14,8 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Connection, Index, Table, UniqueConstraint, text
-from sqlalchemy.schema import AddConstraint, CreateIndex, DropConstraint, DropIndex
+from sqlalchemy import Connection, Table, text
 
 # Below this many new rows the per-row index cost is too small to be worth a rebuild.
 MIN_ROWS = 50_000
@@ -40,22 +39,39 @@ def indexes_deferred(conn: Connection, table: Table, enabled: bool) -> Iterator[
 
 def drop_indexes(conn: Connection, table: Table) -> Callable[[], None]:
     """Drop `table`'s unique constraints and secondary indexes (its primary key stays); return
-    the function that creates them again. Takes the table's exclusive lock until commit:
-    readers of the table wait for the load, as they would for its rows."""
-    uniques = [c for c in table.constraints if isinstance(c, UniqueConstraint)]
-    indexes: list[Index] = sorted(table.indexes, key=lambda i: str(i.name))
+    the function that creates them again. They are read from the database's catalog, not from
+    the table definition, so that what is rebuilt is exactly what was there (also in a database
+    created by an older version). Takes the table's exclusive lock until commit: readers of the
+    table wait for the load, as they would for its rows."""
+    relation = {"table": conn.dialect.identifier_preparer.quote(table.name)}
+    constraints = conn.execute(
+        text(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = CAST(:table AS regclass) AND contype = 'u' ORDER BY conname"
+        ),
+        relation,
+    ).all()
+    indexes = conn.execute(
+        text(
+            "SELECT CAST(indexrelid AS regclass)::text, pg_get_indexdef(indexrelid) FROM pg_index "
+            "WHERE indrelid = CAST(:table AS regclass) AND NOT indisprimary "
+            "AND indexrelid NOT IN (SELECT conindid FROM pg_constraint WHERE conrelid = CAST(:table AS regclass)) "
+            "ORDER BY 1"
+        ),
+        relation,
+    ).all()
+    quoted = conn.dialect.identifier_preparer.quote
     # Index builds sort; give them room (this transaction only).
     conn.execute(text("SET LOCAL maintenance_work_mem = '512MB'"))
-    for constraint in uniques:
-        conn.execute(DropConstraint(constraint))
-    for index in indexes:
-        conn.execute(DropIndex(index))
+    for name, _ in constraints:
+        conn.execute(text(f"ALTER TABLE {relation['table']} DROP CONSTRAINT {quoted(name)}"))
+    for name, _ in indexes:
+        conn.execute(text(f"DROP INDEX {name}"))
 
     def restore() -> None:
-        for constraint in uniques:
-            # isolate_from_table=False: the Table must keep creating the constraint in CREATE TABLE.
-            conn.execute(AddConstraint(constraint, isolate_from_table=False))
-        for index in indexes:
-            conn.execute(CreateIndex(index))
+        for name, definition in constraints:
+            conn.execute(text(f"ALTER TABLE {relation['table']} ADD CONSTRAINT {quoted(name)} {definition}"))
+        for _, definition in indexes:
+            conn.execute(text(definition))
 
     return restore

@@ -138,3 +138,32 @@ def test_after_a_first_load_every_constraint_and_index_is_back(pg_server_url: st
     finally:
         engine.dispose()
     assert metadata.tables["bookings"] is bookings
+
+
+def test_a_first_load_rebuilds_the_indexes_a_database_has_not_the_ones_this_version_declares(
+    pg_server_url: str, tmp_path: Path
+) -> None:
+    # A database made by an earlier version: the booking key constraint under its old name and
+    # column order, and an index an operator added. Both are dropped and rebuilt as they were.
+    reset_pg_schema(pg_server_url)
+    engine = open_database(pg_server_url)
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE bookings DROP CONSTRAINT uq_bookings_external_code_source"))
+        conn.execute(
+            text("ALTER TABLE bookings ADD CONSTRAINT uq_bookings_source_external_code UNIQUE (source, external_code)")
+        )
+        conn.execute(text("CREATE INDEX operators_guest_index ON bookings (guest_name)"))
+    export = tmp_path / "export.csv"
+    export.write_bytes(airbnb_csv(export_rows()))
+    try:
+        result = ingest_file(engine, export, FileOptions(as_of=AS_OF))
+        assert result.status is FileStatus.LOADED and result.inserted == len(export_rows()), result
+        with engine.connect() as conn:
+            definitions = dict(
+                conn.execute(text("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'bookings'")).all()
+            )
+        assert "(source, external_code)" in definitions["uq_bookings_source_external_code"]
+        assert "(guest_name)" in definitions["operators_guest_index"]
+        assert "uq_bookings_external_code_source" not in definitions
+    finally:
+        engine.dispose()
