@@ -13,6 +13,9 @@ from pandera.typing import Series
 from schemas.vocab import Source, Status
 
 
+MAX_AMOUNT = 9_999_999_999.9999
+
+
 class BookingFrame(pa.DataFrameModel):
     """One row per booking as read from one export row, in canonical units and vocabulary."""
 
@@ -32,9 +35,10 @@ class BookingFrame(pa.DataFrameModel):
     booked_at: Series[pa.DateTime] = pa.Field(nullable=True)
     raw_status: Series[str]
     status: Series[str] = pa.Field(isin=[s.value for s in Status])
-    # NUMERIC(14, 4) in the database: ten digits before the point.
-    payout: Series[float] = pa.Field(nullable=True, gt=-1e10, lt=1e10)
-    gross: Series[float] = pa.Field(nullable=True, gt=-1e10, lt=1e10)
+    # NUMERIC(14, 4) in the database: ten digits before the point, also once rounded to four
+    # decimals (9,999,999,999.99999 would round to 1e10 and overflow).
+    payout: Series[float] = pa.Field(nullable=True, ge=-MAX_AMOUNT, le=MAX_AMOUNT)
+    gross: Series[float] = pa.Field(nullable=True, ge=-MAX_AMOUNT, le=MAX_AMOUNT)
     currency: Series[str] = pa.Field(nullable=True, str_length={"min_value": 3, "max_value": 3})
 
     @pa.dataframe_check(name="check_out_after_check_in")

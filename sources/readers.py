@@ -318,6 +318,8 @@ def _arrow_rows(body: bytes, delimiter: str, width: int) -> pd.DataFrame | None:
     ragged rows, bare CR line ends, bytes that are not UTF-8)."""
     if b"\n\n" in body or b"\n\r\n" in body or body.startswith((b"\n", b"\r")):
         return None
+    if body.count(b'"') % 2:  # a quoted value left open: it goes on past these lines
+        return None
     try:
         table = pacsv.read_csv(
             pa.py_buffer(body),

@@ -238,3 +238,17 @@ def test_every_problem_of_a_row_is_reported_at_once(engine: Engine, tmp_path: Pa
     with engine.connect() as conn:
         rows = conn.execute(select(rejected_rows.c.row_number, rejected_rows.c.column)).all()
     assert sorted(rows) == [(2, "# of adults"), (2, "End date"), (2, "Status")]
+
+
+def test_an_amount_that_rounds_past_the_database_limit_is_quarantined_not_a_crash(engine: Engine, exports) -> None:
+    # NUMERIC(14, 4): 9,999,999,999.99999 would round to 10,000,000,000.0000 and overflow.
+    too_big = exports.Row("HMHUGE2222", JAN_3, JAN_7, raw={"Earnings": "$9,999,999,999.99999"})
+    largest = exports.Row("HMLARGE222", JAN_3, JAN_7, listing="Garden Cottage", raw={"Earnings": "$9,999,999,999.9999"})
+    result = ingest_file(engine, exports.airbnb("huge.csv", [too_big, largest]), FileOptions(as_of=AS_OF))
+
+    assert (result.status.value, result.inserted, result.rejected) == ("loaded", 1, 1), result
+    [(row_number, column, value, message)] = stored_rejections(engine)
+    assert (row_number, column, value) == (2, "Earnings", "$9,999,999,999.99999")
+    assert "above the largest allowed value" in message
+    with engine.connect() as conn:
+        assert conn.execute(select(bookings.c.payout)).scalar_one() == Decimal("9999999999.9999")

@@ -422,3 +422,28 @@ def test_chunks_put_together_are_read_export(
     assert_expected(whole, export)
     if not events and len(data) > 2 * chunk_bytes:
         assert len(chunks) > 1
+
+
+def test_a_quoted_line_break_in_the_last_column_across_every_possible_cut(tmp_path: Path) -> None:
+    # A value with a line break in the last column: wherever a piece ends (also right after
+    # the break, inside the quotes), the rows are those of the whole-file read.
+    header = AIRBNB_HEADER + ",Notes\n"
+    lines = []
+    for i in range(40):
+        note = '"Late arrival\nneeds key box"' if i in (11, 23) else "none"
+        lines.append(",".join(f'"{c}"' if "," in c else c for c in booking(i)) + "," + note + "\n")
+    data = (header + "".join(lines)).encode()
+    whole = read_export(data, "export.csv")
+    assert len(whole) == 40
+    cut_inside_quotes = 0
+    for chunk_bytes in range(300, 1400, 7):
+        _, chunks = read_both(data, chunk_bytes, tmp_path)
+        assert_same_rows(whole, chunks)
+        start = len(header)
+        while start < len(data):  # does a piece of this size end between the two quotes?
+            end = data.rfind(b"\n", 0, start + chunk_bytes) + 1
+            if end <= start:
+                break
+            cut_inside_quotes += data[start:end].count(b'"') % 2
+            start = end
+    assert cut_inside_quotes, "no chunk size cut inside a quoted value: the test shows nothing"
