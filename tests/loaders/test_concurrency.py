@@ -90,7 +90,6 @@ def write_exports(folder: Path) -> tuple[Path, Path]:
     return older, newer
 
 
-
 def command() -> list[str]:
     script = Path(sys.executable).with_name("bookingest")
     return [str(script)] if script.exists() else [sys.executable, "-m", "pipelines.cli"]

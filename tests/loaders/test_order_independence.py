@@ -66,7 +66,6 @@ class Export:
         return airbnb_csv(v.cells() for v in self.rows)
 
 
-
 @st.composite
 def versions(draw: st.DrawFn, code: str) -> Version:
     check_in = FIRST_NIGHT + dt.timedelta(days=draw(st.integers(0, 12)))

@@ -43,7 +43,6 @@ class Stay:
         )
 
 
-
 def d(month: int, day: int) -> dt.date:
     return dt.date(2025, month, day)
 
