@@ -200,14 +200,21 @@ def _workbook_grids(data: bytes, path: str, kind: FileKind) -> Iterator[Grid]:
         ) from None
 
     def sheet(name: str) -> tuple[list[object], pa.Table]:
-        """The sheet's first row, and every row below it in a column typed where the whole
-        column agrees (dates, numbers), else as text. Row 0 is the sheet's row 1: skip_rows=0
-        keeps leading blank rows. Every row is sampled, so one odd cell late in a column makes
-        the column text rather than being lost; a column holding its header text below row 1
-        (title rows above the header) is text."""
+        """The sheet's first row, and every row below it. Row 0 is the sheet's row 1
+        (skip_rows=0 keeps leading blank rows). When every column holds one type of cell
+        (all rows sampled), the columns come typed: dates, numbers. When any column mixes
+        types (title rows above the header, a text cell among dates, TRUE among numbers), the
+        sheet is read again with every cell as text, so no cell is coerced into another type."""
         try:
-            loaded = book.load_sheet(name, header_row=0, skip_rows=0, schema_sample_rows=None)
-            return _first_row(loaded.available_columns()), loaded.to_arrow()
+            try:
+                loaded = book.load_sheet(
+                    name, header_row=0, skip_rows=0, schema_sample_rows=None, dtype_coercion="strict"
+                )
+                return _first_row(loaded.available_columns()), loaded.to_arrow()
+            except fastexcel.UnsupportedColumnTypeCombinationError:
+                text = book.load_sheet(name, header_row=None, skip_rows=0, dtypes="string").to_arrow()
+                first = list(text.slice(0, 1).to_pylist()[0].values()) if text.num_rows else []
+                return first, text.slice(1)
         except Exception as err:
             raise UnreadableFile(path, f"sheet {name!r} of the {what} cannot be read ({_first_line(err)})") from None
 

@@ -97,3 +97,15 @@ def test_row_one_is_read_back_as_written() -> None:
     with pytest.raises(UnrecognizedLayout) as err:
         read_export(buf.getvalue(), "foo.xlsx")
     assert err.value.headers == ["Foo", "Foo", "Bar"]
+
+
+def test_true_among_number_cells_is_not_read_as_one_guest() -> None:
+    # A column that mixes types is read as text: TRUE stays 'TRUE' (and is quarantined), it is
+    # not coerced into the number 1.
+    rows = [booking(0), booking(1, adults=True), booking(2, adults=3)]
+    mapped = to_canonical(read_export(workbook(rows), "bool.xlsx"))
+    [problem] = mapped.problems
+    assert (problem.index, problem.column) == (1, "adults")
+    assert "is not a whole number of guests" in problem.message
+    assert str(problem.value).lower() == "true"
+    assert list(mapped.frame["adults"]) == [2, 3]
