@@ -18,6 +18,7 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    exists,
     false,
     func,
     insert,
@@ -180,6 +181,35 @@ def apply_task_rules(conn: Connection, changes: Table, last_id: int, now: dt.dat
         update(tasks)
         .where(t.id == affected.c.task_id, t.same_day_turnover != affected.c.should)
         .values(same_day_turnover=affected.c.should, updated_at=now_param)
+    )
+
+
+def resync_task(conn: Connection, task_id: int, now: dt.datetime) -> None:
+    """Bring one task that is not done in line with its booking, as the import rules would have
+    while it was locked: due on the check-out day, open or cancelled, the turnover flag."""
+    b, t = bookings.c, tasks.c
+    booking = conn.execute(
+        select(b.property_id, b.check_out, b.status)
+        .join_from(tasks, bookings, b.id == t.booking_id)
+        .where(t.id == task_id, t.status != "done")
+    ).first()
+    if booking is None:
+        return
+    a = bookings.alias("arriving").c
+    turnover = conn.execute(
+        select(
+            exists().where(a.property_id == booking.property_id, a.check_in == booking.check_out, a.status.in_(ACTIVE))
+        )
+    ).scalar_one()
+    conn.execute(
+        update(tasks)
+        .where(t.id == task_id)
+        .values(
+            due_date=booking.check_out,
+            status="open" if booking.status in ACTIVE else "cancelled",
+            same_day_turnover=turnover,
+            updated_at=now,
+        )
     )
 
 

@@ -72,7 +72,9 @@ def _parser() -> argparse.ArgumentParser:
     action = mark.add_mutually_exclusive_group(required=True)
     action.add_argument("--done", action="store_true", help="the cleaning happened; imports never change it again")
     action.add_argument("--lock", action="store_true", help="imports never change it")
-    action.add_argument("--unlock", action="store_true", help="imports may change it again")
+    action.add_argument(
+        "--unlock", action="store_true", help="imports may change it again; it follows its booking at once"
+    )
     _db_option(mark)
     mark.set_defaults(run=_task)
 
@@ -228,16 +230,21 @@ def _task(args: argparse.Namespace) -> int:
 
     from sqlalchemy import update
 
+    from loaders import derive
     from loaders.tables import tasks
 
     engine = _open_existing(args)
-    values: dict[str, object] = {"updated_at": dt.datetime.now(dt.UTC).replace(tzinfo=None)}
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    values: dict[str, object] = {"updated_at": now}
     if args.done:
         values["status"] = "done"
     else:
         values["locked"] = bool(args.lock)
     with engine.begin() as conn:
         found = conn.execute(update(tasks).where(tasks.c.id == args.task_id).values(**values)).rowcount
+        if found and args.unlock:
+            # No longer pinned: the task follows its booking again, from now on and at once.
+            derive.resync_task(conn, args.task_id, now)
     if not found:
         raise UsageError(f"no task with id {args.task_id}")
     print(f"task {args.task_id}: " + ("done" if args.done else "locked" if args.lock else "unlocked"))

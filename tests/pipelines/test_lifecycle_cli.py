@@ -269,8 +269,13 @@ def test_a_task_marked_done_or_locked_stays_so_when_a_later_export_moves_its_boo
 
     code, out, err = run(capsys, "tasks", "--from", "2025-12-01", "--to", "2025-12-31", "--db", db_url)
     assert "open (locked)" in _row(out, STUDIO_STAY.guest)
-    # Unlocked, the next import brings it in line with its cancelled booking.
+    # Unlocked, it is brought in line with its cancelled booking at once, and imports keep it so.
     assert run(capsys, "task", str(locked), "--unlock", "--db", db_url)[:2] == (0, f"task {locked}: unlocked\n")
+    code, out, err = run(
+        capsys, "tasks", "--from", "2025-12-01", "--to", "2025-12-31", "--all", "--json", "--db", db_url
+    )
+    by_id = {row["task_id"]: row for row in json.loads(out)}
+    assert (by_id[locked]["status"], by_id[locked]["locked"]) == ("cancelled", False)
     load(
         engine,
         tmp_path,
@@ -284,6 +289,28 @@ def test_a_task_marked_done_or_locked_stays_so_when_a_later_export_moves_its_boo
     by_id = {row["task_id"]: row for row in json.loads(out)}
     assert (by_id[locked]["status"], by_id[locked]["locked"]) == ("cancelled", False)
     assert (by_id[done]["date"], by_id[done]["status"]) == (LEAVING.check_out.isoformat(), "done")
+
+
+def test_an_unlocked_task_follows_its_moved_booking_and_its_new_neighbours(
+    engine: Engine, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Locked while its booking moved from the 14th to the 16th, the task kept the 14th; unlocked,
+    # it is due on the 16th, and a guest arriving on the 16th makes it a same-day turnover.
+    load(engine, tmp_path, "week1.csv", [LEAVING], WEEK[0])
+    locked = task_id(engine, LEAVING.code)
+    run(capsys, "task", str(locked), "--lock", "--db", db_url)
+    moved = LEAVING.but(check_out=d(12, 16))
+    load(engine, tmp_path, "week2.csv", [moved], WEEK[1])
+    run(capsys, "task", str(locked), "--unlock", "--db", db_url)
+
+    def task() -> dict[str, object]:
+        code, out, err = run(capsys, "tasks", "--from", "2025-12-01", "--to", "2025-12-31", "--json", "--db", db_url)
+        assert code == 0, err
+        return {k: v for row in json.loads(out) if row["task_id"] == locked for k, v in row.items()}
+
+    assert (task()["date"], task()["status"]) == ("2025-12-16", "open")
+    load(engine, tmp_path, "week3.csv", [moved, ARRIVING.but(check_in=d(12, 16), check_out=d(12, 18))], WEEK[2])
+    assert task()["same_day_turnover"] is True
 
 
 def test_task_with_an_unknown_id_exits_2(engine: Engine, db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
