@@ -528,8 +528,8 @@ def _arrow_cast(column: pa.ChunkedArray, sql_type: Any) -> pa.ChunkedArray:
     """A column in the Arrow type whose binary COPY form is that of the SQL column."""
     if isinstance(sql_type, Date):
         return column.cast(pa.timestamp("us")).cast(pa.date32())
-    if isinstance(sql_type, DateTime):
-        return column.cast(pa.timestamp("us"))
+    if isinstance(sql_type, DateTime):  # PostgreSQL keeps microseconds: finer digits are cut
+        return column.cast(pa.timestamp("us"), safe=False)
     if isinstance(sql_type, Integer):
         return column.cast(pa.int32())
     if isinstance(sql_type, Boolean):

@@ -12,7 +12,6 @@ from pandera.typing import Series
 
 from schemas.vocab import Source, Status
 
-
 MAX_AMOUNT = 9_999_999_999.9999
 
 

@@ -66,7 +66,8 @@ def dates(cells: pd.Series, fmt: str | None) -> tuple[pd.Series, pd.Series]:
 def datetimes(cells: pd.Series, fmt: str | None) -> tuple[pd.Series, pd.Series]:
     """Moments from date/datetime cells, text in `fmt`, or ISO 8601 (workbook date cells)."""
     if pd.api.types.is_datetime64_dtype(cells.dtype):  # date cells of a workbook, already typed
-        return cells.astype("datetime64[ns]"), pd.Series(False, index=cells.index)
+        typed = _in_range(cells)
+        return typed, cells.notna() & typed.isna()
     txt = text(_iso_for_dates(cells))
     formats = [f for f in (fmt, "ISO8601") if f]
     first = txt.dropna().head(1)
@@ -76,10 +77,17 @@ def datetimes(cells: pd.Series, fmt: str | None) -> tuple[pd.Series, pd.Series]:
     todo = txt.notna()
     for f in formats:
         if todo.any():
-            parsed[todo] = pd.to_datetime(txt[todo], format=f, errors="coerce")
+            parsed[todo] = _in_range(pd.to_datetime(txt[todo], format=f, errors="coerce"))
             todo = txt.notna() & parsed.isna()
     parsed = parsed.astype("datetime64[ns]")
     return parsed, txt.notna() & parsed.isna()
+
+
+def _in_range(moments: pd.Series) -> pd.Series:
+    """Moments as datetime64[ns]; those it cannot hold (before 1677, after 2262) become NaT, so
+    that they are reported as impossible dates rather than overflowing."""
+    inside = moments.isna() | ((moments >= pd.Timestamp.min) & (moments <= pd.Timestamp.max))
+    return moments.where(inside).astype("datetime64[ns]")
 
 
 def money(cells: pd.Series, default_currency: str | None) -> tuple[pd.Series, pd.Series, pd.Series]:

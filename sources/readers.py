@@ -251,7 +251,7 @@ def _first_row(columns: Sequence[object]) -> list[object]:
 def _csv_grid(data: bytes, path: str) -> Grid:
     utf8 = _utf8_body(data)
     # The header is looked for in the first lines only; a UTF-8 file is never decoded whole.
-    text = decode_text(utf8[:HEAD_BYTES], path) if utf8 is not None else decode_text(data, path)
+    text = decode_text(_whole_lines(utf8[:HEAD_BYTES]), path) if utf8 is not None else decode_text(data, path)
     lines = text.splitlines()[:HEADER_SCAN_ROWS]
     counts = {d: sum(line.count(d) for line in lines) for d in DELIMITERS}
     delimiter = max(counts, key=lambda d: counts[d])
@@ -269,6 +269,14 @@ def _csv_grid(data: bytes, path: str) -> Grid:
 
 
 HEAD_BYTES = 1 << 18
+
+
+def _whole_lines(head: bytes) -> bytes:
+    """The head of a file up to its last line end, so that no character is cut in two."""
+    end = head.rfind(b"\n")
+    return head[: end + 1] if 0 < end < len(head) - 1 else head
+
+
 DELIMITERS = (",", ";", "\t", "|")
 
 

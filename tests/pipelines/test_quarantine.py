@@ -252,3 +252,42 @@ def test_an_amount_that_rounds_past_the_database_limit_is_quarantined_not_a_cras
     assert "above the largest allowed value" in message
     with engine.connect() as conn:
         assert conn.execute(select(bookings.c.payout)).scalar_one() == Decimal("9999999999.9999")
+
+
+def test_a_date_beyond_what_a_timestamp_holds_is_an_impossible_date_not_a_crash(engine: Engine, exports) -> None:
+    far = exports.Row("HMFAR22222", JAN_3, JAN_7, raw={"End date": "1/5/3026"})
+    fine = exports.Row("HMFINE2222", JAN_3, JAN_7, listing="Garden Cottage")
+    result = ingest_file(engine, exports.airbnb("far.csv", [far, fine]), FileOptions(as_of=AS_OF))
+    assert (result.status.value, result.inserted, result.rejected) == ("loaded", 1, 1), result
+    [(row_number, column, value, message)] = stored_rejections(engine)
+    assert (row_number, column, value) == (2, "End date", "1/5/3026")
+    assert "is not a real date" in message
+
+
+def test_booking_times_finer_than_microseconds_load_on_every_database(engine: Engine, exports, db) -> None:
+    row = exports.Row("HMFINE3333", JAN_3, JAN_7, raw={"Booked": "2025-10-01 10:00:00.1234567"})
+    result = ingest_file(engine, exports.airbnb("fine.csv", [row]), FileOptions(as_of=AS_OF))
+    assert (result.status.value, result.inserted, result.rejected) == ("loaded", 1, 0), result
+    [booking] = db.dump(engine)
+    assert booking["booked_at"].replace(microsecond=0) == dt.datetime(2025, 10, 1, 10, 0)
+    assert booking["booked_at"].microsecond in (123456, 123457)
+
+
+def test_a_utf8_file_whose_first_256_kb_end_inside_a_character_is_read_as_utf8(engine: Engine, exports) -> None:
+    from sources.readers import HEAD_BYTES
+
+    day = dt.timedelta(days=1)
+    rows = [
+        exports.Row(f"HM{i:08d}", JAN_3 + 5 * i * day, JAN_7 + 5 * i * day, guest="Анастасия Сидорова")
+        for i in range(3000)
+    ]
+    data = exports.airbnb("cyrillic.csv", rows).read_bytes()
+    for pad in range(300):  # shift the bytes until the 256 KB mark falls inside a two-byte letter
+        shifted = data.replace(b"Old Town Flat", b"Old Town Flat" + b" " * pad, 1)
+        if shifted[HEAD_BYTES] & 0xC0 == 0x80:
+            break
+    assert shifted[HEAD_BYTES] & 0xC0 == 0x80
+    result = ingest_file(engine, exports.write("shifted.csv", shifted), FileOptions(as_of=AS_OF))
+    assert (result.status.value, result.inserted, result.rejected) == ("loaded", 3000, 0), result
+    with engine.connect() as conn:
+        assert set(conn.execute(select(bookings.c.guest_name)).scalars()) == {"Анастасия Сидорова"}

@@ -109,3 +109,12 @@ def test_true_among_number_cells_is_not_read_as_one_guest() -> None:
     assert "is not a whole number of guests" in problem.message
     assert str(problem.value).lower() == "true"
     assert list(mapped.frame["adults"]) == [2, 3]
+
+
+def test_a_date_cell_beyond_what_a_timestamp_holds_is_an_impossible_date() -> None:
+    rows = [booking(0), booking(1, start=dt.datetime(3025, 1, 1)), booking(2)]
+    mapped = to_canonical(read_export(workbook(rows), "far.xlsx"))
+    [problem] = mapped.problems
+    assert (problem.index, problem.column) == (1, "check_in")
+    assert "3025-01-01" in str(problem.value) and "is not a real date" in problem.message
+    assert len(mapped.frame) == 2
