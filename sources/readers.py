@@ -6,6 +6,7 @@ import codecs
 import csv
 import dataclasses
 import io
+import logging
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -189,6 +190,9 @@ def _grids(data: bytes, path: str, kind: FileKind) -> Iterator[Grid]:
 def _workbook_grids(data: bytes, path: str, kind: FileKind) -> Iterator[Grid]:
     """Sheets read by fastexcel straight into Arrow strings: no Python object per cell."""
     import fastexcel  # only workbooks need it; a CSV-only run starts faster without it
+
+    # An all-empty column is read as text, which is what we want: no warning on stderr for it.
+    logging.getLogger("fastexcel").setLevel(logging.ERROR)
 
     what = "workbook (.xlsx)" if kind is FileKind.XLSX else "legacy Excel workbook (.xls)"
     try:

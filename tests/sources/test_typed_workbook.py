@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import subprocess
+import sys
+from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -16,6 +19,7 @@ from sources.mapping import to_canonical
 from sources.readers import read_export
 
 HEADER = AIRBNB_HEADER.split(",")
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def booking(i: int, start: object = None, adults: object = 2, earnings: object = None) -> list[object]:
@@ -118,3 +122,16 @@ def test_a_date_cell_beyond_what_a_timestamp_holds_is_an_impossible_date() -> No
     assert (problem.index, problem.column) == (1, "check_in")
     assert "3025-01-01" in str(problem.value) and "is not a real date" in problem.message
     assert len(mapped.frame) == 2
+
+
+def test_an_empty_column_is_read_without_noise_on_stderr(tmp_path: Path) -> None:
+    # In a process of its own: pytest's log capture would hide what a user's terminal shows.
+    rows = [[*booking(i), None] for i in range(3)]  # a last column with no value at all
+    book = openpyxl.Workbook()
+    for row in [[*HEADER, "Notes"], *rows]:
+        book.active.append(row)
+    path = tmp_path / "notes.xlsx"
+    book.save(path)
+    code = f"from pathlib import Path; from sources.readers import read_export; print(len(read_export(Path({str(path)!r}).read_bytes(), 'notes.xlsx')))"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert (done.returncode, done.stdout.strip(), done.stderr) == (0, "3", "")
