@@ -278,21 +278,7 @@ def conflicts_query(property_name: str | None = None, file_id: int | None = None
     late = select(ordered.c.id).where(ordered.c.check_in < ordered.c.reach)
     a, o = bookings.alias("a"), bookings.alias("o")
     q = (
-        select(
-            properties.c.name.label("property"),
-            o.c.id.label("id"),
-            a.c.id.label("other_id"),
-            o.c.source.label("source"),
-            o.c.external_code.label("code"),
-            o.c.guest_name.label("guest"),
-            o.c.check_in.label("check_in"),
-            o.c.check_out.label("check_out"),
-            a.c.source.label("other_source"),
-            a.c.external_code.label("other_code"),
-            a.c.guest_name.label("other_guest"),
-            a.c.check_in.label("other_check_in"),
-            a.c.check_out.label("other_check_out"),
-        )
+        select(properties.c.name.label("property"), *_stay_columns(o), *_stay_columns(a, "other_"))
         .select_from(a)
         .join(o, and_(o.c.property_id == a.c.property_id, o.c.check_in <= a.c.check_in, o.c.check_out > a.c.check_in))
         .join(properties, properties.c.id == a.c.property_id)
@@ -302,6 +288,17 @@ def conflicts_query(property_name: str | None = None, file_id: int | None = None
     if file_id is not None:
         q = q.where(or_(a.c.source_file_id == file_id, o.c.source_file_id == file_id))
     return q
+
+
+# A stay's columns in a conflict pair, by the names the report reads them under.
+_STAY_LABELS = {
+    "id": "id", "source": "source", "external_code": "code", "guest_name": "guest",
+    "check_in": "check_in", "check_out": "check_out",
+}  # fmt: skip
+
+
+def _stay_columns(stay: Any, prefix: str = "") -> list[Any]:
+    return [stay.c[column].label(prefix + label) for column, label in _STAY_LABELS.items()]
 
 
 HISTORY_VIEW = """

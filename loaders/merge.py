@@ -130,17 +130,6 @@ def find_loaded(engine: Engine, sha256: str) -> tuple[str, str | None] | None:
     return (row.path, row.source) if row else None
 
 
-def load_file(
-    engine: Engine, record: FileRecord, frame: pd.DataFrame, rejected: list[Rejected]
-) -> tuple[int, MergeCounts]:
-    """Load a whole file's canonical rows and rejected rows at once (one chunk); see `loading`."""
-    bad_rows = len({r.row_number for r in rejected})
-    with loading(engine, record) as load:
-        load.stage(frame, rejected)
-        counts = load.merge(len(frame) + bad_rows, bad_rows)
-    return load.file_id, counts
-
-
 @contextmanager
 def loading(engine: Engine, record: FileRecord) -> Iterator[FileLoad]:
     """One file's load in ONE transaction: record the file, stage its rows (chunk by chunk),
@@ -196,7 +185,6 @@ class FileLoad:
         self.as_of = as_of
         self.dialect = conn.dialect.name
         self._target: Table | None = None  # staging, or bookings itself on a first load
-        self._direct_rows = 0
         self._stays: list[pd.DataFrame] = []  # first load: what the task rules need of each booking
         self._restore_indexes: Callable[[], None] | None = None
         self._property_ids: dict[str, int] = {}
@@ -212,7 +200,6 @@ class FileLoad:
         if self._target is None:
             self._target = self._start()
         if self._target is bookings:
-            self._direct_rows += len(frame)
             rows = frame.assign(property_id=self._properties(frame["property_name"]), id=self._reserve_ids(len(frame)))
             self._stays.append(_stays(rows))
             self._copy(_copy_direct, rows)
@@ -228,7 +215,6 @@ class FileLoad:
         for part in _batches(source_rows):
             self.conn.execute(self._target_table().delete().where(*self._staged_rows(part)))
         if self._target is bookings:
-            self._direct_rows -= len(source_rows)
             gone = np.asarray(source_rows, dtype="int64")
             self._stays = [s[~np.isin(s["row"].to_numpy("int64"), gone)] for s in self._stays]
 
@@ -251,9 +237,10 @@ class FileLoad:
             assert self._restore_indexes is not None
             # A rebuilt unique constraint that finds a duplicate fails (and rolls back) the file.
             self._restore_indexes()
-            if self._direct_rows > 10_000:
+            inserted = sum(len(s) for s in self._stays)
+            if inserted > 10_000:
                 self.conn.execute(text(f"ANALYZE bookings ({ANALYZED})"))
-            counts = MergeCounts(inserted=self._direct_rows)
+            counts = MergeCounts(inserted=inserted)
             self._first_load_tasks()  # nothing changed: no history
         elif self._target is staging:
             if self.dialect == "postgresql":
@@ -382,9 +369,10 @@ def _batches(values: list[int], size: int = 10_000) -> Iterator[list[int]]:
 def _merge_from_staging(conn: Connection, file_id: int, as_of: dt.datetime, dialect: str) -> tuple[MergeCounts, int]:
     """Merge staging into bookings; return the counts and the last booking id from before.
 
-    Set-based and in three statements that touch only what changes: record the really
-    changed rows (old and new values) in a small temporary table, insert the new keys with an
-    anti-join, update the changed rows from that table. Unchanged rows are never written.
+    Set-based, touching only what changes: record the really changed rows (old and new
+    values) in a small temporary table; record the unchanged known ids for the late-export
+    rule (which also counts the known rows); insert the new keys, if any, with an anti-join;
+    update the changed rows from that table. Unchanged rows are never written.
     """
     dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     s, b, p = staging.c, bookings.c, properties.c

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
 from loaders.errors import DuplicateFile
-from loaders.merge import FileRecord, Rejected, load_file
+from loaders.merge import FileRecord, MergeCounts, Rejected, loading
 from loaders.tables import booking_changes, bookings, properties, rejected_rows, source_file_keys, source_files, tasks
 from schemas import booking
 
@@ -57,6 +57,17 @@ def canonical(*rows: dict[str, object]) -> pd.DataFrame:
     for name in ("adults", "children", "infants", "nights"):
         frame[name] = frame[name].astype("Int64")
     return frame[booking.COLUMNS]
+
+
+def load_file(
+    engine: Engine, record: FileRecord, frame: pd.DataFrame, rejected: list[Rejected]
+) -> tuple[int, MergeCounts]:
+    """A whole file's canonical rows and rejected rows, staged as one chunk and merged."""
+    bad_rows = len({r.row_number for r in rejected})
+    with loading(engine, record) as load:
+        load.stage(frame, rejected)
+        counts = load.merge(len(frame) + bad_rows, bad_rows)
+    return load.file_id, counts
 
 
 def record(name: str, as_of: dt.datetime) -> FileRecord:
