@@ -246,11 +246,18 @@ def _rejected_rows(
             Rejected(
                 row_number=int(row_numbers.iloc[p.index]),
                 column=headers.get(column, column) if column else None,
-                value=None if value is None or (not isinstance(value, str) and _missing(value)) else str(value),
+                value=_stored_text(value),
                 error=p.message,
             )
         )
     return out
+
+
+def _stored_text(value: object) -> str | None:
+    """A cell as rejected_rows keeps it: text, with NUL (which no text column takes) as U+FFFD."""
+    if value is None or (not isinstance(value, str) and _missing(value)):
+        return None
+    return str(value).replace("\x00", "\ufffd")
 
 
 def _missing(value: object) -> bool:

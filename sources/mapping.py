@@ -143,6 +143,12 @@ def to_canonical(table: RawTable, property_name: str | None = None) -> Mapped:
     out["external_code"] = _codes(table, raw, out, problems)
     out["nights"] = ((out["check_out"] - out["check_in"]).dt.days).astype("Int64")
     out["status"] = empty()
+    # A NUL character cannot be stored in a text column (PostgreSQL refuses it): the row is
+    # quarantined on every database alike, the rest of the file loads.
+    for fld in ("external_code", "guest_name", "guest_contact", "raw_status", "property_name"):
+        if fld in raw:
+            has_nul = out[fld].str.contains("\x00", regex=False).fillna(False).astype(bool)
+            flag(has_nul, fld, "the cell contains a NUL character, which cannot be stored; re-save the export")
 
     cells = pd.DataFrame(out, index=index)[COLUMNS]
     frame = cells.drop(index=sorted({p.index for p in problems})) if problems else cells

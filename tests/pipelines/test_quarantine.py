@@ -291,3 +291,15 @@ def test_a_utf8_file_whose_first_256_kb_end_inside_a_character_is_read_as_utf8(e
     assert (result.status.value, result.inserted, result.rejected) == ("loaded", 3000, 0), result
     with engine.connect() as conn:
         assert set(conn.execute(select(bookings.c.guest_name)).scalars()) == {"Анастасия Сидорова"}
+
+
+def test_a_nul_character_in_a_cell_quarantines_its_row_on_every_database(engine: Engine, exports) -> None:
+    # Past the first 64K characters (a NUL near the top makes the whole file binary): one row.
+    day = dt.timedelta(days=1)
+    fine = [exports.Row(f"HM{i:08d}", JAN_3 + 5 * i * day, JAN_7 + 5 * i * day) for i in range(700)]
+    nul = exports.Row("HMNUL22222", JAN_3, JAN_7, listing="Garden Cottage", guest="Ann\x00Lee")
+    result = ingest_file(engine, exports.airbnb("nul.csv", [*fine, nul]), FileOptions(as_of=AS_OF))
+    assert (result.status.value, result.inserted, result.rejected) == ("loaded", 700, 1), result
+    [(row_number, column, _, message)] = stored_rejections(engine)
+    assert (row_number, column) == (702, "Guest name")
+    assert "NUL character" in message
