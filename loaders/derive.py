@@ -247,6 +247,23 @@ def first_load_tasks(stays: pd.DataFrame, now: dt.datetime, rows: int = 500_000)
         )
 
 
+def any_overlap(stays: pd.DataFrame) -> bool:
+    """Whether two active stays of one property overlap (half-open [in, out)), by the rule of
+    `conflicts_query`: ordered by check-in, a stay overlaps an earlier one exactly when it
+    starts before the latest check-out seen so far in its property. `stays` as for
+    `first_load_tasks`."""
+    active = stays["active"].to_numpy()
+    property_id = stays["property_id"].to_numpy("int64")[active] << 32  # as in first_load_tasks
+    check_in = stays["check_in"].to_numpy("int64")[active]
+    check_out = stays["check_out"].to_numpy("int64")[active]
+    order = np.lexsort((check_in, property_id))
+    # Days since the epoch are far within 32 bits either way: the property bits keep the
+    # running maximum from reaching into the next property.
+    starts = property_id[order] + check_in[order]
+    reach = np.maximum.accumulate(property_id[order] + check_out[order])
+    return bool(np.any(starts[1:] < reach[:-1]))
+
+
 def _arrivals(days: Any = None) -> Any:
     """(property, day) on which an active booking checks in, once each: joined, not probed
     per row, so that the planner hashes it. A stay never starts on its own check-out day, so a

@@ -190,6 +190,9 @@ class FileLoad:
         self._property_ids: dict[str, int] = {}
         self._copying: Future[None] | None = None
         self._worker: ThreadPoolExecutor | None = None
+        # False once merge knows that no booking of this file can be part of a double booking
+        # (a first load finds that in memory), so that nobody needs to ask the database.
+        self.may_double_book = True
 
     def stage(self, frame: pd.DataFrame, rejected: list[Rejected]) -> None:
         """Add one chunk: its valid canonical rows to the staging table, its problems to rejected_rows."""
@@ -241,7 +244,10 @@ class FileLoad:
             if inserted > 10_000:
                 self.conn.execute(text(f"ANALYZE bookings ({ANALYZED})"))
             counts = MergeCounts(inserted=inserted)
-            self._first_load_tasks()  # nothing changed: no history
+            stays = pd.concat(self._stays, ignore_index=True)  # a first load staged at least one chunk
+            self._stays = []
+            self.may_double_book = derive.any_overlap(stays)
+            self._first_load_tasks(stays)  # nothing changed: no history
         elif self._target is staging:
             if self.dialect == "postgresql":
                 # Temporary tables are never auto-analyzed; without statistics the planner
@@ -297,11 +303,9 @@ class FileLoad:
         ).scalar_one()
         return np.arange(last - n + 1, last + 1, dtype="int64")
 
-    def _first_load_tasks(self) -> None:
+    def _first_load_tasks(self, stays: pd.DataFrame) -> None:
         """The tasks of a first load, derived in memory and COPYed (the same rules as
         `derive.apply_task_rules`, which a first load does not need: nothing existed before)."""
-        stays = pd.concat(self._stays, ignore_index=True)  # a first load staged at least one chunk
-        self._stays = []
         active = int(stays["active"].sum())
         existing = self.conn.execute(select(func.coalesce(func.max(tasks.c.id), 0))).scalar_one()
         raw = self.conn.connection.driver_connection
@@ -317,19 +321,24 @@ class FileLoad:
         mine = [t.source_file_id == self.file_id] if self._target is bookings else []
         return [*mine, t.source_row.in_(source_rows)]
 
-    def _properties(self, names: pd.Series) -> pd.Series:
-        """The property id of every name, creating the properties not seen before."""
-        new = [n for n in names.unique() if n not in self._property_ids]
+    def _properties(self, names: pd.Series) -> np.ndarray:
+        """The property id of every name, creating the properties not seen before (PostgreSQL:
+        one statement for all new names, however many)."""
+        codes, uniques = pd.factorize(names)
+        new = [n for n in uniques if n not in self._property_ids]
         if new:
-            p = properties.c
             self.conn.execute(
-                postgresql.insert(properties).on_conflict_do_nothing(index_elements=["name"]),
-                [{"name": n} for n in new],
+                text(
+                    "INSERT INTO properties (name) SELECT unnest(CAST(:names AS text[])) ON CONFLICT (name) DO NOTHING"
+                ),
+                {"names": new},
             )
-            self._property_ids.update(
-                (r.name, r.id) for r in self.conn.execute(select(p.name, p.id).where(p.name.in_(new)))
+            found = self.conn.execute(
+                text("SELECT name, id FROM properties WHERE name = ANY(CAST(:names AS text[]))"), {"names": new}
             )
-        return names.map(self._property_ids).astype("int64")
+            self._property_ids.update((r.name, r.id) for r in found)
+        ids = np.fromiter((self._property_ids[n] for n in uniques), dtype="int64", count=len(uniques))
+        return ids[codes]
 
     def _copy(self, fn: Callable[..., None], frame: pd.DataFrame) -> None:
         if self._worker is None:

@@ -80,7 +80,7 @@ def ingest_file(engine: Engine, path: Path, options: FileOptions, status_map: St
                 load.stage(tally.add(table, valid, rejected), rejected)
             load.discard(*tally.repeated(load))
             counts = load.merge(tally.rows, len(tally.rejected_rows))
-            file_id = load.file_id
+            file_id, may_double_book = load.file_id, load.may_double_book
     except SourceError as err:
         return FileResult(shown, layout, FileStatus.REJECTED, reason=_nothing_loaded(err.reason, tally))
     except OSError as err:
@@ -107,7 +107,7 @@ def ingest_file(engine: Engine, path: Path, options: FileOptions, status_map: St
         rejected=len(tally.rejected_rows),
         problems=[_describe(r) for r in problems[:MAX_PROBLEMS_SHOWN]],
         problems_total=len(problems),
-        conflicts=_double_bookings(engine, file_id),
+        conflicts=_double_bookings(engine, file_id) if may_double_book else [],
     )
 
 

@@ -1,6 +1,7 @@
-"""derive.first_load_tasks: the in-memory task rules of a first load, against a plain Python
-reading of the rules (one task per active booking, due on check-out, a turnover when another
-active booking of the property arrives that day)."""
+"""derive.first_load_tasks and derive.any_overlap: the in-memory rules of a first load, against
+a plain Python reading of the rules (one task per active booking, due on check-out, a turnover
+when another active booking of the property arrives that day; a double booking when two active
+stays of one property share a night)."""
 
 from __future__ import annotations
 
@@ -11,16 +12,13 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from loaders.derive import first_load_tasks
+from loaders.derive import any_overlap, first_load_tasks
 
 STAY = st.tuples(st.integers(1, 4), st.integers(-3, 30), st.integers(1, 4), st.booleans())
 
 
-@settings(max_examples=80, derandomize=True)
-@given(stays=st.lists(STAY, max_size=60), rows=st.integers(1, 7))
-def test_first_load_tasks_follow_the_rules(stays: list[tuple[int, int, int, bool]], rows: int) -> None:
-    # Days around the epoch (negative ones too), double bookings and back-to-back stays all occur.
-    frame = pd.DataFrame(
+def _frame(stays: list[tuple[int, int, int, bool]]) -> pd.DataFrame:
+    return pd.DataFrame(
         {
             "id": np.arange(1, len(stays) + 1, dtype="int32"),
             "property_id": np.array([s[0] for s in stays], dtype="int32"),
@@ -29,6 +27,13 @@ def test_first_load_tasks_follow_the_rules(stays: list[tuple[int, int, int, bool
             "active": np.array([s[3] for s in stays], dtype=bool),
         }
     )
+
+
+@settings(max_examples=80, derandomize=True)
+@given(stays=st.lists(STAY, max_size=60), rows=st.integers(1, 7))
+def test_first_load_tasks_follow_the_rules(stays: list[tuple[int, int, int, bool]], rows: int) -> None:
+    # Days around the epoch (negative ones too), double bookings and back-to-back stays all occur.
+    frame = _frame(stays)
     now = dt.datetime(2026, 1, 1, 12)
     parts = list(first_load_tasks(frame, now, rows=rows))
     assert all(len(p) <= rows for p in parts)
@@ -49,3 +54,20 @@ def test_first_load_tasks_follow_the_rules(stays: list[tuple[int, int, int, bool
     if len(got):
         assert set(got["kind"]) == {"cleaning"} and set(got["status"]) == {"open"}
         assert not got["locked"].any() and (got["created_at"] == now).all()
+
+
+@settings(max_examples=150, derandomize=True)
+@given(stays=st.lists(STAY, max_size=12))
+def test_any_overlap_finds_exactly_the_double_bookings(stays: list[tuple[int, int, int, bool]]) -> None:
+    active = [(p, i, i + n) for p, i, n, is_active in stays if is_active]
+    expected = any(
+        p == q and i < o2 and j < o1 for k, (p, i, o1) in enumerate(active) for q, j, o2 in active[k + 1 :]
+    )
+    assert any_overlap(_frame(stays)) is expected
+
+
+def test_any_overlap_sees_neither_back_to_back_stays_nor_other_properties() -> None:
+    # Property 1 ends on day 10 where property 2's stay of the same days begins: no overlap.
+    apart = [(1, 0, 10, True), (1, 10, 5, True), (2, 0, 10, True), (2, 3, 2, False)]
+    assert any_overlap(_frame(apart)) is False
+    assert any_overlap(_frame([*apart, (2, 9, 3, True)])) is True

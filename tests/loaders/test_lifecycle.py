@@ -731,6 +731,17 @@ def test_cancelling_one_clears_the_conflict_and_a_move_into_overlap_is_reported(
     assert len(db_bookings(run.engine)) == 4
 
 
+def test_a_double_booking_within_the_first_file_is_reported(run: Run) -> None:
+    # Into an empty database (on PostgreSQL the first-load path, which checks in memory first).
+    inside = X.but(code="HMINSIDE01", check_in=d(12, 11), check_out=d(12, 13), guest="Ines Olm")
+    result = run.airbnb("airbnb.csv", [X, inside, PENDING], dt.datetime(2025, 12, 1, 6))
+    assert result.inserted == 3
+    found = conflicts(run.engine)
+    assert len(found) == 1 and result.conflicts == [str(found[0])]
+    assert X.code in result.conflicts[0] and inside.code in result.conflicts[0]
+    assert (found[0].overlap_from, found[0].overlap_to) == (d(12, 11), d(12, 13))
+
+
 # ---- 3. late exports -----------------------------------------------------------------------------
 
 
