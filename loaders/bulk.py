@@ -26,28 +26,30 @@ def worth_it(conn: Connection, new_rows: int, existing_rows: int) -> bool:
 
 
 @contextmanager
-def indexes_deferred(conn: Connection, table: Table, enabled: bool) -> Iterator[None]:
-    """Within the block, `table` has no unique constraints or secondary indexes (see
-    `drop_indexes`); they are created again when the block ends."""
+def indexes_deferred(conn: Connection, table: Table, enabled: bool, primary_key: bool = False) -> Iterator[None]:
+    """Within the block, `table` has no unique constraints or secondary indexes, nor with
+    `primary_key` its primary key (see `drop_indexes`); they are created again when the block ends."""
     if not enabled:
         yield
         return
-    restore = drop_indexes(conn, table)
+    restore = drop_indexes(conn, table, primary_key)
     yield
     restore()
 
 
-def drop_indexes(conn: Connection, table: Table) -> Callable[[], None]:
-    """Drop `table`'s unique constraints and secondary indexes (its primary key stays); return
-    the function that creates them again. They are read from the database's catalog, not from
-    the table definition, so that what is rebuilt is exactly what was there (also in a database
-    created by an older version). Takes the table's exclusive lock until commit: readers of the
-    table wait for the load, as they would for its rows."""
+def drop_indexes(conn: Connection, table: Table, primary_key: bool = False) -> Callable[[], None]:
+    """Drop `table`'s unique constraints and secondary indexes, and with `primary_key` its
+    primary key (for rows whose keys the caller knows to be new and distinct, such as ids it
+    reserved from the sequence); return the function that creates them again. They are read from
+    the database's catalog, not from the table definition, so that what is rebuilt is exactly
+    what was there (also in a database created by an older version). Takes the table's exclusive
+    lock until commit: readers of the table wait for the load, as they would for its rows."""
     relation = {"table": conn.dialect.identifier_preparer.quote(table.name)}
+    kinds = "('p', 'u')" if primary_key else "('u')"
     constraints = conn.execute(
         text(
             "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid = CAST(:table AS regclass) AND contype = 'u' ORDER BY conname"
+            f"WHERE conrelid = CAST(:table AS regclass) AND contype IN {kinds} ORDER BY contype, conname"
         ),
         relation,
     ).all()

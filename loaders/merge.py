@@ -203,7 +203,7 @@ class FileLoad:
         if self._target is None:
             self._target = self._start()
         if self._target is bookings:
-            rows = frame.assign(property_id=self._properties(frame["property_name"]), id=self._reserve_ids(len(frame)))
+            rows = frame.assign(property_id=self._properties(frame["property_name"]), id=self._reserve_ids(bookings, len(frame)))
             self._stays.append(_stays(rows))
             self._copy(_copy_direct, rows)
         elif self.dialect == "postgresql":
@@ -292,14 +292,13 @@ class FileLoad:
         staging.create(self.conn)
         return staging
 
-    def _reserve_ids(self, n: int) -> np.ndarray:
-        """n consecutive booking ids from the table's sequence (the table is locked: no other
-        insert takes ids meanwhile), so that tasks can name their bookings without a join."""
+    def _reserve_ids(self, table: Table, n: int) -> np.ndarray:
+        """n consecutive ids from the table's sequence (the table is locked: no other insert
+        takes ids meanwhile): tasks can name their bookings without a join, and PostgreSQL is
+        spared a sequence call per row."""
         last = self.conn.execute(
-            text(
-                "SELECT setval(pg_get_serial_sequence('bookings', 'id'), nextval(pg_get_serial_sequence('bookings', 'id')) + :n - 1)"
-            ),
-            {"n": n},
+            text("SELECT setval(pg_get_serial_sequence(:t, 'id'), nextval(pg_get_serial_sequence(:t, 'id')) + :n - 1)"),
+            {"t": table.name, "n": n},
         ).scalar_one()
         return np.arange(last - n + 1, last + 1, dtype="int64")
 
@@ -309,9 +308,10 @@ class FileLoad:
         active = int(stays["active"].sum())
         existing = self.conn.execute(select(func.coalesce(func.max(tasks.c.id), 0))).scalar_one()
         raw = self.conn.connection.driver_connection
-        with bulk.indexes_deferred(self.conn, tasks, bulk.worth_it(self.conn, active, existing)):
+        # Reserved ids are new and distinct: the primary key too is built once, at the end.
+        with bulk.indexes_deferred(self.conn, tasks, bulk.worth_it(self.conn, active, existing), primary_key=True):
             for part in derive.first_load_tasks(stays, _now()):
-                _copy(raw, part, tasks)
+                _copy(raw, part.assign(id=self._reserve_ids(tasks, len(part))), tasks)
 
     def _target_table(self) -> Table:
         return self._target if self._target is not None else staging

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 from airbnb_export import airbnb_csv, airbnb_row
 from databases import reset_pg_schema
-from sqlalchemy import Engine, insert, select, text
+from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.schema import CreateTable
 
+from loaders import bulk
 from loaders.tables import bookings, metadata, properties, tasks
 from pipelines.discover import FileOptions
 from pipelines.ingest import ingest_file, open_database
@@ -112,7 +113,13 @@ def test_a_first_load_ends_exactly_like_a_staged_merge(pg_server_url: str, tmp_p
     assert any("cancelled" in r for r in first[0]) and len(first[1]) < len(first[0])
 
 
-def test_after_a_first_load_every_constraint_and_index_is_back(pg_server_url: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("min_rows", [bulk.MIN_ROWS, 1], ids=["tasks-indexed", "tasks-rebuilt"])
+def test_after_a_first_load_every_constraint_and_index_is_back(
+    pg_server_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, min_rows: int
+) -> None:
+    # With min_rows=1 the tasks, too, are COPYed with reserved ids into a table without its
+    # primary key and unique constraint, both built afterwards.
+    monkeypatch.setattr(bulk, "MIN_ROWS", min_rows)
     export = tmp_path / "export.csv"
     export.write_bytes(airbnb_csv(export_rows()))
     engine = load(pg_server_url, export)
@@ -123,11 +130,37 @@ def test_after_a_first_load_every_constraint_and_index_is_back(pg_server_url: st
                     text("SELECT indexname FROM pg_indexes WHERE tablename IN ('bookings', 'tasks')")
                 ).scalars()
             )
+            task_ids = list(conn.execute(select(tasks.c.id).order_by(tasks.c.id)).scalars())
         assert {
+            "pk_bookings",
             "uq_bookings_external_code_source",
             "ix_bookings_property_id_check_in",
+            "pk_tasks",
             "uq_tasks_booking_id_kind",
         } <= indexes
+        assert task_ids == list(range(1, len(task_ids) + 1))  # reserved from the sequence, in order
+        # The sequences moved past the reserved ids: the next file's bookings and tasks get new ones.
+        later = tmp_path / "later.csv"
+        later.write_bytes(
+            airbnb_csv(
+                [
+                    airbnb_row(
+                        "HMLATER001",
+                        "Confirmed",
+                        "Lou",
+                        dt.date(2027, 3, 1),
+                        dt.date(2027, 3, 4),
+                        "Listing 0",
+                        Decimal(80),
+                    )
+                ]
+            )
+        )
+        result = ingest_file(engine, later, FileOptions(as_of=AS_OF + dt.timedelta(days=1)))
+        assert result.status is FileStatus.LOADED and result.inserted == 1, result
+        with engine.connect() as conn:
+            newest = conn.execute(select(func.max(tasks.c.id))).scalar_one()
+        assert newest == len(task_ids) + 1
         # The unique constraint really refuses a second booking with the same key.
         with pytest.raises(IntegrityError), engine.begin() as conn:
             row = conn.execute(select(bookings).limit(1)).mappings().one()
