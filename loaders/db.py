@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Engine, create_engine, event, select, text
+from sqlalchemy import Connection, Engine, create_engine, event, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
 from loaders.derive import conflicts_view_sql, history_view_sql
 from loaders.errors import DatabaseUnavailable
@@ -62,6 +62,8 @@ def ensure_schema(engine: Engine, seed: Iterable[tuple[str, str, str]]) -> None:
     """
     metadata.create_all(engine)
     with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            _codes_compared_bytewise(conn)
         conn.execute(text(conflicts_view_sql(engine.dialect.name)))
         conn.execute(text(history_view_sql(engine.dialect.name)))
     rows = [{"source": s, "raw_status": r, "status": st} for s, r, st in seed]
@@ -69,6 +71,30 @@ def ensure_schema(engine: Engine, seed: Iterable[tuple[str, str, str]]) -> None:
     with engine.begin() as conn:
         if rows:
             conn.execute(insert(status_map).on_conflict_do_nothing(index_elements=["source", "raw_status"]), rows)
+
+
+def _codes_compared_bytewise(conn: Connection) -> None:
+    """A database made before booking codes were COLLATE "C" gets that collation, once (its key
+    index is rebuilt; the rows stay as they are). Where something of the operator's stands in
+    the way (a view that reads the column), the column stays as it is: merges still work (an
+    equality of the database's default and "C" is decided in "C"), without the faster index."""
+    if code_collation(conn) == "C":
+        return
+    try:
+        with conn.begin_nested():
+            conn.execute(text('ALTER TABLE bookings ALTER COLUMN external_code TYPE varchar(64) COLLATE "C"'))
+    except DBAPIError:
+        pass
+
+
+def code_collation(conn: Connection) -> str | None:
+    """The collation of bookings.external_code on PostgreSQL (None: the database's default)."""
+    return conn.execute(
+        text(
+            "SELECT collation_name FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = 'bookings' AND column_name = 'external_code'"
+        )
+    ).scalar()
 
 
 def status_map_entries(engine: Engine) -> list[tuple[str, str, str]]:

@@ -43,7 +43,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from loaders import bulk, derive
 from loaders.errors import DuplicateFile
-from loaders.tables import MONEY, bookings, properties, rejected_rows, source_file_keys, source_files, tasks
+from loaders.tables import CODE, MONEY, bookings, properties, rejected_rows, source_file_keys, source_files, tasks
 from schemas.vocab import BOOKING_KEY, FileStatus
 
 # Fields compared to decide whether a stored booking really changed.
@@ -62,7 +62,7 @@ staging = Table(
     "bookingest_staging",
     _staging_meta,
     Column("source", String(20)),
-    Column("external_code", String(64)),
+    Column("external_code", CODE),  # the collation of bookings.external_code: they are joined
     Column("property_name", String(200)),
     Column("guest_name", Text),
     Column("guest_contact", Text),
@@ -203,7 +203,9 @@ class FileLoad:
         if self._target is None:
             self._target = self._start()
         if self._target is bookings:
-            rows = frame.assign(property_id=self._properties(frame["property_name"]), id=self._reserve_ids(bookings, len(frame)))
+            rows = frame.assign(
+                property_id=self._properties(frame["property_name"]), id=self._reserve_ids(bookings, len(frame))
+            )
             self._stays.append(_stays(rows))
             self._copy(_copy_direct, rows)
         elif self.dialect == "postgresql":

@@ -41,6 +41,10 @@ def _one_of(column: str, values: list[str]) -> str:
 STATUSES = [s.value for s in Status]
 SOURCES = [s.value for s in Source]
 MONEY = Numeric(14, 4)  # Booking.com states amounts to four decimals
+# A booking code compares byte by byte on PostgreSQL (COLLATE "C"): equality, and so the unique
+# booking key, is the same under every deterministic collation, while the key's index is built
+# about twice as fast as under a locale's collation (a first load of 1M rows builds it once).
+CODE = String(64).with_variant(String(64, collation="C"), "postgresql")
 
 properties = Table(
     "properties",
@@ -73,7 +77,7 @@ bookings = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("source", String(20), nullable=False),
-    Column("external_code", String(64), nullable=False),
+    Column("external_code", CODE, nullable=False),
     # No FOREIGN KEYs on the high-volume tables: PostgreSQL checks each with a per-row trigger
     # (about 12 µs a row, a second per 100k rows). The merge is their only writer, runs under a
     # lock, and never deletes, so the references hold by construction; tests check them.

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, insert, select, update
+from airbnb_export import airbnb_csv, airbnb_row
+from databases import reset_pg_schema
+from sqlalchemy import Engine, insert, select, text, update
 
 from loaders import db
 from loaders.errors import DatabaseUnavailable
-from loaders.tables import status_map
+from loaders.tables import bookings, status_map
+from pipelines.discover import FileOptions
+from pipelines.ingest import FileResult, ingest_file, open_database
+from schemas.vocab import FileStatus
 
 SEED = Path(__file__).resolve().parents[2] / "schemas" / "status_map.csv"
 
@@ -68,3 +75,63 @@ def test_a_database_we_cannot_use_raises_database_unavailable_with_a_readable_re
     message = str(raised.value)
     assert says in message, message
     assert "\n" not in message and "s3cret" not in message, message
+
+
+# ---- booking codes compare byte by byte on PostgreSQL ---------------------------------------------
+
+
+def _code_collation(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return db.code_collation(conn)
+
+
+def _old_database(url: str, view: bool) -> None:
+    """A database as an earlier version left it: codes in the database's collation, and with
+    `view` an operator's view that reads them (which stops the column from being altered)."""
+    reset_pg_schema(url)
+    engine = db.connect(url)
+    db.ensure_schema(engine, [])
+    with engine.begin() as conn:
+        conn.execute(text('ALTER TABLE bookings ALTER COLUMN external_code TYPE varchar(64) COLLATE "default"'))
+        if view:
+            conn.execute(text("CREATE VIEW operators_codes AS SELECT source, external_code FROM bookings"))
+    assert _code_collation(engine) is None
+    engine.dispose()
+
+
+def _two_files(engine: Engine, tmp_path: Path) -> list[FileResult]:
+    """A first load, then a changed file merged through staging (whose codes, in "C", are
+    joined with those of bookings, in whichever collation the database holds them)."""
+    stay = ("HMCOLLATE1", "Confirmed", "Cleo", dt.date(2026, 2, 1), dt.date(2026, 2, 4), "Loft", Decimal(300))
+    results = []
+    for n, rows in enumerate([[stay], [(*stay[:1], "Canceled by guest", *stay[2:]), ("HMCOLLATE2", *stay[1:])]]):
+        path = tmp_path / f"export-{n}.csv"
+        path.write_bytes(airbnb_csv([airbnb_row(*row) for row in rows]))
+        results.append(ingest_file(engine, path, FileOptions(as_of=dt.datetime(2026, 1, 1 + n))))
+    return results
+
+
+def test_a_new_postgresql_database_keeps_codes_in_the_c_collation(pg_server_url: str) -> None:
+    reset_pg_schema(pg_server_url)
+    engine = db.connect(pg_server_url)
+    db.ensure_schema(engine, [])
+    assert _code_collation(engine) == "C"
+    engine.dispose()
+
+
+@pytest.mark.parametrize("view", [False, True], ids=["migrated", "kept-by-a-view"])
+def test_an_older_database_gets_the_c_collation_or_merges_in_its_own(
+    pg_server_url: str, tmp_path: Path, view: bool
+) -> None:
+    _old_database(pg_server_url, view)
+    engine = open_database(pg_server_url)  # ensure_schema migrates, unless the view stands in the way
+    try:
+        assert _code_collation(engine) == (None if view else "C")
+        first, second = _two_files(engine, tmp_path)
+        assert (first.status, first.inserted) == (FileStatus.LOADED, 1), first
+        assert (second.status, second.inserted, second.updated) == (FileStatus.LOADED, 1, 1), second
+        with engine.connect() as conn:
+            statuses = dict(conn.execute(select(bookings.c.external_code, bookings.c.status)).all())
+        assert statuses == {"HMCOLLATE1": "cancelled", "HMCOLLATE2": "confirmed"}
+    finally:
+        engine.dispose()

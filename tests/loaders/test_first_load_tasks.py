@@ -60,9 +60,7 @@ def test_first_load_tasks_follow_the_rules(stays: list[tuple[int, int, int, bool
 @given(stays=st.lists(STAY, max_size=12))
 def test_any_overlap_finds_exactly_the_double_bookings(stays: list[tuple[int, int, int, bool]]) -> None:
     active = [(p, i, i + n) for p, i, n, is_active in stays if is_active]
-    expected = any(
-        p == q and i < o2 and j < o1 for k, (p, i, o1) in enumerate(active) for q, j, o2 in active[k + 1 :]
-    )
+    expected = any(p == q and i < o2 and j < o1 for k, (p, i, o1) in enumerate(active) for q, j, o2 in active[k + 1 :])
     assert any_overlap(_frame(stays)) is expected
 
 
