@@ -26,6 +26,9 @@ from sources.sniff import FileKind, decode_text, sniff
 
 CHUNK_BYTES = 1 << 24  # a large CSV is read about 16 MB (some 150,000 bookings) at a time
 CHUNK_ROWS = 150_000  # a workbook is read whole, then checked and stored this many rows at a time
+# The first chunk is smaller, so that storing (on PostgreSQL, a worker's COPY) starts sooner.
+FIRST_CHUNK_ROWS = 20_000
+FIRST_CHUNK_BYTES = 2 << 20
 HEADER_SCAN_ROWS = 50  # title rows, notes and blank rows above a header stay within this
 _TOTAL = re.compile(r"\s*(grand\s+)?(sub)?totals?\s*:?\s*", re.I)
 
@@ -125,8 +128,12 @@ def read_export_chunks(
 
 
 def _slices(table: RawTable, rows: int) -> Iterator[RawTable]:
-    for start in range(0, len(table), rows):
-        part = slice(start, start + rows)
+    """The table in slices of `rows` rows, the first of at most FIRST_CHUNK_ROWS."""
+    if not len(table):
+        return
+    starts = [0, *range(min(rows, FIRST_CHUNK_ROWS), len(table), rows)]
+    for start, stop in zip(starts, [*starts[1:], len(table)], strict=True):
+        part = slice(start, stop)
         columns = {fld: cells.iloc[part].reset_index(drop=True) for fld, cells in table.columns.items()}
         numbers = table.row_numbers.iloc[part].reset_index(drop=True)
         yield dataclasses.replace(table, columns=columns, row_numbers=numbers)
@@ -142,8 +149,10 @@ def _csv_pieces(
     width = len(grid.head[header_index])
     line = header_index + 2  # the row number of the next line
     carry = b""
+    size = min(chunk_bytes, FIRST_CHUNK_BYTES)
     while True:
-        block = f.read(chunk_bytes)
+        block = f.read(size)
+        size = chunk_bytes
         data = carry + block
         if block:
             cut = data.rfind(b"\n") + 1

@@ -270,6 +270,38 @@ def test_a_workbook_is_one_chunk_identical_to_read_export(tmp_path: Path, name: 
     assert_identical(chunks[0], read_export(data, name))
 
 
+@pytest.mark.parametrize("name", ["cleaning_schedule.xlsx", "booking_com_reservations_2025-12.xls"])
+def test_a_workbook_is_handed_on_in_slices_the_first_one_smaller(tmp_path: Path, monkeypatch, name: str) -> None:
+    import sources.readers
+
+    monkeypatch.setattr(sources.readers, "CHUNK_ROWS", 4)
+    monkeypatch.setattr(sources.readers, "FIRST_CHUNK_ROWS", 3)
+    data = (SAMPLES / name).read_bytes()
+    path = tmp_path / name
+    path.write_bytes(data)
+    whole = read_export(data, name)
+    assert len(whole) > 7
+
+    chunks = list(read_export_chunks(path, name))
+
+    sizes = [len(c) for c in chunks]
+    assert sizes[0] == 3 and set(sizes[1:-1]) == {4} and 0 < sizes[-1] <= 4, sizes
+    assert_same_rows(whole, chunks)
+
+
+def test_a_large_csv_starts_with_a_smaller_piece(tmp_path: Path, monkeypatch) -> None:
+    import sources.readers
+
+    monkeypatch.setattr(sources.readers, "FIRST_CHUNK_BYTES", 1024)
+    export = Export()
+    export.bookings(0, 400)
+    whole, chunks = read_both(export.encode(), 8192, tmp_path)
+
+    assert len(chunks) > 3
+    assert len(chunks[0]) < len(chunks[1]) / 4, [len(c) for c in chunks]
+    assert_same_rows(whole, chunks)
+
+
 # --- whitespace at the very end ---------------------------------------------------------------
 
 
