@@ -99,8 +99,6 @@ def _db_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    from loaders.errors import DatabaseUnavailable
-    from pipelines.ingest import check_source, ingest_paths, open_database
     from pipelines.settings import Settings
 
     settings = Settings.load()
@@ -110,15 +108,24 @@ def _ingest(args: argparse.Namespace) -> int:
         property=args.property,
         as_of=parse_as_of(args.as_of, "--as-of") if args.as_of else None,
     )
-    check_source(options.source)
     files = discover(args.paths, options)
-    for _, file_options in files:
-        check_source(file_options.source)
     if not files:
         raise UsageError("no files found in " + ", ".join(args.paths))
-
     mode = args.prefect or settings.prefect
     use_prefect = mode == "yes" or (mode == "auto" and settings.prefect_api_url is not None)
+    if not use_prefect:
+        from sources.workbooks import prefetch
+
+        # A workbook is read meanwhile: the imports below, the connection and the hash take seconds.
+        prefetch(files[0][0])
+
+    from loaders.errors import DatabaseUnavailable
+    from pipelines.ingest import check_source, ingest_paths, open_database
+
+    check_source(options.source)
+    for _, file_options in files:
+        check_source(file_options.source)
+
     try:
         # Opened here in both modes, so that a wrong URL is a usage error, never a per-file one.
         engine = open_database(url)

@@ -25,6 +25,7 @@ from schemas import booking
 from schemas.booking import RowProblem
 from schemas.status_map import StatusMap, load_seed
 from schemas.vocab import BOOKING_KEY, FileStatus
+from sources import workbooks
 from sources.errors import SourceError
 from sources.layouts import LAYOUTS
 from sources.mapping import RawText, to_canonical
@@ -54,6 +55,7 @@ def ingest_file(engine: Engine, path: Path, options: FileOptions, status_map: St
     transaction, so memory stays bounded and a bad chunk still loads nothing of the file.
     """
     shown = str(path)
+    ahead = workbooks.take(path)  # a read begun in the background (by the CLI), if any
     try:
         sha256 = file_sha256(path)
         as_of = options.as_of or dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).replace(tzinfo=None)
@@ -68,7 +70,7 @@ def ingest_file(engine: Engine, path: Path, options: FileOptions, status_map: St
             shown, layout, FileStatus.DUPLICATE, reason=f"the same bytes were loaded before as {first_path}"
         )
     status_map = status_map or StatusMap(db.status_map_entries(engine))
-    chunks = read_export_chunks(path, shown, options.source)
+    chunks = read_export_chunks(path, shown, options.source, ahead=ahead)
     layout = options.source
     tally = _Tally()
     try:

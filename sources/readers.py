@@ -6,7 +6,6 @@ import codecs
 import csv
 import dataclasses
 import io
-import logging
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ import pyarrow.csv as pacsv
 from sources.errors import NoRows, SourceError, UnreadableFile, UnrecognizedLayout
 from sources.layouts import LAYOUTS, Layout, header_key
 from sources.sniff import FileKind, decode_text, sniff
+from sources.workbooks import Prefetch, Workbook
 
 CHUNK_BYTES = 1 << 24  # a large CSV is read about 16 MB (some 150,000 bookings) at a time
 CHUNK_ROWS = 150_000  # a workbook is read whole, then checked and stored this many rows at a time
@@ -61,11 +61,12 @@ class RawTable:
         return len(self.row_numbers)
 
 
-def read_export(data: bytes, path: str, layout_name: str | None = None) -> RawTable:
-    """Find the booking table in an export and return its raw cells; SourceError if there is none."""
+def read_export(data: bytes, path: str, layout_name: str | None = None, book: Workbook | None = None) -> RawTable:
+    """Find the booking table in an export and return its raw cells; SourceError if there is none.
+    `book`: the workbook already opened from these bytes, if it is one."""
     kind = sniff(data, path)
     first_rows: list[str] = []
-    for grid in _grids(data, path, kind):
+    for grid in _grids(data, path, kind, book):
         found = _find_header(grid, _layouts(layout_name))
         if found is not None:
             return _table(grid, path, kind, *found)
@@ -84,7 +85,7 @@ def _unrecognized(path: str, first_rows: list[str], layout_name: str | None) -> 
 
 
 def read_export_chunks(
-    file: Path, path: str, layout_name: str | None = None, chunk_bytes: int | None = None
+    file: Path, path: str, layout_name: str | None = None, chunk_bytes: int | None = None, ahead: Prefetch | None = None
 ) -> Iterator[RawTable]:
     """The booking rows of the export in `file`, a chunk at a time, so that memory stays bounded.
 
@@ -93,8 +94,14 @@ def read_export_chunks(
     other encodings are read whole and handed on in slices of CHUNK_ROWS rows. Raises SourceError like `read_export`, also
     from a later chunk (so a caller loading chunk by chunk must be able to undo the earlier
     ones); NoRows when no chunk had a booking row. `chunk_bytes` defaults to CHUNK_BYTES.
+    `ahead`: the workbook's read begun in the background (sources.workbooks.prefetch), if any.
     """
     chunk_bytes = chunk_bytes or CHUNK_BYTES
+    read = ahead.result() if ahead is not None else None
+    if read is not None:
+        data, book = read
+        yield from _slices(read_export(data, path, layout_name, book), CHUNK_ROWS)
+        return
     with file.open("rb") as f:
         head = f.read(HEAD_BYTES)
         utf8 = _utf8_body(head) if head else None
@@ -183,7 +190,7 @@ def _csv_pieces(
             return
 
 
-def _grids(data: bytes, path: str, kind: FileKind) -> Iterator[Grid]:
+def _grids(data: bytes, path: str, kind: FileKind, book: Workbook | None = None) -> Iterator[Grid]:
     if kind is FileKind.TEXT:
         yield _csv_grid(data, path)
     elif kind is FileKind.HTML:
@@ -193,46 +200,15 @@ def _grids(data: bytes, path: str, kind: FileKind) -> Iterator[Grid]:
         for i, table in enumerate(tables, start=1):
             yield _rows_grid(f"table {i}", table)
     else:
-        yield from _workbook_grids(data, path, kind)
+        yield from _workbook_grids(data, path, kind, book)
 
 
-def _workbook_grids(data: bytes, path: str, kind: FileKind) -> Iterator[Grid]:
-    """Sheets read by fastexcel straight into Arrow strings: no Python object per cell."""
-    import fastexcel  # only workbooks need it; a CSV-only run starts faster without it
-
-    # An all-empty column is read as text, which is what we want: no warning on stderr for it.
-    logging.getLogger("fastexcel").setLevel(logging.ERROR)
-
-    what = "workbook (.xlsx)" if kind is FileKind.XLSX else "legacy Excel workbook (.xls)"
-    try:
-        book = fastexcel.read_excel(data)
-        names = list(book.sheet_names)
-    except Exception as err:  # the readers raise several unrelated types for damaged files
-        raise UnreadableFile(
-            path, f"the {what} is damaged or truncated and cannot be opened ({_first_line(err)})"
-        ) from None
-
-    def sheet(name: str) -> tuple[list[object], pa.Table]:
-        """The sheet's first row, and every row below it. Row 0 is the sheet's row 1
-        (skip_rows=0 keeps leading blank rows). When every column holds one type of cell
-        (all rows sampled), the columns come typed: dates, numbers. When any column mixes
-        types (title rows above the header, a text cell among dates, TRUE among numbers), the
-        sheet is read again with every cell as text, so no cell is coerced into another type."""
-        try:
-            try:
-                loaded = book.load_sheet(
-                    name, header_row=0, skip_rows=0, schema_sample_rows=None, dtype_coercion="strict"
-                )
-                return _first_row(loaded.available_columns()), loaded.to_arrow()
-            except fastexcel.UnsupportedColumnTypeCombinationError:
-                text = book.load_sheet(name, header_row=None, skip_rows=0, dtypes="string").to_arrow()
-                first = list(text.slice(0, 1).to_pylist()[0].values()) if text.num_rows else []
-                return first, text.slice(1)
-        except Exception as err:
-            raise UnreadableFile(path, f"sheet {name!r} of the {what} cannot be read ({_first_line(err)})") from None
-
-    for name in names:
-        first, rest = sheet(name)  # parsed once: the header scan looks at its first rows
+def _workbook_grids(data: bytes, path: str, kind: FileKind, book: Workbook | None = None) -> Iterator[Grid]:
+    """Sheets read by fastexcel straight into Arrow: no Python object per cell. `book`: the
+    workbook already opened from these bytes (see sources.workbooks.prefetch)."""
+    book = book or Workbook(data, path, kind)
+    for name in book.names:
+        first, rest = book.sheet(name)  # parsed once: the header scan looks at its first rows
 
         def body(header_index: int, rest: pa.Table = rest) -> tuple[pd.DataFrame, np.ndarray]:
             rows = rest.slice(header_index)  # rest's row i is head row i + 1
@@ -242,23 +218,6 @@ def _workbook_grids(data: bytes, path: str, kind: FileKind) -> Iterator[Grid]:
 
         head = [first, *(list(r.values()) for r in rest.slice(0, HEADER_SCAN_ROWS - 1).to_pylist())]
         yield Grid(name, head, body)
-
-
-_DEDUPLICATED = re.compile(r"(.*)_\d+")
-
-
-def _first_row(columns: Sequence[object]) -> list[object]:
-    """A sheet's row 1 from fastexcel's column names: generated names were empty cells, and a
-    name repeated in the row comes back as 'Name_1', which was 'Name'."""
-    cells: list[object] = []
-    for column in columns:
-        name: str = getattr(column, "name")  # noqa: B009
-        if getattr(column, "column_name_from") == "generated":  # noqa: B009
-            cells.append(None)
-            continue
-        repeated = _DEDUPLICATED.fullmatch(name)
-        cells.append(repeated.group(1) if repeated and repeated.group(1) in cells else name)
-    return cells
 
 
 def _csv_grid(data: bytes, path: str) -> Grid:
@@ -397,10 +356,6 @@ def _frame(rows: Sequence[Sequence[object]]) -> pd.DataFrame:
         width = max(widths)
         rows = [list(r) + [None] * (width - len(r)) for r in rows]
     return pd.DataFrame(list(rows), dtype=object) if rows else pd.DataFrame(dtype=object)
-
-
-def _first_line(err: BaseException) -> str:
-    return (str(err).strip().splitlines() or [type(err).__name__])[0]
 
 
 class _HtmlTables(HTMLParser):

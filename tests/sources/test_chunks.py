@@ -17,6 +17,7 @@ import pytest
 from airbnb_export import AIRBNB_HEADER, airbnb_row
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from raw_tables import assert_identical
 
 from sources.errors import NoRows, SourceError, UnrecognizedLayout
 from sources.readers import HEAD_BYTES, RawTable, read_export, read_export_chunks
@@ -232,16 +233,6 @@ def test_blank_lines_in_the_middle_keep_exact_row_numbers(tmp_path: Path) -> Non
     assert len(chunks) > 2
     assert_same_rows(whole, chunks)
     assert_expected(whole, export)
-
-
-def assert_identical(one: RawTable, other: RawTable) -> None:
-    assert (one.path, one.kind, one.sheet, one.layout, one.header_row, one.headers) == (
-        other.path, other.kind, other.sheet, other.layout, other.header_row, other.headers,
-    )  # fmt: skip
-    pd.testing.assert_series_equal(one.row_numbers, other.row_numbers)
-    assert list(one.columns) == list(other.columns)
-    for fld in one.columns:
-        pd.testing.assert_series_equal(one.columns[fld], other.columns[fld], obj=fld)
 
 
 def test_a_small_file_is_one_chunk_identical_to_read_export(tmp_path: Path) -> None:
