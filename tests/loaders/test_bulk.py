@@ -46,6 +46,12 @@ def export_rows() -> list[list[str]]:
     return rows
 
 
+def one_booking(path: Path, code: str, guest: str, check_in: dt.date, check_out: dt.date, listing: str) -> Path:
+    """An export of one confirmed booking."""
+    path.write_bytes(airbnb_csv([airbnb_row(code, "Confirmed", guest, check_in, check_out, listing, Decimal(90))]))
+    return path
+
+
 def state(engine: Engine) -> tuple[set[tuple[object, ...]], set[tuple[object, ...]]]:
     b, t = bookings.c, tasks.c
     skip = {"id", "property_id", "source_file_id", "first_file_id"}
@@ -82,21 +88,8 @@ def load(url: str, path: Path, before: Path | None = None) -> Engine:
 def test_a_first_load_ends_exactly_like_a_staged_merge(pg_server_url: str, tmp_path: Path) -> None:
     export = tmp_path / "export.csv"
     export.write_bytes(airbnb_csv(export_rows()))
-    other = tmp_path / "other.csv"
-    other.write_bytes(
-        airbnb_csv(
-            [
-                airbnb_row(
-                    "HMOTHER001",
-                    "Confirmed",
-                    "Someone",
-                    dt.date(2026, 5, 1),
-                    dt.date(2026, 5, 3),
-                    "Elsewhere",
-                    Decimal(90),
-                )
-            ]
-        )
+    other = one_booking(
+        tmp_path / "other.csv", "HMOTHER001", "Someone", dt.date(2026, 5, 1), dt.date(2026, 5, 3), "Elsewhere"
     )
 
     direct = load(pg_server_url, export)  # empty table: COPY straight into bookings
@@ -140,21 +133,8 @@ def test_after_a_first_load_every_constraint_and_index_is_back(
         } <= indexes
         assert task_ids == list(range(1, len(task_ids) + 1))  # reserved from the sequence, in order
         # The sequences moved past the reserved ids: the next file's bookings and tasks get new ones.
-        later = tmp_path / "later.csv"
-        later.write_bytes(
-            airbnb_csv(
-                [
-                    airbnb_row(
-                        "HMLATER001",
-                        "Confirmed",
-                        "Lou",
-                        dt.date(2027, 3, 1),
-                        dt.date(2027, 3, 4),
-                        "Listing 0",
-                        Decimal(80),
-                    )
-                ]
-            )
+        later = one_booking(
+            tmp_path / "later.csv", "HMLATER001", "Lou", dt.date(2027, 3, 1), dt.date(2027, 3, 4), "Listing 0"
         )
         result = ingest_file(engine, later, FileOptions(as_of=AS_OF + dt.timedelta(days=1)))
         assert result.status is FileStatus.LOADED and result.inserted == 1, result
