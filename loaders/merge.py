@@ -53,6 +53,7 @@ COMPARED = [
 ]  # fmt: skip
 # What the merge, task and conflict queries join and filter on: the statistics they need
 # after a large load (the text columns' are the costly ones to gather, and unused).
+MERGE_WORK_MEM = "256MB"  # per sort or hash of the merge's statements, in this transaction only
 ANALYZED = "id, source, external_code, property_id, check_in, check_out, status"
 # Fields written on insert and on a real change.
 WRITTEN = [*COMPARED, "as_of", "source_file_id", "source_row"]
@@ -244,7 +245,7 @@ class FileLoad:
             self._restore_indexes()
             inserted = sum(len(s) for s in self._stays)
             if inserted > 10_000:
-                self.conn.execute(text(f"ANALYZE bookings ({ANALYZED})"))
+                _analyze(self.conn)
             counts = MergeCounts(inserted=inserted)
             stays = pd.concat(self._stays, ignore_index=True)  # a first load staged at least one chunk
             self._stays = []
@@ -255,7 +256,11 @@ class FileLoad:
                 # Temporary tables are never auto-analyzed; without statistics the planner
                 # picks nested loops over a million rows.
                 self.conn.execute(text(f"ANALYZE {staging.name}"))
+                # The merge joins the file's rows with bookings: hashed in memory, not in batches on disk.
+                self.conn.execute(text(f"SET LOCAL work_mem = '{MERGE_WORK_MEM}'"))
             counts, last_id = _merge_from_staging(self.conn, self.file_id, self.as_of, self.dialect)
+            # Bookings this file neither inserted nor changed were checked when they were written.
+            self.may_double_book = counts.inserted + counts.updated > 0
             derive.record_history(self.conn, changes, self.file_id, self.as_of, _now())
             derive.apply_task_rules(self.conn, changes, last_id, _now())
         if self._target is not None and self.dialect != "postgresql":  # PostgreSQL drops them at commit
@@ -458,9 +463,7 @@ def _merge_from_staging(conn: Connection, file_id: int, as_of: dt.datetime, dial
                 insert(bookings).from_select([*BOOKING_KEY, *WRITTEN, "first_file_id", "first_as_of"], new_rows)
             )
     if dialect == "postgresql" and total - known > 10_000:
-        # Fresh statistics after a large insert, so that the task and conflict queries that
-        # follow in this transaction get hash joins rather than plans for an empty table.
-        conn.execute(text(f"ANALYZE bookings ({ANALYZED})"))
+        _analyze(conn)
     if updated:
         c = changes.c
         conn.execute(
@@ -472,6 +475,15 @@ def _merge_from_staging(conn: Connection, file_id: int, as_of: dt.datetime, dial
             )
         )
     return MergeCounts(inserted=total - known, updated=updated, unchanged=known - updated), last_id
+
+
+def _analyze(conn: Connection) -> None:
+    """Fresh statistics after a large insert, not when autovacuum comes by: the task and
+    conflict queries that follow in this transaction, and the next file's merge, then get hash
+    joins rather than plans for an empty table (with the properties counted as a few hundred,
+    the next merge probed the key index a million times instead of hashing: twice as slow)."""
+    conn.execute(text(f"ANALYZE bookings ({ANALYZED})"))
+    conn.execute(text("ANALYZE properties"))
 
 
 def _listed_by_files_newer_than(conn: Connection, as_of: Any, file_id: int) -> Any:

@@ -180,3 +180,38 @@ def test_a_first_load_rebuilds_the_indexes_a_database_has_not_the_ones_this_vers
         assert "uq_bookings_external_code_source" not in definitions
     finally:
         engine.dispose()
+
+
+def test_a_large_first_load_leaves_fresh_statistics_for_the_next_merge(pg_server_url: str, tmp_path: Path) -> None:
+    # Without them the next file's merge saw a few hundred properties and probed the key index
+    # once per row instead of hashing. ANALYZE run by the load sets last_analyze (autovacuum
+    # sets last_autoanalyze instead).
+    rows = [
+        airbnb_row(
+            f"HMST{i:06d}",
+            "Confirmed",
+            "Guest",
+            dt.date(2026, 1, 1),
+            dt.date(2026, 1, 3),
+            f"Listing {i}",
+            Decimal(90),
+        )
+        for i in range(10_001)
+    ]
+    export = tmp_path / "large.csv"
+    export.write_bytes(airbnb_csv(rows))
+    reset_pg_schema(pg_server_url)
+    engine = open_database(pg_server_url)
+    try:
+        assert ingest_file(engine, export, FileOptions(as_of=AS_OF)).inserted == len(rows)
+        with engine.connect() as conn:
+            analyzed = dict(
+                conn.execute(
+                    text(
+                        "SELECT relname, last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relname IN ('bookings', 'properties')"
+                    )
+                ).all()
+            )
+        assert analyzed == {"bookings": True, "properties": True}
+    finally:
+        engine.dispose()
