@@ -51,9 +51,9 @@ COMPARED = [
     "property_id", "guest_name", "guest_contact", "adults", "children", "infants", "check_in",
     "check_out", "nights", "booked_at", "status", "raw_status", "payout", "gross", "currency",
 ]  # fmt: skip
+MERGE_WORK_MEM = "256MB"  # per sort or hash of the merge's statements, in this transaction only
 # What the merge, task and conflict queries join and filter on: the statistics they need
 # after a large load (the text columns' are the costly ones to gather, and unused).
-MERGE_WORK_MEM = "256MB"  # per sort or hash of the merge's statements, in this transaction only
 ANALYZED = "id, source, external_code, property_id, check_in, check_out, status"
 # Fields written on insert and on a real change.
 WRITTEN = [*COMPARED, "as_of", "source_file_id", "source_row"]
