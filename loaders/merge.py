@@ -408,6 +408,15 @@ def _merge_from_staging(conn: Connection, file_id: int, as_of: dt.datetime, dial
     if conn.execute(select(exists().where(source_files.c.as_of > as_of_param, source_files.c.id != file_id))).scalar():
         # A late export: a booking listed by any newer file keeps that file's values.
         applies.append(not_(b.id.in_(_listed_by_files_newer_than(conn, as_of_param, file_id))))
+    updated = conn.execute(
+        insert(changes).from_select(
+            ["booking_id", "source_row", *(f"old_{n}" for n in COMPARED), *(f"new_{n}" for n in COMPARED)],
+            select(b.id, s.source_row, *(b[n] for n in COMPARED), *(incoming[n] for n in COMPARED))
+            .select_from(matched)
+            .where(*applies),
+        ),
+        execution_options={"preserve_rowcount": True},
+    ).rowcount
     total = conn.execute(select(func.count()).select_from(staging)).scalar_one()
     last_id = conn.execute(select(func.coalesce(func.max(b.id), 0))).scalar_one()
     file_param = literal(file_id, Integer)
@@ -427,55 +436,23 @@ def _merge_from_staging(conn: Connection, file_id: int, as_of: dt.datetime, dial
     # The known bookings this file lists but does not change: a later-arriving older export
     # must not change them either (new and changed rows carry this file's as_of already).
     # Recorded before the insert, the list also tells how many of the file's rows are known.
-    old_new = [b.id, s.source_row, *(b[n] for n in COMPARED), *(incoming[n] for n in COMPARED)]
-    record = ["booking_id", "source_row", *(f"old_{n}" for n in COMPARED), *(f"new_{n}" for n in COMPARED)]
+    ids: Any
     if dialect == "postgresql":
-        # One pass over the file's rows joined with bookings (a million-row hash join): the
-        # pairs and whether the file's values apply, then the changed rows' old and new values
-        # (fetched again by id and row, few) and the list of the others, in one statement.
-        pairs = (
-            select(b.id.label("booking_id"), s.source_row.label("row"), and_(*applies).label("applies"))
-            .select_from(matched)
-            .cte("pairs")
-        )
-        changed_rows = (
-            staging.join(pairs, pairs.c.row == s.source_row)
-            .join(bookings, b.id == pairs.c.booking_id)
-            .join(properties, p.name == s.property_name)
-        )
-        recorded = insert(changes).from_select(
-            record, select(*old_new).select_from(changed_rows).where(pairs.c.applies)
-        )
-        listed = select(file_param, func.array_agg(pairs.c.booking_id)).where(pairs.c.applies.is_not(True))
-        unchanged = (
-            conn.execute(
-                insert(source_file_keys)
-                .from_select(["source_file_id", "booking_ids"], listed.having(func.count() > 0))
-                .returning(func.cardinality(source_file_keys.c.booking_ids))
-                .add_cte(recorded.cte("recorded"))
-            ).scalar_one_or_none()
-            or 0
-        )
-        updated = conn.execute(select(func.count()).select_from(changes)).scalar_one()
+        ids, size = func.array_agg(b.id), func.cardinality(source_file_keys.c.booking_ids)
     else:
-        updated = conn.execute(
-            insert(changes).from_select(record, select(*old_new).select_from(matched).where(*applies)),
-            execution_options={"preserve_rowcount": True},
-        ).rowcount
-        unchanged = (
-            conn.execute(
-                insert(source_file_keys)
-                .from_select(
-                    ["source_file_id", "booking_ids"],
-                    select(file_param, func.json_group_array(b.id))
-                    .select_from(staging.join(bookings, same_key))
-                    .where(b.id.not_in(select(changes.c.booking_id)))
-                    .having(func.count() > 0),
-                )
-                .returning(func.json_array_length(source_file_keys.c.booking_ids))
-            ).scalar_one_or_none()
-            or 0
-        )
+        ids, size = func.json_group_array(b.id), func.json_array_length(source_file_keys.c.booking_ids)
+    listed = select(file_param, ids).select_from(staging.join(bookings, same_key))
+    unchanged = (
+        conn.execute(
+            insert(source_file_keys)
+            .from_select(
+                ["source_file_id", "booking_ids"],
+                listed.where(b.id.not_in(select(changes.c.booking_id))).having(func.count() > 0),
+            )
+            .returning(size)
+        ).scalar_one_or_none()
+        or 0
+    )
     known = unchanged + updated
     if total > known:
         # A plain INSERT: the anti-join already excludes known keys and merges hold a lock, while
