@@ -255,7 +255,8 @@ class FileLoad:
             if self.dialect == "postgresql":
                 # Temporary tables are never auto-analyzed; without statistics the planner
                 # picks nested loops over a million rows.
-                self.conn.execute(text(f"ANALYZE {staging.name}"))
+                # Only the columns the merge joins on: the row count comes with any ANALYZE.
+                self.conn.execute(text(f"ANALYZE {staging.name} (source, external_code, property_name, source_row)"))
                 # The merge joins the file's rows with bookings: hashed in memory, not in batches on disk.
                 self.conn.execute(text(f"SET LOCAL work_mem = '{MERGE_WORK_MEM}'"))
             counts, last_id = _merge_from_staging(self.conn, self.file_id, self.as_of, self.dialect)
