@@ -222,12 +222,8 @@ def first_load_tasks(stays: pd.DataFrame, now: dt.datetime, rows: int = 500_000)
     `stays` has one row per booking: id, property_id, check_in and check_out (days since the
     epoch), active (bool).
     """
-    active = stays["active"].to_numpy()
-    ids = stays["id"].to_numpy()[active]
-    # One number per (property, day): days fit in 32 bits, so the pairs never collide.
-    property_id = stays["property_id"].to_numpy("int64")[active] << 32
-    arrivals = np.sort(property_id + stays["check_in"].to_numpy("int64")[active])
-    check_out = stays["check_out"].to_numpy("int64")[active]
+    ids, property_id, check_in, check_out = _active_stays(stays)
+    arrivals = np.sort(property_id + check_in)
     for start in range(0, len(ids), rows):
         part = slice(start, start + rows)
         leaving = property_id[part] + check_out[part]
@@ -252,16 +248,22 @@ def any_overlap(stays: pd.DataFrame) -> bool:
     `conflicts_query`: ordered by check-in, a stay overlaps an earlier one exactly when it
     starts before the latest check-out seen so far in its property. `stays` as for
     `first_load_tasks`."""
-    active = stays["active"].to_numpy()
-    property_id = stays["property_id"].to_numpy("int64")[active] << 32  # as in first_load_tasks
-    check_in = stays["check_in"].to_numpy("int64")[active]
-    check_out = stays["check_out"].to_numpy("int64")[active]
+    _, property_id, check_in, check_out = _active_stays(stays)
     order = np.lexsort((check_in, property_id))
-    # Days since the epoch are far within 32 bits either way: the property bits keep the
-    # running maximum from reaching into the next property.
+    # The property bits keep the running maximum from reaching into the next property.
     starts = property_id[order] + check_in[order]
     reach = np.maximum.accumulate(property_id[order] + check_out[order])
     return bool(np.any(starts[1:] < reach[:-1]))
+
+
+def _active_stays(stays: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The active stays' ids, property ids shifted left by 32 bits, check-in and check-out days:
+    property + day is then one number per (property, day), as days since the epoch fit in 32
+    bits either way."""
+    active = stays["active"].to_numpy()
+    property_id = stays["property_id"].to_numpy("int64")[active] << 32
+    days = [stays[c].to_numpy("int64")[active] for c in ("check_in", "check_out")]
+    return stays["id"].to_numpy()[active], property_id, days[0], days[1]
 
 
 def _arrivals(days: Any = None) -> Any:

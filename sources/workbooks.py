@@ -42,7 +42,7 @@ class Workbook:
             self.names = list(self._book.sheet_names)
         except Exception as err:  # the readers raise several unrelated types for damaged files
             raise UnreadableFile(
-                path, f"the {self.what} is damaged or truncated and cannot be opened ({first_line(err)})"
+                path, f"the {self.what} is damaged or truncated and cannot be opened ({_first_line(err)})"
             ) from None
         self._loaded: dict[str, tuple[list[object], pa.Table]] = {}
 
@@ -75,7 +75,7 @@ class Workbook:
                 return first, text.slice(1)
         except Exception as err:
             raise UnreadableFile(
-                self.path, f"sheet {name!r} of the {self.what} cannot be read ({first_line(err)})"
+                self.path, f"sheet {name!r} of the {self.what} cannot be read ({_first_line(err)})"
             ) from None
 
 
@@ -155,5 +155,5 @@ def _first_row(columns: Sequence[object]) -> list[object]:
     return cells
 
 
-def first_line(err: BaseException) -> str:
+def _first_line(err: BaseException) -> str:
     return (str(err).strip().splitlines() or [type(err).__name__])[0]
