@@ -982,6 +982,8 @@ def parser() -> argparse.ArgumentParser:
                    help="skip bookingest's same-rows and changed-file reloads and the 50-row runs")  # fmt: skip
     p.add_argument("--memory-rows", type=int, default=0, metavar="N",
                    help="also one bookingest first load of an N-row CSV, for its peak memory (e.g. 5000000)")  # fmt: skip
+    p.add_argument("--chart-from", nargs="+", metavar="FILE",
+                   help="measure nothing: chart earlier runs, RESULTS.json … OUT.png (the last is written)")  # fmt: skip
     p.add_argument("--change", type=float, default=0.01, metavar="F",
                    help="fraction of rows the changed file alters (default: 0.01)")  # fmt: skip
     p.add_argument("--pg", default=DEFAULT_PG, metavar="URL",
@@ -1002,14 +1004,17 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    words = sys.argv[1:] if argv is None else argv
-    if words[:1] == ["--chart-from"]:
-        # run.py --chart-from A.json B.json … OUT.png: one chart from earlier runs, nothing measured.
-        *results, out = words[1:]
+    args = parser().parse_args(argv)
+    if args.chart_from:
+        if len(args.chart_from) < 2:
+            parser().error("--chart-from needs at least one results.json and the PNG to write")
+        *results, out = args.chart_from
+        missing = [r for r in results if not Path(r).is_file()]
+        if missing:
+            parser().error(f"no such results file: {', '.join(missing)}")
         combined_chart([Path(r) for r in results], Path(out))
         print(f"Written: {out}")
         return 0
-    args = parser().parse_args(argv)
     if args.runs < 1:
         parser().error("--runs must be at least 1")
     if not 0 < args.change < 1:
