@@ -52,6 +52,7 @@ def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
     cur.execute("PRAGMA foreign_keys = ON")
     cur.execute("PRAGMA journal_mode = WAL")  # readers (reports) never block an ingest
     cur.execute("PRAGMA synchronous = NORMAL")
+    cur.execute("PRAGMA cache_size = -262144")  # 256 MB at most, for the indexes of a large merge
     cur.close()
 
 

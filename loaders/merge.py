@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -186,9 +186,12 @@ class FileLoad:
         self.as_of = as_of
         self.dialect = conn.dialect.name
         self._target: Table | None = None  # staging, or bookings itself on a first load
-        self._stays: list[pd.DataFrame] = []  # first load: what the task rules need of each booking
+        # First load: what the task rules (PostgreSQL) and the double-booking check need of each booking.
+        self._stays: list[pd.DataFrame] = []
         self._restore_indexes: Callable[[], None] | None = None
         self._property_ids: dict[str, int] = {}
+        self._property_numbers: dict[str, int] = {}  # SQLite first load: see _numbered
+        self._first_load = False
         self._copying: Future[None] | None = None
         self._worker: ThreadPoolExecutor | None = None
         # False once merge knows that no booking of this file can be part of a double booking
@@ -212,6 +215,8 @@ class FileLoad:
         elif self.dialect == "postgresql":
             self._copy(_copy_into_staging, frame)
         else:
+            if self._first_load:  # the double-booking check, in memory (property numbers will do)
+                self._stays.append(_stays(frame.assign(id=0, property_id=self._numbered(frame))))
             _insert_into_staging(self.conn, frame)
 
     def discard(self, source_rows: list[int], rejected: list[Rejected]) -> None:
@@ -220,7 +225,7 @@ class FileLoad:
         self._reject(rejected)
         for part in _batches(source_rows):
             self.conn.execute(self._target_table().delete().where(*self._staged_rows(part)))
-        if self._target is bookings:
+        if self._stays:
             gone = np.asarray(source_rows, dtype="int64")
             self._stays = [s[~np.isin(s["row"].to_numpy("int64"), gone)] for s in self._stays]
 
@@ -262,6 +267,9 @@ class FileLoad:
             counts, last_id = _merge_from_staging(self.conn, self.file_id, self.as_of, self.dialect)
             # Bookings this file neither inserted nor changed were checked when they were written.
             self.may_double_book = counts.inserted + counts.updated > 0
+            if self._first_load:
+                self.may_double_book = derive.any_overlap(pd.concat(self._stays, ignore_index=True))
+                self._stays = []
             derive.record_history(self.conn, changes, self.file_id, self.as_of, _now())
             derive.apply_task_rules(self.conn, changes, last_id, _now())
         if self._target is not None and self.dialect != "postgresql":  # PostgreSQL drops them at commit
@@ -293,8 +301,8 @@ class FileLoad:
 
     def _start(self) -> Table:
         changes.create(self.conn)
-        first_load = self.conn.execute(select(bookings.c.id).limit(1)).first() is None
-        if self.dialect == "postgresql" and first_load:
+        self._first_load = self.conn.execute(select(bookings.c.id).limit(1)).first() is None
+        if self.dialect == "postgresql" and self._first_load:
             self._restore_indexes = bulk.drop_indexes(self.conn, bookings)
             return bookings
         staging.create(self.conn)
@@ -347,6 +355,13 @@ class FileLoad:
             self._property_ids.update((r.name, r.id) for r in found)
         ids = np.fromiter((self._property_ids[n] for n in uniques), dtype="int64", count=len(uniques))
         return ids[codes]
+
+    def _numbered(self, frame: pd.DataFrame) -> np.ndarray:
+        """A number per property name, the same in every chunk (not its id: none is made yet)."""
+        codes, uniques = pd.factorize(frame["property_name"])
+        numbers = self._property_numbers
+        known = np.fromiter((numbers.setdefault(n, len(numbers)) for n in uniques), dtype="int64", count=len(uniques))
+        return known[codes]
 
     def _copy(self, fn: Callable[..., None], frame: pd.DataFrame) -> None:
         if self._worker is None:
@@ -565,13 +580,27 @@ def _insert_into_staging(conn: Connection, frame: pd.DataFrame, batch: int = 50_
             for name in STAGED:
                 col = part[name]
                 if name in ("check_in", "check_out"):
-                    col = col.dt.strftime("%Y-%m-%d")
+                    columns.append(_as_text(col, "D"))
                 elif name == "booked_at":
-                    col = col.dt.strftime("%Y-%m-%d %H:%M:%S.%f")
-                columns.append(col.astype(object).where(col.notna(), None).tolist())
+                    columns.append(_as_text(col, "us"))
+                else:
+                    columns.append(col.astype(object).where(col.notna(), None).tolist())
             cur.executemany(sql, zip(*columns, strict=True))
     finally:
         cur.close()
+
+
+def _as_text(column: pd.Series, unit: Literal["D", "us"]) -> list[str | None]:
+    """Dates ("D") or times ("us") as the text SQLAlchemy stores in SQLite ('2026-01-31',
+    '2026-01-31 09:30:00.000000'), each distinct value formatted once, in numpy."""
+    codes, uniques = pd.factorize(column)
+    if not len(uniques):  # all empty
+        return [None] * len(codes)
+    text_ = np.datetime_as_string(uniques.to_numpy(f"datetime64[{unit}]"), unit=unit)
+    if unit != "D":
+        text_ = np.char.replace(text_, "T", " ", count=1)
+    values = text_.tolist()
+    return [None if c < 0 else values[c] for c in codes.tolist()]
 
 
 def _staged(frame: pd.DataFrame) -> pd.DataFrame:

@@ -7,11 +7,14 @@ import hashlib
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import IntegrityError
 
 from loaders.errors import DuplicateFile
-from loaders.merge import FileRecord, MergeCounts, Rejected, loading
+from loaders.merge import FileRecord, MergeCounts, Rejected, _as_text, loading
 from loaders.tables import booking_changes, bookings, properties, rejected_rows, source_file_keys, source_files, tasks
 from schemas import booking
 
@@ -186,3 +189,20 @@ def test_counts_are_exact_for_new_changed_unchanged_and_older_rows(engine: Engin
     assert stored["HMKEEP3333"] == dt.date(2026, 2, 5)
     assert statuses == {"confirmed"}
     assert [tuple(r) for r in by_file] == [("first.csv", 3, 0, 0), ("newer.csv", 1, 1, 1), ("older.csv", 0, 0, 1)]
+
+
+@given(
+    st.lists(
+        st.one_of(st.none(), st.datetimes(min_value=dt.datetime(1900, 1, 1), max_value=dt.datetime(9999, 12, 31))),
+        max_size=40,
+    )
+)
+def test_dates_and_times_go_to_sqlite_as_the_text_sqlalchemy_writes(values: list[dt.datetime | None]) -> None:
+    # The staging rows are written by executemany, not by SQLAlchemy: the text must be SQLAlchemy's
+    # own, or a date compared with a stored one would differ (also past 2262, beyond pandas' ns).
+    column = pd.Series(values * 2, dtype="datetime64[us]")  # repeated values are formatted once
+    dialect = sqlite.dialect()
+    as_date, as_time = sqlite.DATE().bind_processor(dialect), sqlite.DATETIME().bind_processor(dialect)
+    assert as_date is not None and as_time is not None
+    assert _as_text(column, "us") == [None if v is None else as_time(v) for v in values * 2]
+    assert _as_text(column, "D") == [None if v is None else as_date(v.date()) for v in values * 2]

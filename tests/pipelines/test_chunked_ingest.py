@@ -294,6 +294,36 @@ def test_a_code_repeated_in_a_later_chunk_keeps_the_later_row(db_url: str, expor
         engine.dispose()
 
 
+@pytest.mark.parametrize("repeated", [False, True], ids=["reported", "gone-with-its-repeated-code"])
+def test_a_double_booking_across_chunks_of_a_first_load(db_url: str, exports, monkeypatch, repeated: bool) -> None:
+    # A first load looks for double bookings in memory before it asks the database: the two
+    # stays must be found although different chunks bring them. When the early row's code comes
+    # again later with other dates, the early row is dropped and its overlap with it.
+    rows = stays(exports.Row, 500)
+    early = rows[5]
+    late = rows[450].but(listing=early.listing, check_in=early.check_in + dt.timedelta(days=1),
+                         check_out=early.check_out + dt.timedelta(days=1), status="Confirmed")  # fmt: skip
+    rows[5], rows[450] = early.but(status="Confirmed"), late
+    if repeated:  # the code of row 7 again at row 301, on days nobody else stays
+        rows[299] = rows[5].but(check_in=dt.date(2031, 1, 1), check_out=dt.date(2031, 1, 3))
+    path = exports.airbnb("double.csv", rows)
+    monkeypatch.setattr(sources.readers, "CHUNK_BYTES", SMALL)
+    chunks = chunks_of(path, SMALL)
+    assert chunk_index(chunks, 7) < chunk_index(chunks, 301) < chunk_index(chunks, 452)
+    engine = fresh_engine(db_url)
+    try:
+        result = ingest_file(engine, path, FileOptions(as_of=AS_OF))
+
+        assert (result.status, result.inserted) == ("loaded", 499 if repeated else 500), result
+        if repeated:
+            assert result.conflicts == []
+        else:
+            [conflict] = result.conflicts
+            assert early.code in conflict and late.code in conflict
+    finally:
+        engine.dispose()
+
+
 # --- (c) a bad row in a late chunk ----------------------------------------------------------------
 
 
