@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, Engine, create_engine, event, select, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
@@ -63,6 +63,7 @@ def ensure_schema(engine: Engine, seed: Iterable[tuple[str, str, str]]) -> None:
     """
     metadata.create_all(engine)
     with engine.begin() as conn:
+        _bookings_have_row_hashes(conn)
         if engine.dialect.name == "postgresql":
             _codes_compared_bytewise(conn)
         conn.execute(text(conflicts_view_sql(engine.dialect.name)))
@@ -72,6 +73,13 @@ def ensure_schema(engine: Engine, seed: Iterable[tuple[str, str, str]]) -> None:
     with engine.begin() as conn:
         if rows:
             conn.execute(insert(status_map).on_conflict_do_nothing(index_elements=["source", "raw_status"]), rows)
+
+
+def _bookings_have_row_hashes(conn: Connection) -> None:
+    """A database made before bookings had row_hash gets the column, empty: its rows are
+    compared in the database until a file writes them again."""
+    if "row_hash" not in {c["name"] for c in inspect(conn).get_columns("bookings")}:
+        conn.execute(text("ALTER TABLE bookings ADD COLUMN row_hash BIGINT"))
 
 
 def _codes_compared_bytewise(conn: Connection) -> None:
@@ -85,7 +93,7 @@ def _codes_compared_bytewise(conn: Connection) -> None:
         with conn.begin_nested():
             conn.execute(text('ALTER TABLE bookings ALTER COLUMN external_code TYPE varchar(64) COLLATE "C"'))
     except DBAPIError:
-        pass
+        _bookings_have_row_hashes(conn)
 
 
 def code_collation(conn: Connection) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -13,7 +14,9 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.csv as pa_csv
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Connection,
@@ -27,6 +30,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    delete,
     exists,
     func,
     insert,
@@ -56,7 +60,10 @@ MERGE_WORK_MEM = "256MB"  # per sort or hash of the merge's statements, in this 
 # after a large load (the text columns' are the costly ones to gather, and unused).
 ANALYZED = "id, source, external_code, property_id, check_in, check_out, status"
 # Fields written on insert and on a real change.
-WRITTEN = [*COMPARED, "as_of", "source_file_id", "source_row"]
+WRITTEN = [*COMPARED, "row_hash", "as_of", "source_file_id", "source_row"]
+# A PostgreSQL re-load of at least this many rows, and a quarter of the table or more, first
+# looks for the rows it restates unchanged in memory, by key and row hash (see KnownRows).
+KNOWN_IN_MEMORY_MIN_ROWS = 50_000
 
 _staging_meta = MetaData()
 staging = Table(
@@ -79,11 +86,23 @@ staging = Table(
     Column("payout", MONEY),
     Column("gross", MONEY),
     Column("currency", String(3)),
+    Column("row_hash", BigInteger),
     Column("source_row", Integer),
     prefixes=["TEMPORARY"],
     postgresql_on_commit="DROP",
 )
 STAGED = [c.name for c in staging.columns]
+_HASHED = [n for n in STAGED if n not in ("row_hash", "source_row")]
+
+# The rows of a file found unchanged in memory (see KnownRows), and their bookings.
+unchanged_rows = Table(
+    "bookingest_unchanged",
+    _staging_meta,
+    Column("source_row", Integer),
+    Column("booking_id", Integer),
+    prefixes=["TEMPORARY"],
+    postgresql_on_commit="DROP",
+)
 
 # The bookings a file really changes: old and new value of every compared field.
 changes = Table(
@@ -91,6 +110,7 @@ changes = Table(
     _staging_meta,
     Column("booking_id", Integer, primary_key=True),
     Column("source_row", Integer),
+    Column("row_hash", BigInteger),  # the new one
     *(Column(f"{age}_{c.name}", c.type) for age in ("old", "new") for c in bookings.columns if c.name in COMPARED),
     prefixes=["TEMPORARY"],
     postgresql_on_commit="DROP",
@@ -105,6 +125,7 @@ class FileRecord:
     path: str
     layout: str
     as_of: dt.datetime
+    rows_expected: int = 0  # how many rows the file is thought to have (0: unknown)
 
 
 @dataclass(frozen=True)
@@ -157,7 +178,7 @@ def loading(engine: Engine, record: FileRecord) -> Iterator[FileLoad]:
                     "loaded_at": _now(),
                 },
             ).scalar_one()
-            load = FileLoad(conn, file_id, record.as_of)
+            load = FileLoad(conn, file_id, record.as_of, record.rows_expected)
             try:
                 yield load
             finally:
@@ -180,10 +201,11 @@ class FileLoad:
     otherwise into a temporary staging table that `merge` merges set-based.
     """
 
-    def __init__(self, conn: Connection, file_id: int, as_of: dt.datetime) -> None:
+    def __init__(self, conn: Connection, file_id: int, as_of: dt.datetime, rows_expected: int = 0) -> None:
         self.conn = conn
         self.file_id = file_id
         self.as_of = as_of
+        self.rows_expected = rows_expected
         self.dialect = conn.dialect.name
         self._target: Table | None = None  # staging, or bookings itself on a first load
         # First load: what the task rules (PostgreSQL) and the double-booking check need of each booking.
@@ -192,6 +214,13 @@ class FileLoad:
         self._property_ids: dict[str, int] = {}
         self._property_numbers: dict[str, int] = {}  # SQLite first load: see _numbered
         self._first_load = False
+        # A large PostgreSQL re-load: the stored bookings' keys and row hashes; the rows found
+        # unchanged by them go to unchanged_rows instead of staging.
+        self._known: KnownRows | None = None
+        self._in_memory = 0  # rows in unchanged_rows
+        # While the worker reads the stored rows, the first chunk waits here for them.
+        self._fetching: Future[KnownRows] | None = None
+        self._held: list[pd.DataFrame] = []
         self._copying: Future[None] | None = None
         self._worker: ThreadPoolExecutor | None = None
         # False once merge knows that no booking of this file can be part of a double booking
@@ -206,7 +235,18 @@ class FileLoad:
             return
         if self._target is None:
             self._target = self._start()
-        if self._target is bookings:
+        frame = frame.assign(row_hash=row_hashes(frame))
+        if self._fetching is not None:
+            self._held.append(frame)  # stored once the stored rows are read; the caller reads on
+            return
+        self._store(frame)
+
+    def _store(self, frame: pd.DataFrame) -> None:
+        if self._known is not None:
+            ids = self._known.unchanged(key_hashes(frame), frame["row_hash"].to_numpy("int64"))
+            self._in_memory += int((ids >= 0).sum())
+            self._copy(_copy_sorted, frame.assign(booking_id=ids))
+        elif self._target is bookings:
             rows = frame.assign(
                 property_id=self._properties(frame["property_name"]), id=self._reserve_ids(bookings, len(frame))
             )
@@ -225,6 +265,9 @@ class FileLoad:
         self._reject(rejected)
         for part in _batches(source_rows):
             self.conn.execute(self._target_table().delete().where(*self._staged_rows(part)))
+            if self._known is not None:
+                u = unchanged_rows.c
+                self._in_memory -= self.conn.execute(delete(unchanged_rows).where(u.source_row.in_(part))).rowcount
         if self._stays:
             gone = np.asarray(source_rows, dtype="int64")
             self._stays = [s[~np.isin(s["row"].to_numpy("int64"), gone)] for s in self._stays]
@@ -237,6 +280,12 @@ class FileLoad:
         for part in _batches(source_rows):
             query = select(t.source, t.external_code, t.source_row).where(*self._staged_rows(part))
             found += [(r.source, r.external_code, r.source_row) for r in self.conn.execute(query)]
+            if self._known is not None:  # rows found unchanged in memory: their key is their booking's
+                b, u = bookings.c, unchanged_rows.c
+                query = select(b.source, b.external_code, u.source_row).join_from(
+                    unchanged_rows, bookings, b.id == u.booking_id
+                )
+                found += [tuple(r) for r in self.conn.execute(query.where(u.source_row.in_(part)))]
         return found
 
     def merge(self, rows: int, rejected_rows: int) -> MergeCounts:
@@ -264,7 +313,7 @@ class FileLoad:
                 self.conn.execute(text(f"ANALYZE {staging.name} (source, external_code, property_name, source_row)"))
                 # The merge joins the file's rows with bookings: hashed in memory, not in batches on disk.
                 self.conn.execute(text(f"SET LOCAL work_mem = '{MERGE_WORK_MEM}'"))
-            counts, last_id = _merge_from_staging(self.conn, self.file_id, self.as_of, self.dialect)
+            counts, last_id = _merge_from_staging(self.conn, self.file_id, self.as_of, self.dialect, self._in_memory)
             # Bookings this file neither inserted nor changed were checked when they were written.
             self.may_double_book = counts.inserted + counts.updated > 0
             if self._first_load:
@@ -306,6 +355,11 @@ class FileLoad:
             self._restore_indexes = bulk.drop_indexes(self.conn, bookings)
             return bookings
         staging.create(self.conn)
+        if self.dialect == "postgresql" and self.rows_expected >= KNOWN_IN_MEMORY_MIN_ROWS:
+            unchanged_rows.create(self.conn)
+            stored = self.conn.execute(select(func.count()).select_from(bookings)).scalar_one()
+            if 4 * self.rows_expected >= stored:  # reading the table's keys costs less than joining
+                self._fetching = self._pool().submit(KnownRows.fetch, self.conn.connection.driver_connection)
         return staging
 
     def _reserve_ids(self, table: Table, n: int) -> np.ndarray:
@@ -363,13 +417,25 @@ class FileLoad:
         known = np.fromiter((numbers.setdefault(n, len(numbers)) for n in uniques), dtype="int64", count=len(uniques))
         return known[codes]
 
-    def _copy(self, fn: Callable[..., None], frame: pd.DataFrame) -> None:
+    def _pool(self) -> ThreadPoolExecutor:
         if self._worker is None:
             self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bookingest-copy")
+        return self._worker
+
+    def _copy(self, fn: Callable[..., None], frame: pd.DataFrame) -> None:
         raw = self.conn.connection.driver_connection
-        self._copying = self._worker.submit(fn, raw, frame, self.file_id, self.as_of)
+        self._copying = self._pool().submit(fn, raw, frame, self.file_id, self.as_of)
 
     def _wait(self) -> None:
+        """Until the worker is done with the connection: its reading of the stored rows (then
+        the chunk held back for them is stored) and its COPY."""
+        if self._fetching is not None:
+            fetching, self._fetching = self._fetching, None
+            self._known = fetching.result()
+            held, self._held = self._held, []
+            for frame in held:
+                self._wait()
+                self._store(frame)
         if self._copying is not None:
             copying, self._copying = self._copying, None
             copying.result()
@@ -398,13 +464,17 @@ def _batches(values: list[int], size: int = 10_000) -> Iterator[list[int]]:
         yield values[start : start + size]
 
 
-def _merge_from_staging(conn: Connection, file_id: int, as_of: dt.datetime, dialect: str) -> tuple[MergeCounts, int]:
+def _merge_from_staging(
+    conn: Connection, file_id: int, as_of: dt.datetime, dialect: str, in_memory: int = 0
+) -> tuple[MergeCounts, int]:
     """Merge staging into bookings; return the counts and the last booking id from before.
 
     Set-based, touching only what changes: record the really changed rows (old and new
     values) in a small temporary table; record the unchanged known ids for the late-export
     rule (which also counts the known rows); insert the new keys, if any, with an anti-join;
     update the changed rows from that table. Unchanged rows are never written.
+    `in_memory`: how many of the file's rows were found unchanged in memory (in unchanged_rows,
+    not staged).
     """
     dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     s, b, p = staging.c, bookings.c, properties.c
@@ -426,20 +496,21 @@ def _merge_from_staging(conn: Connection, file_id: int, as_of: dt.datetime, dial
         applies.append(not_(b.id.in_(_listed_by_files_newer_than(conn, as_of_param, file_id))))
     updated = conn.execute(
         insert(changes).from_select(
-            ["booking_id", "source_row", *(f"old_{n}" for n in COMPARED), *(f"new_{n}" for n in COMPARED)],
-            select(b.id, s.source_row, *(b[n] for n in COMPARED), *(incoming[n] for n in COMPARED))
+            ["booking_id", "source_row", "row_hash", *(f"old_{n}" for n in COMPARED), *(f"new_{n}" for n in COMPARED)],
+            select(b.id, s.source_row, s.row_hash, *(b[n] for n in COMPARED), *(incoming[n] for n in COMPARED))
             .select_from(matched)
             .where(*applies),
         ),
         execution_options={"preserve_rowcount": True},
     ).rowcount
-    total = conn.execute(select(func.count()).select_from(staging)).scalar_one()
+    total = conn.execute(select(func.count()).select_from(staging)).scalar_one() + in_memory
     last_id = conn.execute(select(func.coalesce(func.max(b.id), 0))).scalar_one()
     file_param = literal(file_id, Integer)
     new_rows = (
         select(
             *(s[k] for k in BOOKING_KEY),
             *(incoming[n] for n in COMPARED),
+            s.row_hash,
             as_of_param,
             file_param,
             s.source_row,
@@ -469,6 +540,16 @@ def _merge_from_staging(conn: Connection, file_id: int, as_of: dt.datetime, dial
         ).scalar_one_or_none()
         or 0
     )
+    if in_memory:
+        conn.execute(
+            text(
+                "INSERT INTO source_file_keys (source_file_id, booking_ids) "
+                f"SELECT :file, array_agg(booking_id) FROM {unchanged_rows.name} "
+                "ON CONFLICT (source_file_id) DO UPDATE SET booking_ids = source_file_keys.booking_ids || EXCLUDED.booking_ids"
+            ),
+            {"file": file_id},
+        )
+        unchanged += in_memory
     known = unchanged + updated
     if total > known:
         # A plain INSERT: the anti-join already excludes known keys and merges hold a lock, while
@@ -487,10 +568,82 @@ def _merge_from_staging(conn: Connection, file_id: int, as_of: dt.datetime, dial
             .where(b.id == c.booking_id)
             .values(
                 {n: c[f"new_{n}"] for n in COMPARED}
-                | {"as_of": as_of_param, "source_file_id": file_param, "source_row": c.source_row}
+                | {
+                    "row_hash": c.row_hash,
+                    "as_of": as_of_param,
+                    "source_file_id": file_param,
+                    "source_row": c.source_row,
+                }
             )
         )
     return MergeCounts(inserted=total - known, updated=updated, unchanged=known - updated), last_id
+
+
+def row_hashes(frame: pd.DataFrame) -> np.ndarray:
+    """A 64-bit hash of each canonical row as it would be staged: its key and every compared
+    field (the property by name), not where in the file it stands."""
+    hashed = pd.util.hash_pandas_object(frame[_HASHED], index=False).to_numpy()
+    return hashed.view("int64")  # as PostgreSQL's BIGINT holds it
+
+
+def key_hashes(frame: pd.DataFrame) -> np.ndarray:
+    """A 64-bit hash of each row's booking key (source, external code): the code's hash mixed
+    with its source's (the few sources are hashed once each)."""
+    code = pd.util.hash_pandas_object(frame["external_code"], index=False, categorize=False).to_numpy()
+    source = pd.util.hash_pandas_object(frame["source"], index=False).to_numpy()
+    return code ^ (source * np.uint64(0x9E3779B97F4A7C15))
+
+
+class KnownRows:
+    """The stored bookings' ids and row hashes, ordered by a hash of their keys: a re-load's
+    row whose key and row hash match a stored booking's restates it unchanged, without a trip
+    through staging and the merge's joins (two 1M-row joins cost PostgreSQL some 2 s).
+
+    Two 64-bit hashes must agree for a match: the key's (a collision among the stored keys
+    makes those keys unmatchable) and the row's; any other row is staged and compared in the
+    database as before. Bookings without a row hash (from older versions) are not here."""
+
+    def __init__(self, keys: np.ndarray, ids: np.ndarray, hashes: np.ndarray) -> None:
+        order = np.argsort(keys, kind="stable")
+        keys, ids, hashes = keys[order], ids[order], hashes[order]
+        collided = np.zeros(len(keys), dtype=bool)
+        if len(keys) > 1:
+            same = keys[1:] == keys[:-1]
+            collided[1:] |= same
+            collided[:-1] |= same
+        self.keys, self.ids, self.hashes = keys[~collided], ids[~collided], hashes[~collided]
+
+    @classmethod
+    def fetch(cls, raw: Any) -> KnownRows:
+        """Read every stored booking's id, key and row hash (PostgreSQL, this transaction)."""
+        query = "COPY (SELECT id, source, external_code, row_hash FROM bookings WHERE row_hash IS NOT NULL) TO STDOUT"
+        buffer = io.BytesIO()
+        with raw.cursor() as cur, cur.copy(query + " WITH (FORMAT csv)") as copy:
+            for block in copy:
+                buffer.write(block)
+        if not buffer.tell():  # no booking has a row hash yet
+            return cls(np.empty(0, dtype="uint64"), np.empty(0, dtype="int64"), np.empty(0, dtype="int64"))
+        names = ["id", *BOOKING_KEY, "row_hash"]
+        table = pa_csv.read_csv(
+            io.BytesIO(buffer.getbuffer()),
+            read_options=pa_csv.ReadOptions(column_names=names),
+            parse_options=pa_csv.ParseOptions(newlines_in_values=True),
+            convert_options=pa_csv.ConvertOptions(
+                column_types={"id": pa.int64(), "row_hash": pa.int64(), **dict.fromkeys(BOOKING_KEY, pa.string())},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+        frame = table.to_pandas()
+        return cls(key_hashes(frame), frame["id"].to_numpy("int64"), frame["row_hash"].to_numpy("int64"))
+
+    def unchanged(self, keys: np.ndarray, hashes: np.ndarray) -> np.ndarray:
+        """Per row, the id of the stored booking it restates unchanged, or -1."""
+        if not len(self.keys):
+            return np.full(len(keys), -1, dtype="int64")
+        at = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+        same = (self.keys[at] == keys) & (self.hashes[at] == hashes)
+        return np.where(same, self.ids[at], -1)
 
 
 def _analyze(conn: Connection) -> None:
@@ -514,6 +667,17 @@ def _listed_by_files_newer_than(conn: Connection, as_of: Any, file_id: int) -> A
 def _copy_into_staging(raw: Any, frame: pd.DataFrame, file_id: int, as_of: dt.datetime) -> None:
     """PostgreSQL: COPY a chunk into the staging table. Runs on the worker thread."""
     _copy(raw, _staged(frame), staging)
+
+
+def _copy_sorted(raw: Any, frame: pd.DataFrame, file_id: int, as_of: dt.datetime) -> None:
+    """PostgreSQL re-load: COPY the chunk's rows found unchanged (booking_id >= 0) into
+    unchanged_rows and the others into staging. Runs on the worker thread."""
+    same = frame["booking_id"].to_numpy() >= 0
+    if same.any():
+        found = frame.loc[same, ["row_number", "booking_id"]].rename(columns={"row_number": "source_row"})
+        _copy(raw, found, unchanged_rows)
+    if not same.all():
+        _copy(raw, _staged(frame[~same]), staging)
 
 
 def _copy_direct(raw: Any, frame: pd.DataFrame, file_id: int, as_of: dt.datetime) -> None:
@@ -557,6 +721,8 @@ def _arrow_cast(column: pa.ChunkedArray, sql_type: Any) -> pa.ChunkedArray:
         return column.cast(pa.timestamp("us")).cast(pa.date32())
     if isinstance(sql_type, DateTime):  # PostgreSQL keeps microseconds: finer digits are cut
         return column.cast(pa.timestamp("us"), safe=False)
+    if isinstance(sql_type, BigInteger):
+        return column.cast(pa.int64())
     if isinstance(sql_type, Integer):
         return column.cast(pa.int32())
     if isinstance(sql_type, Boolean):

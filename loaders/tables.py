@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
@@ -101,6 +102,10 @@ bookings = Table(
     Column("source_row", Integer, nullable=False),
     Column("first_file_id", Integer, nullable=False),  # the file that created it
     Column("first_as_of", DateTime, nullable=False),
+    # A 64-bit hash of the row as the file that last wrote it stated it (the key and every
+    # compared field): a re-load finds the rows it restates unchanged in memory, by key and this
+    # hash, instead of joining them with the table. Empty for rows of older versions.
+    Column("row_hash", BigInteger),
     # The booking key, code first: a code nearly decides the key alone, while the source repeats
     # (the index builds and probes about 30% faster than with source first).
     UniqueConstraint(*reversed(BOOKING_KEY)),

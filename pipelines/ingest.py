@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from loaders import db
 from loaders.errors import DuplicateFile, is_transient
-from loaders.merge import FileLoad, FileRecord, Rejected, find_loaded, loading
+from loaders.merge import FileLoad, FileRecord, Rejected, find_loaded, key_hashes, loading
 from pipelines.discover import FileOptions, UsageError
 from pipelines.results import FileResult as FileResult
 from reports.bookings import conflicts
@@ -76,7 +76,7 @@ def ingest_file(engine: Engine, path: Path, options: FileOptions, status_map: St
     try:
         first = next(chunks)
         layout = first.layout.name
-        with loading(engine, FileRecord(sha256=sha256, path=shown, layout=layout, as_of=as_of)) as load:
+        with loading(engine, FileRecord(sha256, shown, layout, as_of, first.rows_expected)) as load:
             for table in itertools.chain([first], chunks):
                 valid, rejected = _checked(table, options.property, status_map)
                 load.stage(tally.add(table, valid, rejected), rejected)
@@ -190,7 +190,7 @@ class _Tally:
             for row, code, later in zip(valid["row_number"][repeated], codes, last_row, strict=True):
                 self._repeats[int(row)] = (str(code), int(later))
             valid = valid[~repeated]
-        self._hashes.append(pd.util.hash_pandas_object(valid[key], index=False).to_numpy())
+        self._hashes.append(key_hashes(valid))
         self._key_rows.append(valid["row_number"].to_numpy(dtype="int64"))
         return valid
 

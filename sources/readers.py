@@ -56,6 +56,9 @@ class RawTable:
     columns: dict[str, pd.Series]  # field -> raw cells
     headers: dict[str, str]  # field -> the header text as written in the file
     row_numbers: pd.Series  # the row number a person sees, per row
+    # How many rows the whole file has, as far as is known by this chunk (a large CSV's is
+    # estimated from the bytes read so far); 0 when unknown.
+    rows_expected: int = 0
 
     def __len__(self) -> int:
         return len(self.row_numbers)
@@ -119,12 +122,16 @@ def read_export_chunks(
             f.seek(0)
             yield from _slices(read_export(f.read(), path, layout_name), CHUNK_ROWS)
             return
-        f.seek(len(head) - len(utf8) + offset)
-        read_any = False
+        body = len(head) - len(utf8) + offset
+        f.seek(body)
+        size = file.stat().st_size
+        read_any, lines = False, 0
         for frame, numbers in _csv_pieces(f, path, grid, header_index, chunk_bytes):
             table, ended = _rows_table(
                 frame, numbers, grid, path, FileKind.TEXT, header_index, header_index + 1, layout, columns
             )
+            lines += len(frame)
+            table.rows_expected = max(len(table), lines * (size - body) // max(f.tell() - body, 1))
             if len(table):
                 read_any = True
                 yield table
@@ -143,7 +150,7 @@ def _slices(table: RawTable, rows: int) -> Iterator[RawTable]:
         part = slice(start, stop)
         columns = {fld: cells.iloc[part].reset_index(drop=True) for fld, cells in table.columns.items()}
         numbers = table.row_numbers.iloc[part].reset_index(drop=True)
-        yield dataclasses.replace(table, columns=columns, row_numbers=numbers)
+        yield dataclasses.replace(table, columns=columns, row_numbers=numbers, rows_expected=len(table))
 
 
 def _csv_pieces(

@@ -12,7 +12,7 @@ from airbnb_export import airbnb_csv, airbnb_row
 from databases import reset_pg_schema
 from sqlalchemy import Engine, insert, select, text, update
 
-from loaders import db
+from loaders import db, merge
 from loaders.errors import DatabaseUnavailable
 from loaders.tables import bookings, status_map
 from pipelines.discover import FileOptions
@@ -147,5 +147,36 @@ def test_an_older_database_gets_the_c_collation_or_merges_in_its_own(
         with engine.connect() as conn:
             statuses = dict(conn.execute(select(bookings.c.external_code, bookings.c.status)).all())
         assert statuses == {"HMCOLLATE1": "cancelled", "HMCOLLATE2": "confirmed"}
+    finally:
+        engine.dispose()
+
+
+def test_a_database_from_before_row_hashes_gets_the_column_and_its_rows_are_compared_in_the_database(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stays = [
+        ("HMHASH0001", "Confirmed", "Ann", dt.date(2026, 2, 1), dt.date(2026, 2, 4), "Loft", Decimal(300)),
+        ("HMHASH0002", "Confirmed", "Bo", dt.date(2026, 2, 5), dt.date(2026, 2, 8), "Loft", Decimal(310)),
+    ]
+    first, again = tmp_path / "first.csv", tmp_path / "again.csv"
+    first.write_bytes(airbnb_csv([airbnb_row(*s) for s in stays]))
+    again.write_bytes(airbnb_csv([airbnb_row(*stays[0]), airbnb_row(*stays[1][:2], "Bo Lind", *stays[1][3:])]))
+    engine = open_database(db_url)
+    assert ingest_file(engine, first, FileOptions(as_of=dt.datetime(2026, 1, 1))).inserted == 2
+    with engine.begin() as conn:  # as an older version left it
+        conn.execute(text("ALTER TABLE bookings DROP COLUMN row_hash"))
+    engine.dispose()
+
+    engine = open_database(db_url)  # adds the column, empty
+    try:
+        monkeypatch.setattr(merge, "KNOWN_IN_MEMORY_MIN_ROWS", 0)  # PostgreSQL would compare in memory
+        result = ingest_file(engine, again, FileOptions(as_of=dt.datetime(2026, 1, 2)))
+        assert (result.status, result.inserted, result.updated, result.unchanged) == (FileStatus.LOADED, 0, 1, 1)
+        with engine.connect() as conn:
+            hashes = dict(conn.execute(select(bookings.c.external_code, bookings.c.row_hash)).all())
+            guests = dict(conn.execute(select(bookings.c.external_code, bookings.c.guest_name)).all())
+        assert guests == {"HMHASH0001": "Ann", "HMHASH0002": "Bo Lind"}
+        # The unchanged row is not written (so keeps no hash); the changed one gets the new row's.
+        assert hashes["HMHASH0001"] is None and hashes["HMHASH0002"] is not None
     finally:
         engine.dispose()

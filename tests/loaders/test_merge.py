@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given
@@ -14,7 +15,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import IntegrityError
 
 from loaders.errors import DuplicateFile
-from loaders.merge import FileRecord, MergeCounts, Rejected, _as_text, loading
+from loaders.merge import FileRecord, KnownRows, MergeCounts, Rejected, _as_text, loading
 from loaders.tables import booking_changes, bookings, properties, rejected_rows, source_file_keys, source_files, tasks
 from schemas import booking
 
@@ -206,3 +207,33 @@ def test_dates_and_times_go_to_sqlite_as_the_text_sqlalchemy_writes(values: list
     assert as_date is not None and as_time is not None
     assert _as_text(column, "us") == [None if v is None else as_time(v) for v in values * 2]
     assert _as_text(column, "D") == [None if v is None else as_date(v.date()) for v in values * 2]
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 40), st.integers(0, 3)), max_size=60, unique_by=lambda t: t[0]),
+    st.lists(st.tuples(st.integers(0, 60), st.integers(0, 3)), max_size=60),
+)
+def test_known_rows_match_a_stored_key_and_row_hash_only(
+    stored: list[tuple[int, int]], rows: list[tuple[int, int]]
+) -> None:
+    # Small hash values on purpose: keys collide among the stored rows, which makes them
+    # unmatchable (a row is then compared in the database), never matched to the wrong booking.
+    key_of = {k: k % 23 for k, _ in stored + rows}  # several keys share a hash
+    known = KnownRows(
+        np.array([key_of[k] for k, _ in stored], dtype="uint64"),
+        np.array([1000 + k for k, _ in stored], dtype="int64"),
+        np.array([h for _, h in stored], dtype="int64"),
+    )
+    found = known.unchanged(
+        np.array([key_of[k] for k, _ in rows], dtype="uint64"), np.array([h for _, h in rows], dtype="int64")
+    )
+    hash_owners: dict[int, list[int]] = {}
+    for k, _ in stored:
+        hash_owners.setdefault(key_of[k], []).append(k)
+    by_key = dict(stored)
+    for (k, h), match in zip(rows, found.tolist(), strict=True):
+        owners = hash_owners.get(key_of[k], [])
+        if len(owners) == 1 and by_key[owners[0]] == h:
+            assert match == 1000 + owners[0]
+        else:
+            assert match == -1

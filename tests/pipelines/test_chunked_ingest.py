@@ -15,7 +15,8 @@ from databases import reset_pg_schema
 from sqlalchemy import Engine, select
 
 import sources.readers
-from loaders.tables import booking_changes, bookings, rejected_rows, source_files, tasks
+from loaders import merge
+from loaders.tables import booking_changes, bookings, rejected_rows, source_file_keys, source_files, tasks
 from pipelines.discover import FileOptions
 from pipelines.ingest import FileResult, ingest_file, open_database
 from sources.errors import SourceError, UnreadableFile
@@ -292,6 +293,60 @@ def test_a_code_repeated_in_a_later_chunk_keeps_the_later_row(db_url: str, expor
             assert conn.execute(select(source_files.c.rows, source_files.c.rejected)).one() == (500, 1)
     finally:
         engine.dispose()
+
+
+def stored_before(exports) -> Path:
+    """What the database holds before a re-load: the scenarios' rows but rows 50-99 (the
+    re-load inserts them), and rows 100-119 with another guest (the re-load updates them)."""
+    rows = stays(exports.Row, 500)
+    rows = [r.but(guest="Someone Else") if 100 <= i < 120 else r for i, r in enumerate(rows) if not 50 <= i < 100]
+    return exports.airbnb("before.csv", rows)
+
+
+def listed_keys(engine: Engine) -> list[list[str]]:
+    """The codes each file listed without changing them, per file (see source_file_keys)."""
+    k, b = source_file_keys.c, bookings.c
+    with engine.connect() as conn:
+        lists = conn.execute(select(k.booking_ids).order_by(k.source_file_id)).scalars().all()
+        code = dict(conn.execute(select(b.id, b.external_code)).all())
+    return [sorted(code[i] for i in ids) for ids in lists]
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.__name__.replace("_", "-") for s in SCENARIOS])
+@pytest.mark.parametrize("later", [True, False], ids=["newer-file", "late-file"])
+def test_a_re_load_compared_in_memory_ends_as_one_compared_in_the_database(
+    pg_server_url: str, exports, db, monkeypatch: pytest.MonkeyPatch, scenario: Callable[..., Path], later: bool
+) -> None:
+    # PostgreSQL re-loads of many rows find the rows they restate unchanged by key and row
+    # hash in memory; the database must end exactly as when every row is compared there,
+    # chunk by chunk, with repeated codes, bad rows and files older than what is stored.
+    path, before = scenario(exports), stored_before(exports)
+    monkeypatch.setattr(sources.readers, "CHUNK_BYTES", SMALL)
+    as_of = AS_OF + dt.timedelta(days=1 if later else -1)
+    outcomes = []
+    fetched: list[int] = []
+    fetch = merge.KnownRows.fetch
+    monkeypatch.setattr(merge.KnownRows, "fetch", lambda raw: fetched.append(1) or fetch(raw))
+    for in_memory_from in (10**9, 0):  # never, always
+        monkeypatch.setattr(merge, "KNOWN_IN_MEMORY_MIN_ROWS", in_memory_from)
+        fetched.clear()
+        engine = fresh_engine(pg_server_url)
+        try:
+            assert ingest_file(engine, before, FileOptions(as_of=AS_OF)).status == "loaded"
+            result = ingest_file(engine, path, FileOptions(as_of=as_of))
+            outcomes.append((result, snapshot(engine, db.dump), listed_keys(engine)))
+        finally:
+            engine.dispose()
+        assert fetched == ([1] if in_memory_from == 0 else [])
+    (in_db, expected, expected_keys), (in_memory, got, got_keys) = outcomes
+
+    assert in_db.status == "loaded" and in_db.inserted > 0 and in_db.unchanged > 300, in_db
+    if later:
+        assert in_db.updated > 0, in_db
+    assert in_memory == in_db
+    for table in expected:
+        assert got[table] == expected[table], table
+    assert got_keys == expected_keys
 
 
 @pytest.mark.parametrize("repeated", [False, True], ids=["reported", "gone-with-its-repeated-code"])

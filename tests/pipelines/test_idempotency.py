@@ -167,7 +167,16 @@ def test_a_newer_export_with_one_changed_field_updates_exactly_one_booking(
     after = {b["external_code"]: b for b in db.dump(engine)}
     with engine.connect() as conn:
         second_id = conn.execute(select(source_files.c.id).where(source_files.c.as_of == DEC_3)).scalar_one()
-    assert after[changed.code] == {**before[changed.code], **stored, "as_of": DEC_3, "source_file_id": second_id}
+    # The row hash follows the row as the newer file states it.
+    new_hash = after[changed.code]["row_hash"]
+    assert new_hash is not None and new_hash != before[changed.code]["row_hash"]
+    assert after[changed.code] == {
+        **before[changed.code],
+        **stored,
+        "as_of": DEC_3,
+        "source_file_id": second_id,
+        "row_hash": new_hash,
+    }
     provenance = {"as_of", "source_file_id", "source_row"}
     for other in rows[1:]:
         # The others keep their values; whether the newer as-of is recorded is the merge's business.
