@@ -92,7 +92,7 @@ staging = Table(
     postgresql_on_commit="DROP",
 )
 STAGED = [c.name for c in staging.columns]
-_HASHED = [n for n in STAGED if n not in ("row_hash", "source_row")]
+_HASHED = [n for n in STAGED if n not in ("row_hash", "source_row", *BOOKING_KEY)]  # besides the key
 
 # The rows of a file found unchanged in memory (see KnownRows), and their bookings.
 unchanged_rows = Table(
@@ -243,7 +243,8 @@ class FileLoad:
 
     def _store(self, frame: pd.DataFrame) -> None:
         if self._known is not None:
-            ids = self._known.unchanged(key_hashes(frame), frame["row_hash"].to_numpy("int64"))
+            keys = frame["key_hash"].to_numpy("uint64") if "key_hash" in frame else key_hashes(frame)
+            ids = self._known.unchanged(keys, frame["row_hash"].to_numpy("int64"))
             self._in_memory += int((ids >= 0).sum())
             self._copy(_copy_sorted, frame.assign(booking_id=ids))
         elif self._target is bookings:
@@ -581,8 +582,13 @@ def _merge_from_staging(
 
 def row_hashes(frame: pd.DataFrame) -> np.ndarray:
     """A 64-bit hash of each canonical row as it would be staged: its key and every compared
-    field (the property by name), not where in the file it stands."""
-    hashed = pd.util.hash_pandas_object(frame[_HASHED], index=False).to_numpy()
+    field (the property by name), not where in the file it stands. Starts from the key's hash
+    (the `key_hash` column when the caller has it already)."""
+    hashed = frame["key_hash"].to_numpy("uint64") if "key_hash" in frame else key_hashes(frame)
+    for name in _HASHED:
+        # Text that repeats (statuses, properties, names) is hashed once per distinct value.
+        column = pd.util.hash_pandas_object(frame[name], index=False, categorize=name != "guest_contact")
+        hashed = (hashed * _MIX) ^ column.to_numpy()
     return hashed.view("int64")  # as PostgreSQL's BIGINT holds it
 
 
@@ -591,7 +597,10 @@ def key_hashes(frame: pd.DataFrame) -> np.ndarray:
     with its source's (the few sources are hashed once each)."""
     code = pd.util.hash_pandas_object(frame["external_code"], index=False, categorize=False).to_numpy()
     source = pd.util.hash_pandas_object(frame["source"], index=False).to_numpy()
-    return code ^ (source * np.uint64(0x9E3779B97F4A7C15))
+    return code ^ (source * _MIX)
+
+
+_MIX = np.uint64(0x9E3779B97F4A7C15)  # an odd constant: hashes combine by multiply and xor
 
 
 class KnownRows:

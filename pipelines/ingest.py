@@ -176,7 +176,8 @@ class _Tally:
         self._code_header = "identifier"
 
     def add(self, table: RawTable, valid: pd.DataFrame, rejected: list[Rejected]) -> pd.DataFrame:
-        """Count one chunk; return its valid rows without those whose code it lists again."""
+        """Count one chunk; return its valid rows without those whose code it lists again, with
+        their key hashes (key_hash)."""
         self.rows += len(table)
         self.last_row = int(table.row_numbers.iloc[-1])
         self.rejected_rows.update(r.row_number for r in rejected)
@@ -190,9 +191,10 @@ class _Tally:
             for row, code, later in zip(valid["row_number"][repeated], codes, last_row, strict=True):
                 self._repeats[int(row)] = (str(code), int(later))
             valid = valid[~repeated]
-        self._hashes.append(key_hashes(valid))
+        hashes = key_hashes(valid)
+        self._hashes.append(hashes)
         self._key_rows.append(valid["row_number"].to_numpy(dtype="int64"))
-        return valid
+        return valid.assign(key_hash=hashes)  # the merge starts its row hashes from them
 
     def repeated(self, load: FileLoad) -> tuple[list[int], list[Rejected]]:
         """The staged rows to take out again (their code comes again in a later chunk), and a
