@@ -77,9 +77,16 @@ def ensure_schema(engine: Engine, seed: Iterable[tuple[str, str, str]]) -> None:
 
 def _bookings_have_row_hashes(conn: Connection) -> None:
     """A database made before bookings had row_hash gets the column, empty: its rows are
-    compared in the database until a file writes them again."""
-    if "row_hash" not in {c["name"] for c in inspect(conn).get_columns("bookings")}:
-        conn.execute(text("ALTER TABLE bookings ADD COLUMN row_hash BIGINT"))
+    compared in the database until a file writes them again. Two processes starting at once
+    may both add it: the second finds it there."""
+    if "row_hash" in {c["name"] for c in inspect(conn).get_columns("bookings")}:
+        return
+    try:
+        with conn.begin_nested():
+            conn.execute(text("ALTER TABLE bookings ADD COLUMN row_hash BIGINT"))
+    except DBAPIError:
+        if "row_hash" not in {c["name"] for c in inspect(conn).get_columns("bookings")}:
+            raise
 
 
 def _codes_compared_bytewise(conn: Connection) -> None:
@@ -93,7 +100,7 @@ def _codes_compared_bytewise(conn: Connection) -> None:
         with conn.begin_nested():
             conn.execute(text('ALTER TABLE bookings ALTER COLUMN external_code TYPE varchar(64) COLLATE "C"'))
     except DBAPIError:
-        _bookings_have_row_hashes(conn)
+        pass
 
 
 def code_collation(conn: Connection) -> str | None:

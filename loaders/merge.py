@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import io
 import sys
@@ -358,8 +359,9 @@ class FileLoad:
         staging.create(self.conn)
         if self.dialect == "postgresql" and self.rows_expected >= KNOWN_IN_MEMORY_MIN_ROWS:
             unchanged_rows.create(self.conn)
-            stored = self.conn.execute(select(func.count()).select_from(bookings)).scalar_one()
-            if 4 * self.rows_expected >= stored:  # reading the table's keys costs less than joining
+            stored, hashed = self.conn.execute(select(func.count(), func.count(bookings.c.row_hash))).one()
+            # Reading the table's keys costs less than joining them, and most rows can match.
+            if 4 * self.rows_expected >= stored and 2 * hashed >= stored:
                 self._fetching = self._pool().submit(KnownRows.fetch, self.conn.connection.driver_connection)
         return staging
 
@@ -586,9 +588,13 @@ def row_hashes(frame: pd.DataFrame) -> np.ndarray:
     (the `key_hash` column when the caller has it already)."""
     hashed = frame["key_hash"].to_numpy("uint64") if "key_hash" in frame else key_hashes(frame)
     for name in _HASHED:
-        # Text that repeats (statuses, properties, names) is hashed once per distinct value.
-        column = pd.util.hash_pandas_object(frame[name], index=False, categorize=name != "guest_contact")
-        hashed = (hashed * _MIX) ^ column.to_numpy()
+        # Text that repeats (statuses, properties, names) is hashed once per distinct value;
+        # an empty value hashes apart from every text (uncategorized, it would hash as "nan").
+        unique = name == "guest_contact"  # few repeats: hashed value by value
+        column = pd.util.hash_pandas_object(frame[name], index=False, categorize=not unique).to_numpy()
+        if unique:
+            column = np.where(frame[name].isna().to_numpy(), _EMPTY, column)
+        hashed = (hashed * _MIX) ^ column
     return hashed.view("int64")  # as PostgreSQL's BIGINT holds it
 
 
@@ -601,6 +607,7 @@ def key_hashes(frame: pd.DataFrame) -> np.ndarray:
 
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # an odd constant: hashes combine by multiply and xor
+_EMPTY = np.uint64(0xE3B0C44298FC1C14)  # the hash of an empty value where text is hashed value by value
 
 
 class KnownRows:
@@ -608,9 +615,10 @@ class KnownRows:
     row whose key and row hash match a stored booking's restates it unchanged, without a trip
     through staging and the merge's joins (two 1M-row joins cost PostgreSQL some 2 s).
 
-    Two 64-bit hashes must agree for a match: the key's (a collision among the stored keys
-    makes those keys unmatchable) and the row's; any other row is staged and compared in the
-    database as before. Bookings without a row hash (from older versions) are not here."""
+    A match needs the key's hash (a collision among the stored keys makes those keys
+    unmatchable) and the row's, which covers the key too, to agree; any other row is staged and
+    compared in the database as before. Bookings without a row hash (from older versions) are
+    not here. This rests on the merge being the only writer of bookings."""
 
     def __init__(self, keys: np.ndarray, ids: np.ndarray, hashes: np.ndarray) -> None:
         order = np.argsort(keys, kind="stable")
@@ -627,15 +635,20 @@ class KnownRows:
         """Read every stored booking's id, key and row hash (PostgreSQL, this transaction)."""
         query = "COPY (SELECT id, source, external_code, row_hash FROM bookings WHERE row_hash IS NOT NULL) TO STDOUT"
         buffer = io.BytesIO()
-        with raw.cursor() as cur, cur.copy(query + " WITH (FORMAT csv)") as copy:
-            for block in copy:
-                buffer.write(block)
+        try:
+            with raw.cursor() as cur, cur.copy(query + " WITH (FORMAT csv)") as copy:
+                for block in copy:
+                    buffer.write(block)
+        except Exception as err:
+            if getattr(err, "sqlstate", None) is None:
+                raise
+            raise DBAPIError.instance(query, None, err, type(raw).Error) from err  # as SQLAlchemy wraps them
         if not buffer.tell():  # no booking has a row hash yet
             return cls(np.empty(0, dtype="uint64"), np.empty(0, dtype="int64"), np.empty(0, dtype="int64"))
         names = ["id", *BOOKING_KEY, "row_hash"]
         table = pa_csv.read_csv(
-            io.BytesIO(buffer.getbuffer()),
-            read_options=pa_csv.ReadOptions(column_names=names),
+            pa.BufferReader(buffer.getbuffer()),
+            read_options=pa_csv.ReadOptions(column_names=names, encoding=_arrow_encoding(raw.info.encoding)),
             parse_options=pa_csv.ParseOptions(newlines_in_values=True),
             convert_options=pa_csv.ConvertOptions(
                 column_types={"id": pa.int64(), "row_hash": pa.int64(), **dict.fromkeys(BOOKING_KEY, pa.string())},
@@ -653,6 +666,11 @@ class KnownRows:
         at = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
         same = (self.keys[at] == keys) & (self.hashes[at] == hashes)
         return np.where(same, self.ids[at], -1)
+
+
+def _arrow_encoding(python_codec: str) -> str:
+    """Arrow's name for the connection's encoding ("utf8" is read without transcoding)."""
+    return "utf8" if codecs.lookup(python_codec).name == "utf-8" else python_codec
 
 
 def _analyze(conn: Connection) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import IntegrityError
 
 from loaders.errors import DuplicateFile
-from loaders.merge import FileRecord, KnownRows, MergeCounts, Rejected, _as_text, loading
+from loaders.merge import FileRecord, KnownRows, MergeCounts, Rejected, _as_text, loading, row_hashes
 from loaders.tables import booking_changes, bookings, properties, rejected_rows, source_file_keys, source_files, tasks
 from schemas import booking
 
@@ -237,3 +237,14 @@ def test_known_rows_match_a_stored_key_and_row_hash_only(
             assert match == 1000 + owners[0]
         else:
             assert match == -1
+
+
+def test_an_empty_value_and_any_text_give_different_row_hashes() -> None:
+    # Text hashed value by value (the contact) must not hash an empty value as the text "nan".
+    base = canonical({"external_code": "HM1"})
+    variants = [base.assign(guest_contact=pd.Series([v], dtype="str")) for v in (None, "nan", "", "NaN")] + [
+        base.assign(guest_name=pd.Series([v], dtype="str")) for v in (None, "nan")
+    ]
+    hashes = [int(row_hashes(v)[0]) for v in variants]
+    assert len(set(hashes)) == len(hashes)
+    assert int(row_hashes(base)[0]) == int(row_hashes(base.copy())[0])
