@@ -193,7 +193,7 @@ class _Tally:
             valid = valid[~repeated]
         hashes = key_hashes(valid)
         self._hashes.append(hashes)
-        self._key_rows.append(valid["row_number"].to_numpy(dtype="int64"))
+        self._key_rows.append(valid["row_number"].to_numpy(dtype="int32"))
         return valid.assign(key_hash=hashes)  # the merge starts its row hashes from them
 
     def repeated(self, load: FileLoad) -> tuple[list[int], list[Rejected]]:
@@ -225,6 +225,7 @@ class _Tally:
             rejected.append(Rejected(row, self._code_header, code, message))
         self.rejected_rows.update(self._repeats)
         self.problems.extend(rejected)
+        self._hashes, self._key_rows = [], []  # settled: not held through the merge
         return staged_losers, rejected
 
 
