@@ -57,7 +57,6 @@ COMPARED = [
     "property_id", "guest_name", "guest_contact", "adults", "children", "infants", "check_in",
     "check_out", "nights", "booked_at", "status", "raw_status", "payout", "gross", "currency",
 ]  # fmt: skip
-MERGE_WORK_MEM = "256MB"  # per sort or hash of the merge's statements, in this transaction only
 # What the merge, task and conflict queries join and filter on: the statistics they need
 # after a large load (the text columns' are the costly ones to gather, and unused).
 ANALYZED = "id, source, external_code, property_id, check_in, check_out, status"
@@ -237,6 +236,8 @@ class FileLoad:
             return
         if self._target is None:
             self._target = self._start()
+        if "key_hash" not in frame:  # the ingest's tally hashed the keys already
+            frame = frame.assign(key_hash=key_hashes(frame))
         frame = frame.assign(row_hash=row_hashes(frame))
         if self._fetching is not None:
             self._held.append(frame)  # stored once the stored rows are read; the caller reads on
@@ -245,8 +246,7 @@ class FileLoad:
 
     def _store(self, frame: pd.DataFrame) -> None:
         if self._known is not None:
-            keys = frame["key_hash"].to_numpy("uint64") if "key_hash" in frame else key_hashes(frame)
-            ids = self._known.unchanged(keys, frame["row_hash"].to_numpy("int64"))
+            ids = self._known.unchanged(frame["key_hash"].to_numpy("uint64"), frame["row_hash"].to_numpy("int64"))
             self._in_memory += int((ids >= 0).sum())
             self._copy(_copy_sorted, frame.assign(booking_id=ids))
         elif self._target is bookings:
@@ -316,8 +316,6 @@ class FileLoad:
                 # picks nested loops over a million rows.
                 # Only the columns the merge joins on: the row count comes with any ANALYZE.
                 self.conn.execute(text(f"ANALYZE {staging.name} (source, external_code, property_name, source_row)"))
-                # The merge joins the file's rows with bookings: hashed in memory, not in batches on disk.
-                self.conn.execute(text(f"SET LOCAL work_mem = '{MERGE_WORK_MEM}'"))
             counts, last_id = _merge_from_staging(self.conn, self.file_id, self.as_of, self.dialect, self._in_memory)
             # Bookings this file neither inserted nor changed were checked when they were written.
             self.may_double_book = counts.inserted + counts.updated > 0
@@ -600,8 +598,8 @@ def _merge_from_staging(
 def row_hashes(frame: pd.DataFrame) -> np.ndarray:
     """A 64-bit hash of each canonical row as it would be staged: its key and every compared
     field (the property by name), not where in the file it stands. Starts from the key's hash
-    (the `key_hash` column when the caller has it already)."""
-    hashed = frame["key_hash"].to_numpy("uint64") if "key_hash" in frame else key_hashes(frame)
+    (the frame's `key_hash` column, see key_hashes)."""
+    hashed = frame["key_hash"].to_numpy("uint64")
     for name in _HASHED:
         # Text that repeats (statuses, properties, names) is hashed once per distinct value;
         # an empty value hashes apart from every text (uncategorized, it would hash as "nan").
@@ -650,14 +648,9 @@ class KnownRows:
         """Read every stored booking's id, key and row hash (PostgreSQL, this transaction)."""
         query = "COPY (SELECT id, source, external_code, row_hash FROM bookings WHERE row_hash IS NOT NULL) TO STDOUT"
         buffer = io.BytesIO()
-        try:
-            with raw.cursor() as cur, cur.copy(query + " WITH (FORMAT csv)") as copy:
-                for block in copy:
-                    buffer.write(block)
-        except Exception as err:
-            if getattr(err, "sqlstate", None) is None:
-                raise
-            raise DBAPIError.instance(query, None, err, type(raw).Error) from err  # as SQLAlchemy wraps them
+        with _driver_errors_wrapped(raw, query), raw.cursor() as cur, cur.copy(query + " WITH (FORMAT csv)") as copy:
+            for block in copy:
+                buffer.write(block)
         if not buffer.tell():  # no booking has a row hash yet
             return cls(np.empty(0, dtype="uint64"), np.empty(0, dtype="int64"), np.empty(0, dtype="int64"))
         names = ["id", *BOOKING_KEY, "row_hash"]
@@ -742,18 +735,22 @@ def _copy(raw: Any, frame: pd.DataFrame, target: Table) -> None:
     )
     encoder = pgpq.ArrowToPostgresBinaryEncoder(table.schema)
     statement = f"COPY {target.name} ({', '.join(frame.columns)}) FROM STDIN WITH (FORMAT binary)"
+    with _driver_errors_wrapped(raw, statement), raw.cursor() as cur, cur.copy(statement) as copy:
+        copy.write(encoder.write_header())
+        for batch in table.to_batches(max_chunksize=50_000):
+            copy.write(encoder.write_batch(batch))
+        copy.write(encoder.finish())
+
+
+@contextmanager
+def _driver_errors_wrapped(raw: Any, statement: str) -> Iterator[None]:
+    """The raw driver's errors, wrapped as SQLAlchemy wraps every other statement's
+    (IntegrityError for a violated constraint, OperationalError, ...)."""
     try:
-        with raw.cursor() as cur:
-            with cur.copy(statement) as copy:
-                copy.write(encoder.write_header())
-                for batch in table.to_batches(max_chunksize=50_000):
-                    copy.write(encoder.write_batch(batch))
-                copy.write(encoder.finish())
+        yield
     except Exception as err:
         if getattr(err, "sqlstate", None) is None:
             raise
-        # The raw driver's errors, wrapped as SQLAlchemy wraps every other statement's
-        # (IntegrityError for a violated constraint, OperationalError, ...).
         raise DBAPIError.instance(statement, None, err, type(raw).Error) from err
 
 
