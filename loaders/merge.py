@@ -50,6 +50,9 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from loaders import bulk, derive
 from loaders.errors import DuplicateFile
 from loaders.tables import CODE, MONEY, bookings, properties, rejected_rows, source_file_keys, source_files, tasks
+from schemas.keys import MIX as _MIX
+from schemas.keys import key_hashes
+from schemas.problems import Rejected
 from schemas.vocab import BOOKING_KEY, FileStatus
 
 # Fields compared to decide whether a stored booking really changed.
@@ -127,14 +130,6 @@ class FileRecord:
     layout: str
     as_of: dt.datetime
     rows_expected: int = 0  # how many rows the file is thought to have (0: unknown)
-
-
-@dataclass(frozen=True)
-class Rejected:
-    row_number: int
-    column: str | None
-    value: str | None
-    error: str
 
 
 @dataclass(frozen=True)
@@ -611,15 +606,6 @@ def row_hashes(frame: pd.DataFrame) -> np.ndarray:
     return hashed.view("int64")  # as PostgreSQL's BIGINT holds it
 
 
-def key_hashes(frame: pd.DataFrame) -> np.ndarray:
-    """A 64-bit hash of each row's booking key (source, external code): the code's hash mixed
-    with its source's (the few sources are hashed once each)."""
-    code = pd.util.hash_pandas_object(frame["external_code"], index=False, categorize=False).to_numpy()
-    source = pd.util.hash_pandas_object(frame["source"], index=False).to_numpy()
-    return code ^ (source * _MIX)
-
-
-_MIX = np.uint64(0x9E3779B97F4A7C15)  # an odd constant: hashes combine by multiply and xor
 _EMPTY = np.uint64(0xE3B0C44298FC1C14)  # the hash of an empty value where text is hashed value by value
 
 

@@ -17,12 +17,14 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from loaders import db
 from loaders.errors import DuplicateFile, is_transient
-from loaders.merge import FileLoad, FileRecord, Rejected, find_loaded, key_hashes, loading
+from loaders.merge import FileLoad, FileRecord, find_loaded, loading
 from pipelines.discover import FileOptions, UsageError
 from pipelines.results import FileResult as FileResult
 from reports.bookings import conflicts
 from schemas import booking
 from schemas.booking import RowProblem
+from schemas.keys import key_hashes
+from schemas.problems import Rejected
 from schemas.status_map import StatusMap, load_seed
 from schemas.vocab import BOOKING_KEY, FileStatus
 from sources import workbooks

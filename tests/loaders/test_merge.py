@@ -15,9 +15,11 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import IntegrityError
 
 from loaders.errors import DuplicateFile
-from loaders.merge import FileRecord, KnownRows, MergeCounts, Rejected, _as_text, key_hashes, loading, row_hashes
+from loaders.merge import FileRecord, KnownRows, MergeCounts, _as_text, loading, row_hashes
 from loaders.tables import booking_changes, bookings, properties, rejected_rows, source_file_keys, source_files, tasks
 from schemas import booking
+from schemas.keys import key_hashes
+from schemas.problems import Rejected
 
 DEC_1 = dt.datetime(2025, 12, 1, 6, 0)
 DEC_3 = dt.datetime(2025, 12, 3, 6, 0)

@@ -1,0 +1,38 @@
+"""The knobs of a load (chunk sizes, thresholds, retries): one frozen object, built by the settings and passed down."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """Sizes and thresholds every stage reads from here, never from module globals; tests pass
+    their own values. The defaults are the measured ones (see the README's Performance)."""
+
+    # A large CSV is read about 16 MB (some 150,000 bookings) at a time.
+    chunk_bytes: int = 1 << 24
+    # A workbook is read whole, then checked and stored this many rows at a time.
+    chunk_rows: int = 150_000
+    # The first chunk is small, so that the first COPY starts sooner.
+    first_chunk_rows: int = 20_000
+    first_chunk_bytes: int = 2 << 20
+    # A PostgreSQL re-load of at least this many rows (and a quarter of the table or more) first
+    # looks for the rows it restates unchanged in memory, by key and row hash.
+    known_in_memory_min_rows: int = 50_000
+    # A load of at least this many new rows, and as many as the table holds, builds the table's
+    # indexes after the rows instead of maintaining them row by row (PostgreSQL).
+    deferred_index_min_rows: int = 50_000
+    # Below this many bookings, the task rules look up their neighbours' days only.
+    few_bookings: int = 100_000
+    # Transient database errors (serialization failures, deadlocks, a locked SQLite file): tries
+    # of one file in all, and the first pause between them (doubled each time).
+    retry_attempts: int = 5
+    retry_first_delay: float = 0.5
+
+    def retry_delays(self) -> list[float]:
+        """The pauses between the tries, in seconds (one fewer than the tries)."""
+        return [self.retry_first_delay * 2**i for i in range(self.retry_attempts - 1)]
+
+
+DEFAULT_TUNING = Tuning()
