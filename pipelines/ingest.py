@@ -26,6 +26,7 @@ from schemas.booking import RowProblem
 from schemas.keys import key_hashes
 from schemas.problems import Rejected
 from schemas.status_map import StatusMap, load_seed
+from schemas.tuning import DEFAULT_TUNING, Tuning
 from schemas.vocab import BOOKING_KEY, FileStatus
 from sources import workbooks
 from sources.errors import SourceError
@@ -49,7 +50,14 @@ def check_source(name: str | None) -> None:
         raise UsageError(f"unknown --source {name!r}; choose one of: {', '.join(LAYOUTS)}")
 
 
-def ingest_file(engine: Engine, path: Path, options: FileOptions, status_map: StatusMap | None = None) -> FileResult:
+def ingest_file(
+    engine: Engine,
+    path: Path,
+    options: FileOptions,
+    status_map: StatusMap | None = None,
+    *,
+    tuning: Tuning = DEFAULT_TUNING,
+) -> FileResult:
     """Read, map, validate, normalize and merge one file. Bad input becomes a rejected result;
     transient database errors are raised so that the caller can retry the whole file.
 
@@ -72,7 +80,7 @@ def ingest_file(engine: Engine, path: Path, options: FileOptions, status_map: St
             shown, layout, FileStatus.DUPLICATE, reason=f"the same bytes were loaded before as {first_path}"
         )
     status_map = status_map or StatusMap(db.status_map_entries(engine))
-    chunks = read_export_chunks(path, shown, options.source, ahead=ahead)
+    chunks = read_export_chunks(path, shown, options.source, ahead=ahead, tuning=tuning)
     layout = options.source
     tally = _Tally()
     try:

@@ -12,7 +12,7 @@ from schemas.booking import COLUMNS, RowProblem
 from sources import parsers
 from sources.errors import MissingOption
 from sources.layouts.base import COUNT_FIELDS, DATE_FIELDS, DATETIME_FIELDS, MONEY_FIELDS, header_key
-from sources.readers import RawTable
+from sources.tables import RawTable
 
 
 class RawText(Mapping[str, pd.Series]):

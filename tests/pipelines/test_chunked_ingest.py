@@ -14,11 +14,11 @@ import pytest
 from databases import reset_pg_schema
 from sqlalchemy import Engine, select
 
-import sources.readers
 from loaders import merge
 from loaders.tables import booking_changes, bookings, rejected_rows, source_file_keys, source_files, tasks
 from pipelines.discover import FileOptions
 from pipelines.ingest import FileResult, ingest_file, open_database
+from schemas.tuning import Tuning
 from sources.errors import SourceError, UnreadableFile
 from sources.readers import HEAD_BYTES, read_export_chunks
 
@@ -74,14 +74,15 @@ def fresh_engine(db_url: str) -> Engine:
 
 def chunks_of(path: Path, chunk_bytes: int) -> list[list[int]]:
     """The row numbers of each chunk the reader yields for `path`."""
-    return [[int(n) for n in t.row_numbers] for t in read_export_chunks(path, str(path), chunk_bytes=chunk_bytes)]
+    chunks = read_export_chunks(path, str(path), tuning=Tuning(chunk_bytes=chunk_bytes))
+    return [[int(n) for n in t.row_numbers] for t in chunks]
 
 
 def chunks_read(path: Path, chunk_bytes: int) -> int:
     """How many chunks the reader yields for `path` before any SourceError."""
     n = 0
     try:
-        for _ in read_export_chunks(path, str(path), chunk_bytes=chunk_bytes):
+        for _ in read_export_chunks(path, str(path), tuning=Tuning(chunk_bytes=chunk_bytes)):
             n += 1
     except SourceError:
         pass
@@ -123,12 +124,11 @@ def snapshot(engine: Engine, dump: Callable[..., list[dict[str, object]]]) -> di
         }
 
 
-def load(db_url: str, path: Path, chunk_bytes: int, monkeypatch: pytest.MonkeyPatch, dump) -> tuple[FileResult, dict]:
+def load(db_url: str, path: Path, chunk_bytes: int, dump) -> tuple[FileResult, dict]:
     """`path` ingested into an empty database, read `chunk_bytes` at a time."""
-    monkeypatch.setattr(sources.readers, "CHUNK_BYTES", chunk_bytes)
     engine = fresh_engine(db_url)
     try:
-        result = ingest_file(engine, path, FileOptions(as_of=AS_OF))
+        result = ingest_file(engine, path, FileOptions(as_of=AS_OF), tuning=Tuning(chunk_bytes=chunk_bytes))
         return result, snapshot(engine, dump)
     finally:
         engine.dispose()
@@ -222,14 +222,14 @@ SCENARIOS = [
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.__name__.replace("_", "-") for s in SCENARIOS])
 def test_a_file_in_many_chunks_loads_as_the_same_file_read_whole(
-    db_url: str, exports, db, monkeypatch: pytest.MonkeyPatch, scenario: Callable[..., Path]
+    db_url: str, exports, db, scenario: Callable[..., Path]
 ) -> None:
     path = scenario(exports)
     assert chunks_read(path, SMALL) > 5
     assert len(chunks_of(path, WHOLE)) == 1
 
-    whole, expected = load(db_url, path, WHOLE, monkeypatch, db.dump)
-    chunked, got = load(db_url, path, SMALL, monkeypatch, db.dump)
+    whole, expected = load(db_url, path, WHOLE, db.dump)
+    chunked, got = load(db_url, path, SMALL, db.dump)
 
     assert whole.status == "loaded" and whole.inserted > 400, whole
     assert expected["tasks"], "confirmed stays get cleaning tasks: the comparison must cover them"
@@ -239,14 +239,14 @@ def test_a_file_in_many_chunks_loads_as_the_same_file_read_whole(
     assert chunked == whole
 
 
-def test_every_row_of_a_multi_chunk_file_is_loaded(db_url: str, exports, db, monkeypatch) -> None:
+def test_every_row_of_a_multi_chunk_file_is_loaded(db_url: str, exports, db) -> None:
     rows = stays(exports.Row, 500)
     path = exports.airbnb("all.csv", rows)
-    monkeypatch.setattr(sources.readers, "CHUNK_BYTES", SMALL)
+    tuning = Tuning(chunk_bytes=SMALL)
     assert len(chunks_of(path, SMALL)) > 5
     engine = fresh_engine(db_url)
     try:
-        result = ingest_file(engine, path, FileOptions(as_of=AS_OF))
+        result = ingest_file(engine, path, FileOptions(as_of=AS_OF), tuning=tuning)
 
         assert (result.status, result.rows, result.inserted, result.updated, result.unchanged, result.rejected) == (
             "loaded", 500, 500, 0, 0, 0,
@@ -265,18 +265,18 @@ def test_every_row_of_a_multi_chunk_file_is_loaded(db_url: str, exports, db, mon
 # --- (b) a code repeated in a later chunk ---------------------------------------------------------
 
 
-def test_a_code_repeated_in_a_later_chunk_keeps_the_later_row(db_url: str, exports, db, monkeypatch) -> None:
+def test_a_code_repeated_in_a_later_chunk_keeps_the_later_row(db_url: str, exports, db) -> None:
     rows = stays(exports.Row, 500)
     earlier = rows[5].but(status="Pending", guest="First Guest")
     later = rows[450].but(code=earlier.code, status="Confirmed", guest="Changed Mind")
     rows[5], rows[450] = earlier, later
     path = exports.airbnb("repeated.csv", rows)
-    monkeypatch.setattr(sources.readers, "CHUNK_BYTES", SMALL)
+    tuning = Tuning(chunk_bytes=SMALL)
     chunks = chunks_of(path, SMALL)
     assert chunk_index(chunks, 7) < chunk_index(chunks, 452)
     engine = fresh_engine(db_url)
     try:
-        result = ingest_file(engine, path, FileOptions(as_of=AS_OF))
+        result = ingest_file(engine, path, FileOptions(as_of=AS_OF), tuning=tuning)
 
         message = REPEATED.format(later=452)
         assert (result.status, result.rows, result.inserted, result.rejected, result.problems_total) == (
@@ -321,7 +321,7 @@ def test_a_re_load_compared_in_memory_ends_as_one_compared_in_the_database(
     # hash in memory; the database must end exactly as when every row is compared there,
     # chunk by chunk, with repeated codes, bad rows and files older than what is stored.
     path, before = scenario(exports), stored_before(exports)
-    monkeypatch.setattr(sources.readers, "CHUNK_BYTES", SMALL)
+    tuning = Tuning(chunk_bytes=SMALL)
     as_of = AS_OF + dt.timedelta(days=1 if later else -1)
     outcomes = []
     fetched: list[int] = []
@@ -332,8 +332,8 @@ def test_a_re_load_compared_in_memory_ends_as_one_compared_in_the_database(
         fetched.clear()
         engine = fresh_engine(pg_server_url)
         try:
-            assert ingest_file(engine, before, FileOptions(as_of=AS_OF)).status == "loaded"
-            result = ingest_file(engine, path, FileOptions(as_of=as_of))
+            assert ingest_file(engine, before, FileOptions(as_of=AS_OF), tuning=tuning).status == "loaded"
+            result = ingest_file(engine, path, FileOptions(as_of=as_of), tuning=tuning)
             outcomes.append((result, snapshot(engine, db.dump), listed_keys(engine)))
         finally:
             engine.dispose()
@@ -350,7 +350,7 @@ def test_a_re_load_compared_in_memory_ends_as_one_compared_in_the_database(
 
 
 @pytest.mark.parametrize("repeated", [False, True], ids=["reported", "gone-with-its-repeated-code"])
-def test_a_double_booking_across_chunks_of_a_first_load(db_url: str, exports, monkeypatch, repeated: bool) -> None:
+def test_a_double_booking_across_chunks_of_a_first_load(db_url: str, exports, repeated: bool) -> None:
     # A first load looks for double bookings in memory before it asks the database: the two
     # stays must be found although different chunks bring them. When the early row's code comes
     # again later with other dates, the early row is dropped and its overlap with it.
@@ -362,12 +362,12 @@ def test_a_double_booking_across_chunks_of_a_first_load(db_url: str, exports, mo
     if repeated:  # the code of row 7 again at row 301, on days nobody else stays
         rows[299] = rows[5].but(check_in=dt.date(2031, 1, 1), check_out=dt.date(2031, 1, 3))
     path = exports.airbnb("double.csv", rows)
-    monkeypatch.setattr(sources.readers, "CHUNK_BYTES", SMALL)
+    tuning = Tuning(chunk_bytes=SMALL)
     chunks = chunks_of(path, SMALL)
     assert chunk_index(chunks, 7) < chunk_index(chunks, 301) < chunk_index(chunks, 452)
     engine = fresh_engine(db_url)
     try:
-        result = ingest_file(engine, path, FileOptions(as_of=AS_OF))
+        result = ingest_file(engine, path, FileOptions(as_of=AS_OF), tuning=tuning)
 
         assert (result.status, result.inserted) == ("loaded", 499 if repeated else 500), result
         if repeated:
@@ -384,7 +384,7 @@ def test_a_double_booking_across_chunks_of_a_first_load(db_url: str, exports, mo
 
 @pytest.mark.parametrize("reader", ["arrow", "python"])
 def test_a_bad_row_in_a_late_chunk_is_quarantined_at_its_true_row(
-    db_url: str, exports, db, monkeypatch, reader
+    db_url: str, exports, db, reader
 ) -> None:
     rows = stays(exports.Row, 500)
     if reader == "python":
@@ -397,13 +397,13 @@ def test_a_bad_row_in_a_late_chunk_is_quarantined_at_its_true_row(
     line = {r.code: i + 2 + (shift if i > 100 else 0) for i, r in enumerate(rows)}
     bad_row = line[rows[440].code]
     assert bad_row == 442 + shift
-    monkeypatch.setattr(sources.readers, "CHUNK_BYTES", SMALL)
+    tuning = Tuning(chunk_bytes=SMALL)
     chunks = chunks_of(path, SMALL)
     assert len(chunks) > 1
     assert chunk_index(chunks, bad_row) > 0
     engine = fresh_engine(db_url)
     try:
-        result = ingest_file(engine, path, FileOptions(as_of=AS_OF))
+        result = ingest_file(engine, path, FileOptions(as_of=AS_OF), tuning=tuning)
 
         assert (result.status, result.rows, result.inserted, result.rejected) == ("loaded", 500, 499, 1)
         [(row_number, column, value, error)] = stored_rejections(engine)
@@ -446,20 +446,20 @@ def undecodable_in_a_late_chunk(exports) -> tuple[bytes, bytes, str]:
 
 @pytest.mark.parametrize("make", [binary_in_a_late_chunk, undecodable_in_a_late_chunk], ids=["binary", "undecodable"])
 def test_a_late_chunk_that_cannot_be_read_loads_nothing_of_the_file(
-    db_url: str, exports, db, monkeypatch, make: Callable[..., tuple[bytes, bytes, str]]
+    db_url: str, exports, db, make: Callable[..., tuple[bytes, bytes, str]]
 ) -> None:
     bad, fixed, says = make(exports)
     path = exports.write("late_problem.csv", bad)
     chunk_bytes = 16384 if len(bad) > HEAD_BYTES else SMALL
-    monkeypatch.setattr(sources.readers, "CHUNK_BYTES", chunk_bytes)
+    tuning = Tuning(chunk_bytes=chunk_bytes)
     read: list[int] = []
     with pytest.raises(UnreadableFile):
-        for table in read_export_chunks(path, str(path)):
+        for table in read_export_chunks(path, str(path), tuning=tuning):
             read.append(len(table))
     assert len(read) > 1 and sum(read) > 400, "chunks must have been read before the problem"
     engine = fresh_engine(db_url)
     try:
-        result = ingest_file(engine, path, FileOptions(as_of=AS_OF))
+        result = ingest_file(engine, path, FileOptions(as_of=AS_OF), tuning=tuning)
 
         assert result.status == "rejected"
         assert (result.rows, result.inserted, result.rejected) == (0, 0, 0)
@@ -469,13 +469,13 @@ def test_a_late_chunk_that_cannot_be_read_loads_nothing_of_the_file(
         assert nothing_stored(engine, db)
 
         # The same bytes again: rejected again, not taken for a file loaded before.
-        again = ingest_file(engine, path, FileOptions(as_of=AS_OF))
+        again = ingest_file(engine, path, FileOptions(as_of=AS_OF), tuning=tuning)
         assert (again.status, again.reason) == ("rejected", result.reason)
         assert nothing_stored(engine, db)
 
         # Fixed, the file loads whole.
         path.write_bytes(fixed)
-        loaded = ingest_file(engine, path, FileOptions(as_of=AS_OF))
+        loaded = ingest_file(engine, path, FileOptions(as_of=AS_OF), tuning=tuning)
         total = len(chunks_of(path, WHOLE)[0])
         assert (loaded.status, loaded.rows, loaded.inserted, loaded.rejected) == ("loaded", total, total, 0), loaded
         assert db.counts(engine) == {"source_files": 1, "bookings": total, "rejected_rows": 0, "properties": 4}

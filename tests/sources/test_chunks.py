@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from raw_tables import assert_identical
 
+from schemas.tuning import DEFAULT_TUNING, Tuning
 from sources.errors import NoRows, SourceError, UnrecognizedLayout
 from sources.readers import HEAD_BYTES, RawTable, read_export, read_export_chunks
 
@@ -79,10 +80,13 @@ class Export:
         return ("\ufeff" if bom else "").encode() + "".join(self.parts).encode(encoding)
 
 
-def read_both(data: bytes, chunk_bytes: int, folder: Path) -> tuple[RawTable, list[RawTable]]:
+def read_both(
+    data: bytes, chunk_bytes: int, folder: Path, first_chunk_bytes: int = DEFAULT_TUNING.first_chunk_bytes
+) -> tuple[RawTable, list[RawTable]]:
     path = folder / "export.csv"
     path.write_bytes(data)
-    return read_export(data, "export.csv"), list(read_export_chunks(path, "export.csv", chunk_bytes=chunk_bytes))
+    tuning = Tuning(chunk_bytes=chunk_bytes, first_chunk_bytes=first_chunk_bytes)
+    return read_export(data, "export.csv"), list(read_export_chunks(path, "export.csv", tuning=tuning))
 
 
 def values(cells: pd.Series) -> list[object]:
@@ -255,38 +259,32 @@ def test_a_workbook_is_one_chunk_identical_to_read_export(tmp_path: Path, name: 
     path.write_bytes(data)
     assert len(data) > 1024
 
-    chunks = list(read_export_chunks(path, name, chunk_bytes=1024))
+    chunks = list(read_export_chunks(path, name, tuning=Tuning(chunk_bytes=1024)))
 
     assert len(chunks) == 1
     assert_identical(chunks[0], read_export(data, name))
 
 
 @pytest.mark.parametrize("name", ["cleaning_schedule.xlsx", "booking_com_reservations_2025-12.xls"])
-def test_a_workbook_is_handed_on_in_slices_the_first_one_smaller(tmp_path: Path, monkeypatch, name: str) -> None:
-    import sources.readers
-
-    monkeypatch.setattr(sources.readers, "CHUNK_ROWS", 4)
-    monkeypatch.setattr(sources.readers, "FIRST_CHUNK_ROWS", 3)
+def test_a_workbook_is_handed_on_in_slices_the_first_one_smaller(tmp_path: Path, name: str) -> None:
+    tuning = Tuning(chunk_rows=4, first_chunk_rows=3)
     data = (SAMPLES / name).read_bytes()
     path = tmp_path / name
     path.write_bytes(data)
     whole = read_export(data, name)
     assert len(whole) > 7
 
-    chunks = list(read_export_chunks(path, name))
+    chunks = list(read_export_chunks(path, name, tuning=tuning))
 
     sizes = [len(c) for c in chunks]
     assert sizes[0] == 3 and set(sizes[1:-1]) == {4} and 0 < sizes[-1] <= 4, sizes
     assert_same_rows(whole, chunks)
 
 
-def test_a_large_csv_starts_with_a_smaller_piece(tmp_path: Path, monkeypatch) -> None:
-    import sources.readers
-
-    monkeypatch.setattr(sources.readers, "FIRST_CHUNK_BYTES", 1024)
+def test_a_large_csv_starts_with_a_smaller_piece(tmp_path: Path) -> None:
     export = Export()
     export.bookings(0, 400)
-    whole, chunks = read_both(export.encode(), 8192, tmp_path)
+    whole, chunks = read_both(export.encode(), 8192, tmp_path, first_chunk_bytes=1024)
 
     assert len(chunks) > 3
     assert len(chunks[0]) < len(chunks[1]) / 4, [len(c) for c in chunks]
@@ -363,24 +361,20 @@ def test_a_large_file_without_bookings_raises_like_read_export(tmp_path: Path, m
         read_export(data, "export.csv")
 
     with pytest.raises(SourceError) as chunked:
-        list(read_export_chunks(path, "export.csv", chunk_bytes=4096))
+        list(read_export_chunks(path, "export.csv", tuning=Tuning(chunk_bytes=4096)))
 
     assert type(chunked.value) is type(whole.value) is error
     assert chunked.value.reason == whole.value.reason
 
 
-def test_chunk_bytes_defaults_to_the_module_constant_when_called(tmp_path: Path, monkeypatch) -> None:
-    import sources.readers
-
+def test_chunk_bytes_defaults_to_the_default_tuning(tmp_path: Path) -> None:
     export = Export()
     export.bookings(0, 300)
     path = tmp_path / "export.csv"
     path.write_bytes(export.encode())
     assert len(list(read_export_chunks(path, "export.csv"))) == 1
 
-    monkeypatch.setattr(sources.readers, "CHUNK_BYTES", 4096)
-
-    chunks = list(read_export_chunks(path, "export.csv"))
+    chunks = list(read_export_chunks(path, "export.csv", tuning=Tuning(chunk_bytes=4096)))
     assert len(chunks) > 5
     assert_same_rows(read_export(export.encode(), "export.csv"), chunks)
 
