@@ -133,9 +133,10 @@ def to_canonical(table: RawTable, property_name: str | None = None) -> Mapped:
             amounts[fld], cur, bad = parsers.money(cols[fld], layout.default_currency)
             flag(bad, fld, "'{value}' is not an amount of money")
             currency = currency.fillna(cur)
-    # Booking.com states the price and its commission; what the host receives is the difference.
-    if "commission" in amounts and "gross" in amounts:
-        amounts.setdefault("payout", amounts["gross"] - amounts["commission"].fillna(0))
+    # A layout may derive the payout from the gross and a deduction (Booking.com's commission).
+    less = layout.payout_less
+    if less is not None and less in amounts and "gross" in amounts:
+        amounts.setdefault("payout", amounts["gross"] - amounts[less].fillna(0))
     out["payout"] = amounts.get("payout", pd.Series(float("nan"), index=index))
     out["gross"] = amounts.get("gross", pd.Series(float("nan"), index=index))
     out["currency"] = currency

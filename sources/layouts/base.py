@@ -38,11 +38,16 @@ class Layout:
     code_hint: str = ""
     keyless_sources: frozenset[Source] = frozenset()  # rows of these sources may lack a code
     default_currency: str | None = None  # when a money cell carries no symbol or code
+    # When the export states no payout: what the host receives is the gross less this money
+    # field (a missing amount of it counts as none).
+    payout_less: str | None = None
 
     def __post_init__(self) -> None:
         unknown = set(self.headers) - set(FIELDS)
         if unknown:
             raise ValueError(f"layout {self.name} maps headers to unknown fields {sorted(unknown)}")
+        if self.payout_less is not None and self.payout_less not in set(MONEY_FIELDS) - {"payout", "gross"}:
+            raise ValueError(f"layout {self.name} derives the payout from {self.payout_less!r}, not a deduction")
         object.__setattr__(self, "headers", MappingProxyType(dict(self.headers)))
         object.__setattr__(self, "source_labels", MappingProxyType(dict(self.source_labels)))
 

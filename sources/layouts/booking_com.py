@@ -23,4 +23,5 @@ BOOKING_COM = Layout(
     source=Source.BOOKING_COM,
     code_pattern=r"\d{5,15}",
     code_hint="a number",
+    payout_less="commission",  # the download states the price and its commission
 )

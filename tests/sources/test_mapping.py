@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import html
 import io
@@ -18,6 +19,7 @@ import python_calamine
 from schemas.booking import COLUMNS, validate
 from schemas.status_map import StatusMap, load_seed
 from sources.errors import MissingOption
+from sources.layouts.booking_com import BOOKING_COM
 from sources.mapping import Mapped, to_canonical
 from sources.readers import read_export
 
@@ -307,6 +309,32 @@ def test_booking_com_money_and_payout() -> None:
     assert frame["currency"].iloc[0] == "EUR"
     assert frame["check_in"].iloc[0] == pd.Timestamp(2025, 12, 14)  # ISO dates
     assert frame["nights"].iloc[0] == 3
+
+
+def test_the_payout_is_derived_as_the_layout_declares() -> None:
+    # Booking.com's layout declares "payout = price less commission"; the same table under a
+    # layout that declares no derivation keeps the payout empty: mapping knows no platform.
+    row = ["6547074679", "Kowalski, Anna", "Anna Kowalski", "2025-12-14", "2025-12-17", "ok", "2", "100 EUR", "15 EUR"]
+    table = read_export(csv_bytes([BCOM_HEADER, row]), "inline.csv")
+    assert table.layout is BOOKING_COM and BOOKING_COM.payout_less == "commission"
+    undeclared = dataclasses.replace(table, layout=dataclasses.replace(BOOKING_COM, payout_less=None))
+
+    assert to_canonical(table, PROPERTY).frame["payout"].iloc[0] == pytest.approx(85.0)
+    assert pd.isna(to_canonical(undeclared, PROPERTY).frame["payout"].iloc[0])
+    assert to_canonical(undeclared, PROPERTY).frame["gross"].iloc[0] == pytest.approx(100.0)
+
+
+def test_an_empty_commission_counts_as_none() -> None:
+    row = ["6547074679", "Kowalski, Anna", "Anna Kowalski", "2025-12-14", "2025-12-17", "ok", "2", "100 EUR", ""]
+    mapped = canonical([BCOM_HEADER, row], PROPERTY)
+    assert mapped.problems == []
+    assert mapped.frame["payout"].iloc[0] == pytest.approx(100.0)
+
+
+@pytest.mark.parametrize("field", ["gross", "payout", "guest_name", "tax"])
+def test_a_layout_derives_the_payout_only_less_a_deduction(field: str) -> None:
+    with pytest.raises(ValueError, match="derives the payout"):
+        dataclasses.replace(BOOKING_COM, payout_less=field)
 
 
 def test_booking_com_book_number_float_from_the_biff_sample() -> None:
