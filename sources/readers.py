@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from schemas.tuning import Tuning
 from sources.errors import NoRows, SourceError, UnreadableFile, UnrecognizedLayout
 from sources.layouts import LAYOUTS, Layout, header_key
 from sources.sniff import FileKind, decode_text, sniff
@@ -88,7 +89,12 @@ def _unrecognized(path: str, first_rows: list[str], layout_name: str | None) -> 
 
 
 def read_export_chunks(
-    file: Path, path: str, layout_name: str | None = None, chunk_bytes: int | None = None, ahead: Prefetch | None = None
+    file: Path,
+    path: str,
+    layout_name: str | None = None,
+    chunk_bytes: int | None = None,
+    ahead: Prefetch | None = None,
+    tuning: Tuning | None = None,
 ) -> Iterator[RawTable]:
     """The booking rows of the export in `file`, a chunk at a time, so that memory stays bounded.
 
@@ -98,6 +104,7 @@ def read_export_chunks(
     from a later chunk (so a caller loading chunk by chunk must be able to undo the earlier
     ones); NoRows when no chunk had a booking row. `chunk_bytes` defaults to CHUNK_BYTES.
     `ahead`: the workbook's read begun in the background (sources.workbooks.prefetch), if any.
+    `tuning`: accepted, not read yet (the readers' tuning comes with their split).
     """
     chunk_bytes = chunk_bytes or CHUNK_BYTES
     read = ahead.result() if ahead is not None else None
