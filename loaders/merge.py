@@ -53,6 +53,7 @@ from loaders.tables import CODE, MONEY, bookings, properties, rejected_rows, sou
 from schemas.keys import MIX as _MIX
 from schemas.keys import key_hashes
 from schemas.problems import Rejected
+from schemas.tuning import Tuning
 from schemas.vocab import BOOKING_KEY, FileStatus
 
 # Fields compared to decide whether a stored booking really changed.
@@ -149,11 +150,12 @@ def find_loaded(engine: Engine, sha256: str) -> tuple[str, str | None] | None:
 
 
 @contextmanager
-def loading(engine: Engine, record: FileRecord) -> Iterator[FileLoad]:
+def loading(engine: Engine, record: FileRecord, tuning: Tuning | None = None) -> Iterator[FileLoad]:
     """One file's load in ONE transaction: record the file, stage its rows (chunk by chunk),
     merge. Whatever the block raises rolls everything back, so a file never half-loads.
 
     Raises DuplicateFile when the same bytes were loaded before, also by a concurrent run.
+    `tuning`: accepted, not read yet (the loaders' tuning comes with their split).
     """
     try:
         with engine.begin() as conn:

@@ -1,17 +1,15 @@
-"""The `bookingest` command line: argument parsing, the run summary, exit statuses."""
+"""The `bookingest` command line: argument parsing, the commands, exit statuses (the printing is in output.py)."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from collections import Counter
 from collections.abc import Sequence
-from typing import Any, TextIO
+from typing import Any
 
 from pipelines.discover import FileOptions, UsageError, discover, parse_as_of
-from pipelines.results import FileResult
-from schemas.vocab import FileStatus
+from pipelines.output import Progress, print_summary, print_table
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 
@@ -103,6 +101,7 @@ def _ingest(args: argparse.Namespace) -> int:
 
     settings = Settings.load()
     url = args.db or settings.database_url
+    tuning = settings.tuning()
     options = FileOptions(
         source=args.source,
         property=args.property,
@@ -128,14 +127,14 @@ def _ingest(args: argparse.Namespace) -> int:
 
     try:
         # Opened here in both modes, so that a wrong URL is a usage error, never a per-file one.
-        engine = open_database(url)
+        engine = open_database(url, tuning)
         if use_prefect:
             from pipelines.flows import ingest_flow
 
-            results = ingest_flow(args.paths, url, options)
+            results = ingest_flow(args.paths, url, options, tuning)
         else:
-            with _Progress(len(files)) as progress:
-                results = ingest_paths(engine, files, on_file=progress.advance)
+            with Progress(len(files)) as progress:
+                results = ingest_paths(engine, files, on_file=progress.advance, tuning=tuning)
     except DatabaseUnavailable as err:
         raise UsageError(str(err)) from None
 
@@ -167,14 +166,15 @@ def _open_existing(args: argparse.Namespace) -> Any:
     from pipelines.ingest import open_database
     from pipelines.settings import Settings
 
-    url = args.db or Settings.load().database_url
+    settings = Settings.load()
+    url = args.db or settings.database_url
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         from pathlib import Path
 
         if not Path(url.removeprefix("sqlite:///")).exists():
             raise UsageError(f"no database at {url}; run `bookingest ingest` first or pass --db")
     try:
-        return open_database(url)
+        return open_database(url, settings.tuning())
     except DatabaseUnavailable as err:
         raise UsageError(str(err)) from None
 
@@ -227,7 +227,7 @@ def _tasks(args: argparse.Namespace) -> int:
          str(t.task_id), t.status + (" (locked)" if t.locked else ""))
         for t in lines
     ]  # fmt: skip
-    _print_table(header, table)
+    print_table(header, table, sys.stdout)
     print(f"\n{len(lines)} cleaning task(s) from {start} to {end}")
     return EXIT_OK
 
@@ -273,12 +273,6 @@ def _conflicts(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _print_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
-    for cells in (header, ["-" * w for w in widths], *rows):
-        print("  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip())
-
-
 def _safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
@@ -286,70 +280,6 @@ def _safe_url(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:
         return url
-
-
-class _Progress:
-    """A progress bar on stderr for runs of several files, when a person is watching."""
-
-    def __init__(self, total: int) -> None:
-        self.enabled = total > 1 and sys.stderr.isatty()
-        self.total = total
-        self._progress: Any = None
-        self._task: Any = None
-
-    def __enter__(self) -> _Progress:
-        if self.enabled:
-            from rich.progress import Progress
-
-            self._progress = Progress(transient=True)
-            self._progress.start()
-            self._task = self._progress.add_task("ingesting", total=self.total)
-        return self
-
-    def advance(self, result: object) -> None:
-        if self._progress is not None and self._task is not None:
-            self._progress.update(self._task, advance=1, description=f"ingesting {getattr(result, 'path', '')}")
-
-    def __exit__(self, *exc: object) -> None:
-        if self._progress is not None:
-            self._progress.stop()
-
-
-_COLUMNS = ("file", "source", "status", "rows", "inserted", "updated", "unchanged", "rejected")
-
-
-def print_summary(results: Sequence[FileResult], out: TextIO) -> None:
-    """A plain-text table, one line per file, then the reasons and the first rejected rows."""
-    rows = [[r.path, r.source or "-", r.status.value, *(str(getattr(r, c)) for c in _COLUMNS[3:])] for r in results]
-    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(_COLUMNS)]
-
-    def line(cells: Sequence[str]) -> str:
-        return "  ".join(
-            c.rjust(w) if i >= 3 else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
-        ).rstrip()
-
-    out.write(line(_COLUMNS) + "\n" + line(["-" * w for w in widths]) + "\n")
-    for row in rows:
-        out.write(line(row) + "\n")
-    by_status = Counter(r.status.value for r in results)
-    out.write(
-        f"\n{len(results)} file(s): "
-        + ", ".join(f"{n} {s}" for s, n in sorted(by_status.items()))
-        + f"; {sum(r.inserted for r in results)} inserted, {sum(r.updated for r in results)} updated, "
-        f"{sum(r.unchanged for r in results)} unchanged, {sum(r.rejected for r in results)} row(s) rejected\n"
-    )
-    conflicts = list(dict.fromkeys(c for r in results for c in r.conflicts))
-    if conflicts:
-        out.write(f"\nDOUBLE BOOKINGS involving these files ({len(conflicts)}); see `bookingest conflicts`:\n")
-        out.writelines(f"  {c}\n" for c in conflicts)
-    for r in results:
-        if r.status is FileStatus.REJECTED and r.reason:
-            out.write(f"\n{r.path}: rejected: {r.reason}\n")
-        elif r.problems:
-            out.write(f"\n{r.path}: {r.rejected} row(s) rejected; each reason is in the rejected_rows table:\n")
-            out.writelines(f"  {p}\n" for p in r.problems)
-            if r.problems_total > len(r.problems):
-                out.write(f"  ... and {r.problems_total - len(r.problems)} more\n")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Prefect flows over the plain ingest functions: one task per file, retries on transient errors."""
+"""Prefect flows over the plain ingest functions: one task per file, retried on transient errors as Tuning says."""
 
 from __future__ import annotations
 
@@ -13,14 +13,16 @@ from loaders.errors import is_transient
 from pipelines.discover import FileOptions, discover
 from pipelines.ingest import ingest_file, open_database
 from pipelines.results import FileResult
+from pipelines.settings import Settings
+from schemas.tuning import DEFAULT_TUNING, Tuning
 from schemas.vocab import FileStatus
 
 _engines: dict[str, Engine] = {}
 
 
-def _engine(url: str) -> Engine:
+def _engine(url: str, tuning: Tuning = DEFAULT_TUNING) -> Engine:
     if url not in _engines:
-        _engines[url] = open_database(url)
+        _engines[url] = open_database(url, tuning)
     return _engines[url]
 
 
@@ -29,25 +31,39 @@ def _retry_if_transient(_task: Any, _run: Any, state: Any) -> bool:
     return isinstance(exc, BaseException) and is_transient(exc)
 
 
+def _retry_options(tuning: Tuning) -> dict[str, Any]:
+    # The retry policy of ingest.retrying, as Prefect's: the retries show in the flow run's
+    # states, and each retries the whole file (its one transaction), as ingest_paths does.
+    return {"retries": tuning.retry_attempts - 1, "retry_delay_seconds": tuning.retry_delays() or 0}
+
+
 @task(
     name="ingest-file",
-    retries=4,
-    retry_delay_seconds=[0.5, 1, 2, 4],
+    **_retry_options(DEFAULT_TUNING),
     retry_condition_fn=_retry_if_transient,
     cache_policy=NO_CACHE,
     task_run_name="ingest {path}",
 )
-def ingest_file_task(path: str, options: FileOptions, database_url: str) -> FileResult:
-    return ingest_file(_engine(database_url), Path(path), options)
+def ingest_file_task(
+    path: str, options: FileOptions, database_url: str, tuning: Tuning = DEFAULT_TUNING
+) -> FileResult:
+    return ingest_file(_engine(database_url, tuning), Path(path), options, tuning=tuning)
 
 
 @flow(name="bookingest-ingest", validate_parameters=False)
-def ingest_flow(paths: list[str], database_url: str, options: FileOptions | None = None) -> list[FileResult]:
-    """Ingest every file below `paths` into `database_url`, one task per file, in as-of order."""
-    _engine(database_url)  # an unusable database fails the run once, not every file
+def ingest_flow(
+    paths: list[str], database_url: str, options: FileOptions | None = None, tuning: Tuning | None = None
+) -> list[FileResult]:
+    """Ingest every file below `paths` into `database_url`, one task per file, in as-of order.
+    `tuning` defaults to the settings of the process that runs the flow (a served deployment's)."""
+    if tuning is None:
+        tuning = Settings.load().tuning()
+    _engine(database_url, tuning)  # an unusable database fails the run once, not every file
+    # The decorator's retries are the default policy's; the settings may change them.
+    ingest = ingest_file_task.with_options(**_retry_options(tuning))
     results = []
     for path, file_options in discover(paths, options or FileOptions()):
-        state = ingest_file_task(str(path), file_options, database_url, return_state=True)
+        state = ingest(str(path), file_options, database_url, tuning, return_state=True)
         value = state.result(raise_on_failure=False)
         if isinstance(value, FileResult):
             results.append(value)

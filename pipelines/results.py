@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, field
 
 from schemas.vocab import FileStatus
 
+MAX_PROBLEMS_SHOWN = 20  # per file in the summary; all of them are in rejected_rows
+
 
 @dataclass
 class FileResult:

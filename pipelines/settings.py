@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, PositiveFloat, PositiveInt, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pipelines.discover import UsageError
+from schemas.tuning import DEFAULT_TUNING, Tuning
 
 DEFAULT_DATABASE_URL = "sqlite:///bookingest.db"
 
@@ -21,6 +23,18 @@ class Settings(BaseSettings):
     # Prefect's own variable (no BOOKINGEST_ prefix): whether a Prefect API is configured.
     prefect_api_url: str | None = Field(default=None, validation_alias="PREFECT_API_URL")
 
+    # One variable per field of schemas.tuning.Tuning (BOOKINGEST_CHUNK_BYTES, ...), which
+    # documents each; a test keeps the two lists the same.
+    chunk_bytes: PositiveInt = DEFAULT_TUNING.chunk_bytes
+    chunk_rows: PositiveInt = DEFAULT_TUNING.chunk_rows
+    first_chunk_rows: PositiveInt = DEFAULT_TUNING.first_chunk_rows
+    first_chunk_bytes: PositiveInt = DEFAULT_TUNING.first_chunk_bytes
+    known_in_memory_min_rows: PositiveInt = DEFAULT_TUNING.known_in_memory_min_rows
+    deferred_index_min_rows: PositiveInt = DEFAULT_TUNING.deferred_index_min_rows
+    few_bookings: PositiveInt = DEFAULT_TUNING.few_bookings
+    retry_attempts: PositiveInt = DEFAULT_TUNING.retry_attempts
+    retry_first_delay: PositiveFloat = DEFAULT_TUNING.retry_first_delay
+
     @classmethod
     def load(cls) -> Settings:
         """The settings, or UsageError (exit status 2) naming the variable that is wrong."""
@@ -29,3 +43,7 @@ class Settings(BaseSettings):
         except ValidationError as err:
             wrong = "; ".join(f"BOOKINGEST_{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in err.errors())
             raise UsageError(f"bad configuration in the environment: {wrong}") from None
+
+    def tuning(self) -> Tuning:
+        """The knobs of a load, as every stage receives them."""
+        return Tuning(**{f.name: getattr(self, f.name) for f in fields(Tuning)})

@@ -1,0 +1,93 @@
+"""What the CLI prints: tables (rich on a terminal, plain aligned text otherwise), the run summary, the progress bar."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from collections.abc import Collection, Sequence
+from typing import Any, TextIO
+
+from pipelines.results import FileResult
+from schemas.vocab import FileStatus
+
+MAX_CONFLICTS_SHOWN = 20  # double bookings in the text summary; --json and `bookingest conflicts` list all
+_COLUMNS = ("file", "source", "status", "rows", "inserted", "updated", "unchanged", "rejected")
+
+
+def print_table(header: Sequence[str], rows: Sequence[Sequence[str]], out: TextIO, right: Collection[int] = ()) -> None:
+    """A table of text cells, the columns numbered in `right` right-aligned. A person at a
+    terminal gets a rich table; a pipe or a file gets plain columns two spaces apart, one line
+    per row, which scripts (and the tests) read."""
+    if out.isatty():
+        from rich.console import Console
+        from rich.table import Table
+        from rich.text import Text
+
+        table = Table(show_edge=False)
+        for i, name in enumerate(header):
+            table.add_column(name, justify="right" if i in right else "left", overflow="fold")  # a path wraps, whole
+        for cells in rows:
+            table.add_row(*(Text(c) for c in cells))  # Text: a "[" in a cell is no markup
+        Console(file=out, highlight=False).print(table)
+        return
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(header)]
+    for cells in (header, ["-" * w for w in widths], *rows):
+        line = "  ".join(
+            c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        )
+        out.write(line.rstrip() + "\n")
+
+
+def print_summary(results: Sequence[FileResult], out: TextIO) -> None:
+    """A table, one line per file, then the double bookings, the reasons and the first rejected rows."""
+    rows = [[r.path, r.source or "-", r.status.value, *(str(getattr(r, c)) for c in _COLUMNS[3:])] for r in results]
+    print_table(_COLUMNS, rows, out, right=range(3, len(_COLUMNS)))
+    by_status = Counter(r.status.value for r in results)
+    out.write(
+        f"\n{len(results)} file(s): "
+        + ", ".join(f"{n} {s}" for s, n in sorted(by_status.items()))
+        + f"; {sum(r.inserted for r in results)} inserted, {sum(r.updated for r in results)} updated, "
+        f"{sum(r.unchanged for r in results)} unchanged, {sum(r.rejected for r in results)} row(s) rejected\n"
+    )
+    conflicts = list(dict.fromkeys(c for r in results for c in r.conflicts))
+    if conflicts:
+        out.write(f"\nDOUBLE BOOKINGS involving these files ({len(conflicts)}); see `bookingest conflicts`:\n")
+        out.writelines(f"  {c}\n" for c in conflicts[:MAX_CONFLICTS_SHOWN])
+        if len(conflicts) > MAX_CONFLICTS_SHOWN:
+            # A file with many overlaps printed tens of thousands of lines here.
+            out.write(f"  … and {len(conflicts) - MAX_CONFLICTS_SHOWN} more; see `bookingest conflicts`\n")
+    for r in results:
+        if r.status is FileStatus.REJECTED and r.reason:
+            out.write(f"\n{r.path}: rejected: {r.reason}\n")
+        elif r.problems:
+            out.write(f"\n{r.path}: {r.rejected} row(s) rejected; each reason is in the rejected_rows table:\n")
+            out.writelines(f"  {p}\n" for p in r.problems)
+            if r.problems_total > len(r.problems):
+                out.write(f"  ... and {r.problems_total - len(r.problems)} more\n")
+
+
+class Progress:
+    """A progress bar on stderr for runs of several files, when a person is watching."""
+
+    def __init__(self, total: int) -> None:
+        self.enabled = total > 1 and sys.stderr.isatty()
+        self.total = total
+        self._progress: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> Progress:
+        if self.enabled:
+            from rich.progress import Progress as Bar
+
+            self._progress = Bar(transient=True)
+            self._progress.start()
+            self._task = self._progress.add_task("ingesting", total=self.total)
+        return self
+
+    def advance(self, result: object) -> None:
+        if self._progress is not None and self._task is not None:
+            self._progress.update(self._task, advance=1, description=f"ingesting {getattr(result, 'path', '')}")
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()

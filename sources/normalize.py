@@ -1,0 +1,73 @@
+"""The normalize stage of a chunk: mapped, statuses through the status map, validated; valid rows and Rejected ones."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from schemas import booking
+from schemas.booking import RowProblem
+from schemas.problems import Rejected
+from schemas.status_map import StatusMap
+from sources.mapping import RawText, to_canonical
+from sources.readers import RawTable
+
+
+def checked(table: RawTable, property_name: str | None, status_map: StatusMap) -> tuple[pd.DataFrame, list[Rejected]]:
+    """The rows of `table` that pass parsing, the status map and the schema, and one Rejected per
+    problem of the others. Every row goes through the status map and the schema, also those
+    with a cell that did not parse, so that a person sees all of a row's problems at once;
+    each (row, column) once."""
+    mapped = to_canonical(table, property_name)
+    frame = mapped.cells
+    problems = list(mapped.problems)
+    frame["status"] = status_map.map_series(frame["source"], frame["raw_status"])
+    unknown = frame["status"].isna() & frame["source"].notna() & frame["raw_status"].notna()
+    for i, rec in frame[unknown].iterrows():
+        problems.append(
+            RowProblem(
+                int(str(i)),
+                "raw_status",
+                rec["raw_status"],
+                f"unknown status '{rec['raw_status']}' for source {rec['source']}; add it to the status map "
+                "(schemas/status_map.csv, or the status_map table)",
+            )
+        )
+    checked, failed = booking.validate(frame)
+    # A row without a status (empty, unknown, or of an unknown source) is reported already.
+    reported = {(p.index, p.column) for p in problems} | {
+        (int(str(i)), "status") for i in frame.index[frame["status"].isna()]
+    }
+    problems.extend(p for p in failed if (p.index, p.column) not in reported)
+    # The rows that survive: they passed parsing, the status map and the schema.
+    valid = checked.loc[checked.index.isin(mapped.frame.index)]
+    return valid, _rejected_rows(problems, table.row_numbers, mapped.raw, mapped.headers)
+
+
+def _rejected_rows(
+    problems: list[RowProblem], row_numbers: pd.Series, raw: RawText, headers: dict[str, str]
+) -> list[Rejected]:
+    """Problems as rejected_rows records: the row a person sees, the header as written, the raw text."""
+    out = []
+    for p in sorted(problems, key=lambda p: (p.index, p.column or "")):
+        column = p.column
+        value = raw.value(column, p.index) if column and column in raw else p.value
+        out.append(
+            Rejected(
+                row_number=int(row_numbers.iloc[p.index]),
+                column=headers.get(column, column) if column else None,
+                value=_stored_text(value),
+                error=p.message,
+            )
+        )
+    return out
+
+
+def _stored_text(value: object) -> str | None:
+    """A cell as rejected_rows keeps it: text, with NUL (which no text column takes) as U+FFFD."""
+    if value is None or (not isinstance(value, str) and _missing(value)):
+        return None
+    return str(value).replace("\x00", "\ufffd")
+
+
+def _missing(value: object) -> bool:
+    return value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value)
