@@ -77,7 +77,7 @@ def test_end_before_start_one_problem_per_row_on_check_out() -> None:
 
 def test_end_on_the_start_day_is_a_problem() -> None:
     df = frame(2)
-    df.loc[0, "check_out"] = df.loc[0, "check_in"]
+    df.loc[0, "check_out"] = df["check_in"].loc[0]
     valid, problems = validate(df)
     assert [(p.index, p.column) for p in problems] == [(0, "check_out")]
     assert list(valid.index) == [1]
@@ -134,7 +134,7 @@ def test_problem_index_is_the_frame_label_not_the_position() -> None:
     ],
     ids=["unknown-status", "unknown-source", "no-status", "empty-code", "long-code", "currency-4", "row-zero"],
 )
-def test_column_checks_name_the_column(column: str, value: object, words: list[str]) -> None:
+def test_column_checks_name_the_column(column: str, value: str | int | None, words: list[str]) -> None:
     df = frame(3)
     df.loc[1, column] = value
     valid, problems = validate(df)

@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import openpyxl
@@ -31,7 +32,7 @@ def booking(i: int, start: object = None, adults: object = 2, earnings: object =
     ]  # fmt: skip
 
 
-def workbook(rows: list[list[object]], above: list[list[object]] = ()) -> bytes:  # type: ignore[assignment]
+def workbook(rows: Sequence[Sequence[object]], above: Sequence[Sequence[object]] = ()) -> bytes:
     book = openpyxl.Workbook()
     sheet = book.active
     for row in [*above, HEADER, *rows]:
