@@ -21,7 +21,7 @@ from pipelines.discover import FileOptions
 from pipelines.ingest import ingest_file, open_database
 from schemas.vocab import FileStatus
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]  # subprocesses, several rounds
 
 ROWS, SHARED, UNITS = 300, 200, 20
 FIRST_NIGHT = dt.date(2026, 1, 5)

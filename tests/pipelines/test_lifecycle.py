@@ -24,6 +24,8 @@ from reports.bookings import conflicts, history
 from schemas.vocab import FileStatus
 
 CENT = Decimal("0.01")
+# Every test here ingests a sequence of exports and checks the whole database after each.
+pytestmark = pytest.mark.slow
 
 
 # ---- reading the database back -------------------------------------------------------------------

@@ -212,6 +212,7 @@ def test_tasks_json_parses_and_says_the_same(
     assert [row["date"] for row in found] == sorted(row["date"] for row in found)
 
 
+@pytest.mark.slow
 def test_a_task_marked_done_or_locked_stays_so_when_a_later_export_moves_its_booking(
     engine: Engine, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -266,6 +267,7 @@ def test_a_task_marked_done_or_locked_stays_so_when_a_later_export_moves_its_boo
     assert (by_id[done]["date"], by_id[done]["status"]) == (LEAVING.check_out.isoformat(), "done")
 
 
+@pytest.mark.slow
 def test_an_unlocked_task_follows_its_moved_booking_and_its_new_neighbours(
     engine: Engine, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -320,6 +322,7 @@ DOUBLE = Stay("HMDOUBLE01", LOFT, d(12, 10), d(12, 14), guest="Xavier Roux")
 BOOK_NUMBER = "4012345678"  # Booking.com, Kim Berg, 12-12 to 12-16: two nights over Xavier's stay
 
 
+@pytest.mark.slow
 def test_double_booking_in_the_ingest_summary_and_in_conflicts(
     db_url: str, engine: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

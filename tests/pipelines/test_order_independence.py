@@ -32,6 +32,8 @@ FIRST_NIGHT = dt.date(2026, 3, 1)
 FIRST_AS_OF = dt.datetime(2026, 2, 1, 6)
 BOOKED = "1/15/2026"
 CENT = Decimal("0.01")
+# Each hypothesis example ingests a dozen files; the duplicate test below is cheap but rides along.
+pytestmark = pytest.mark.slow
 
 
 @st.composite

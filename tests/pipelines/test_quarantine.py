@@ -274,6 +274,7 @@ def test_booking_times_finer_than_microseconds_load_on_every_database(engine: En
     assert booking["booked_at"].microsecond in (123456, 123457)
 
 
+@pytest.mark.slow
 def test_a_utf8_file_whose_first_256_kb_end_inside_a_character_is_read_as_utf8(engine: Engine, exports) -> None:
     from sources.readers import HEAD_BYTES
 
