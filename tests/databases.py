@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import Column, create_engine, text
+
+from loaders.tables import booking_changes, bookings, properties, rejected_rows, source_file_keys, source_files, tasks
+
+# Every reference between the tables a merge writes. The schema declares no FOREIGN KEYs on the
+# high-volume tables (for speed, see loaders/tables.py), so the tests check that these hold.
+REFERENCES: list[tuple[Column[int], Column[int]]] = [
+    (bookings.c.property_id, properties.c.id),
+    (bookings.c.source_file_id, source_files.c.id),
+    (bookings.c.first_file_id, source_files.c.id),
+    (rejected_rows.c.source_file_id, source_files.c.id),
+    (booking_changes.c.booking_id, bookings.c.id),
+    (booking_changes.c.source_file_id, source_files.c.id),
+    (tasks.c.booking_id, bookings.c.id),
+    (source_file_keys.c.source_file_id, source_files.c.id),
+]
 
 
 def reset_pg_schema(url: str) -> None:

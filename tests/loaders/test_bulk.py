@@ -182,6 +182,7 @@ def test_a_first_load_rebuilds_the_indexes_a_database_has_not_the_ones_this_vers
         engine.dispose()
 
 
+@pytest.mark.slow
 def test_a_large_first_load_leaves_fresh_statistics_for_the_next_merge(pg_server_url: str, tmp_path: Path) -> None:
     # Without them the next file's merge saw a few hundred properties and probed the key index
     # once per row instead of hashing. ANALYZE run by the load sets last_analyze (autovacuum

@@ -8,6 +8,7 @@ import hashlib
 import numpy as np
 import pandas as pd
 import pytest
+from databases import REFERENCES
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
@@ -24,16 +25,6 @@ from schemas.problems import Rejected
 DEC_1 = dt.datetime(2025, 12, 1, 6, 0)
 DEC_3 = dt.datetime(2025, 12, 3, 6, 0)
 TABLES = (source_files, bookings, rejected_rows, properties, booking_changes, tasks)
-# The schema declares no FOREIGN KEYs (for speed), so the references are checked here.
-REFERENCES = [
-    (bookings.c.property_id, properties.c.id),
-    (bookings.c.source_file_id, source_files.c.id),
-    (bookings.c.first_file_id, source_files.c.id),
-    (rejected_rows.c.source_file_id, source_files.c.id),
-    (booking_changes.c.booking_id, bookings.c.id),
-    (tasks.c.booking_id, bookings.c.id),
-    (source_file_keys.c.source_file_id, source_files.c.id),
-]
 
 
 def canonical(*rows: dict[str, object]) -> pd.DataFrame:

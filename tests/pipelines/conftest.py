@@ -11,33 +11,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from airbnb_export import AIRBNB_COLUMNS, dollars, mdy
+from databases import REFERENCES
 from sqlalchemy import Engine, func, select
 
-from loaders.tables import booking_changes, bookings, properties, rejected_rows, source_files, tasks
-
-AIRBNB_HEADER = [
-    "Confirmation code",
-    "Status",
-    "Guest name",
-    "Contact",
-    "# of adults",
-    "# of children",
-    "# of infants",
-    "Start date",
-    "End date",
-    "# of nights",
-    "Booked",
-    "Listing",
-    "Earnings",
-]
-
-
-def airbnb_date(day: dt.date) -> str:
-    return f"{day.month}/{day.day}/{day.year}"
-
-
-def airbnb_money(amount: Decimal) -> str:
-    return f"${amount:,.2f}"
+from loaders.tables import bookings, properties, rejected_rows, source_files
 
 
 @dataclass(frozen=True)
@@ -64,7 +42,7 @@ class Row:
     def cells(self) -> list[str]:
         cells = dict(
             zip(
-                AIRBNB_HEADER,
+                AIRBNB_COLUMNS,
                 [
                     self.code,
                     self.status,
@@ -73,18 +51,18 @@ class Row:
                     str(self.adults),
                     str(self.children),
                     str(self.infants),
-                    airbnb_date(self.check_in),
-                    airbnb_date(self.check_out),
+                    mdy(self.check_in),
+                    mdy(self.check_out),
                     str((self.check_out - self.check_in).days),
-                    airbnb_date(self.booked),
+                    mdy(self.booked),
                     self.listing,
-                    airbnb_money(self.earnings),
+                    dollars(self.earnings),
                 ],
                 strict=True,
             )
         )
         cells.update(self.raw)
-        return [cells[h] for h in AIRBNB_HEADER]
+        return [cells[h] for h in AIRBNB_COLUMNS]
 
     def but(self, **changes: object) -> Row:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -95,7 +73,7 @@ def airbnb_csv(
 ) -> bytes:
     buf = io.StringIO(newline="")
     writer = csv.writer(buf, lineterminator=newline)
-    writer.writerow(header or AIRBNB_HEADER)
+    writer.writerow(header or AIRBNB_COLUMNS)
     for row in rows:
         writer.writerow(row.cells())
     return ("\ufeff" if bom else "").encode() + buf.getvalue().encode("utf-8")
@@ -105,7 +83,7 @@ class Exports:
     """Writes inline exports into the test's own folder."""
 
     Row = Row
-    header = AIRBNB_HEADER
+    header = AIRBNB_COLUMNS
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -146,19 +124,6 @@ def count(engine: Engine, table: object) -> int:
 def counts(engine: Engine) -> dict[str, int]:
     """Rows per table that a file writes."""
     return {t.name: count(engine, t) for t in (source_files, bookings, rejected_rows, properties)}
-
-
-# Every reference between the tables a merge writes; the schema declares no FOREIGN KEYs for
-# speed, so the tests check them.
-REFERENCES = [
-    (bookings.c.property_id, properties.c.id),
-    (bookings.c.source_file_id, source_files.c.id),
-    (bookings.c.first_file_id, source_files.c.id),
-    (rejected_rows.c.source_file_id, source_files.c.id),
-    (booking_changes.c.booking_id, bookings.c.id),
-    (booking_changes.c.source_file_id, source_files.c.id),
-    (tasks.c.booking_id, bookings.c.id),
-]
 
 
 def dangling_references(engine: Engine) -> dict[str, int]:

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from pathlib import Path
 
+from airbnb_export import AIRBNB_HEADER
 from sqlalchemy import Engine
 
 from pipelines.discover import FileOptions, discover
@@ -14,10 +15,7 @@ from pipelines.ingest import ingest_file, ingest_paths
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "data" / "samples"
 AS_OF = dt.datetime(2025, 12, 1, 6, 0)
-HEADER = (
-    "Confirmation code,Status,Guest name,Contact,# of adults,# of children,# of infants,Start date,End date,"
-    "# of nights,Booked,Listing,Earnings\n"
-)
+HEADER = AIRBNB_HEADER + "\n"
 ROW = "HMAAAA2222,Confirmed,{guest},+1 555 0100,2,0,0,1/3/2026,1/7/2026,4,11/26/2025,Old Town Flat,$100.00\n"
 
 

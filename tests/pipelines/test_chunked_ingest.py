@@ -42,6 +42,8 @@ FILE_FIELDS = (
     "error",
 )
 REPEATED = "the same code appears again at row {later}; that row was used"
+# Every test here ingests files of hundreds of rows in many chunks, most of them more than once.
+pytestmark = pytest.mark.slow
 
 
 def code(i: int) -> str:

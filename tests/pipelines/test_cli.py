@@ -50,6 +50,7 @@ def engine_for(url: str) -> Engine:
     return create_engine(url)
 
 
+@pytest.mark.slow
 def test_the_samples_load_then_a_second_run_is_all_duplicates(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "ingest", str(SAMPLES), "--db", db_url, "--no-prefect")
 
@@ -70,6 +71,7 @@ def test_the_samples_load_then_a_second_run_is_all_duplicates(db_url: str, capsy
     engine.dispose()
 
 
+@pytest.mark.slow
 def test_json_reports_every_file_with_its_counts(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "ingest", str(SAMPLES), "--db", db_url, "--no-prefect", "--json")
 
@@ -193,6 +195,7 @@ def test_exit_2_for_a_database_we_cannot_use(capsys: pytest.CaptureFixture[str],
     assert err.count("\n") == 1 and "Traceback" not in err + out
 
 
+@pytest.mark.slow
 def test_source_and_property_options_load_the_biff_export(
     db_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -264,6 +267,7 @@ def test_the_database_url_comes_from_the_environment_when_db_is_absent(
     assert not (tmp_path / "cwd" / "bookingest.db").exists()
 
 
+@pytest.mark.slow
 def test_the_installed_console_script_loads_the_samples(tmp_path: Path) -> None:
     script = Path(sys.executable).with_name("bookingest")
     assert script.exists(), "the project is installed with its console script"

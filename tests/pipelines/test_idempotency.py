@@ -65,6 +65,7 @@ def test_the_same_bytes_under_another_name_are_a_duplicate(engine: Engine, expor
 # ---- the same rows in new bytes -------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_airbnb_sample_resaved_with_lf_no_bom_and_reversed_rows_changes_nothing(engine: Engine, exports) -> None:
     sample = SAMPLES / "airbnb_reservations_2025-12-01.csv"
     [(_, options)] = discover([str(sample)], FileOptions())
@@ -145,6 +146,7 @@ def test_a_newer_export_restating_the_same_rows_counts_them_unchanged(engine: En
 # ---- newer and older exports ----------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("field", "value", "stored"),
     [
@@ -213,6 +215,7 @@ ORDERS = [("dec1", "dec3", "dec2"), ("dec3", "dec2", "dec1")]
 assert set(ORDERS) <= set(itertools.permutations(EXPORTS))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("order", ORDERS, ids="-".join)
 def test_three_exports_in_any_order_end_with_what_the_newest_says(
     engine: Engine, exports, db, order: tuple[str, ...]
@@ -229,6 +232,7 @@ def test_three_exports_in_any_order_end_with_what_the_newest_says(
     assert (booking["status"], booking["raw_status"]) == ("confirmed", "Confirmed")
 
 
+@pytest.mark.slow
 def test_every_sample_in_a_folder_loads_once_however_often_the_folder_is_run(
     engine: Engine, tmp_path: Path, db
 ) -> None:

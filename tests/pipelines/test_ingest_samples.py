@@ -367,6 +367,7 @@ def _model(
     return counted, {k: rec for k, (rec, _) in state.items()}
 
 
+@pytest.mark.slow
 def test_all_samples_in_manifest_order_count_every_row_exactly(engine: Engine, db) -> None:
     files = sample_files()
     expected_counts, expected_state = _model(files)
@@ -462,6 +463,7 @@ def _empty_again(db_url: str, tmp_path: Path) -> str:
 PROVENANCE = {"id", "property_id", "source_file_id", "source_row", "first_file_id", "first_as_of", "as_of"}
 
 
+@pytest.mark.slow
 def test_samples_in_reversed_order_end_with_the_same_bookings(db_url: str, engine: Engine, tmp_path: Path) -> None:
     ingest_paths(engine, sample_files())
     in_manifest_order = [{k: v for k, v in b.items() if k not in PROVENANCE} for b in dump(engine)]

@@ -6,13 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from airbnb_export import BOOKING_COM_HEADER, airbnb_csv, airbnb_row
+from airbnb_export import BOOKING_COM_HEADER
+from oracles import Stay, stays_csv
 from sqlalchemy import Engine, select
 
 from loaders.tables import bookings, tasks
@@ -24,31 +22,8 @@ from schemas.vocab import FileStatus
 LOFT, STUDIO = "Harbour Loft", "Garden Studio"
 
 
-@dataclass(frozen=True)
-class Stay:
-    code: str
-    listing: str
-    check_in: dt.date
-    check_out: dt.date
-    guest: str
-    status: str = "Confirmed"
-    earnings: Decimal = Decimal("1234.56")
-
-    def but(self, **changes: object) -> Stay:
-        return replace(self, **changes)  # type: ignore[arg-type]
-
-    def cells(self) -> list[str]:
-        return airbnb_row(
-            self.code, self.status, self.guest, self.check_in, self.check_out, self.listing, self.earnings, "10/1/2025"
-        )
-
-
 def d(month: int, day: int) -> dt.date:
     return dt.date(2025, month, day)
-
-
-def stays_csv(stays: Iterable[Stay]) -> bytes:
-    return airbnb_csv(s.cells() for s in stays)
 
 
 def load(engine: Engine, folder: Path, name: str, stays: list[Stay], as_of: dt.datetime) -> Path:
@@ -77,7 +52,7 @@ def task_id(engine: Engine, code: str) -> int:
 
 # ---- history -------------------------------------------------------------------------------------
 
-HIST = Stay("HMCLIHIST1", LOFT, d(12, 10), d(12, 13), "Hana Hist")
+HIST = Stay("HMCLIHIST1", LOFT, d(12, 10), d(12, 13), guest="Hana Hist")
 WEEK = [dt.datetime(2025, 12, 1, 6) + dt.timedelta(days=7 * i) for i in range(3)]
 
 
@@ -143,10 +118,10 @@ def test_history_of_an_unknown_code_exits_1_with_a_message(
 
 # ---- tasks and task -------------------------------------------------------------------------------
 
-LEAVING = Stay("HMLEAVING1", LOFT, d(12, 10), d(12, 14), "Lena Leaving")
-ARRIVING = Stay("HMARRIVIN1", LOFT, d(12, 14), d(12, 17), "Arlo Arriving")
-STUDIO_STAY = Stay("HMSTUDIO01", STUDIO, d(12, 12), d(12, 14), "Sam Studio")
-CALLED_OFF = Stay("HMCALLOFF1", STUDIO, d(12, 14), d(12, 15), "Cleo Cancel")
+LEAVING = Stay("HMLEAVING1", LOFT, d(12, 10), d(12, 14), guest="Lena Leaving")
+ARRIVING = Stay("HMARRIVIN1", LOFT, d(12, 14), d(12, 17), guest="Arlo Arriving")
+STUDIO_STAY = Stay("HMSTUDIO01", STUDIO, d(12, 12), d(12, 14), guest="Sam Studio")
+CALLED_OFF = Stay("HMCALLOFF1", STUDIO, d(12, 14), d(12, 15), guest="Cleo Cancel")
 SCHEDULE = [LEAVING, ARRIVING, STUDIO_STAY, CALLED_OFF]
 
 
@@ -237,6 +212,7 @@ def test_tasks_json_parses_and_says_the_same(
     assert [row["date"] for row in found] == sorted(row["date"] for row in found)
 
 
+@pytest.mark.slow
 def test_a_task_marked_done_or_locked_stays_so_when_a_later_export_moves_its_booking(
     engine: Engine, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -291,6 +267,7 @@ def test_a_task_marked_done_or_locked_stays_so_when_a_later_export_moves_its_boo
     assert (by_id[done]["date"], by_id[done]["status"]) == (LEAVING.check_out.isoformat(), "done")
 
 
+@pytest.mark.slow
 def test_an_unlocked_task_follows_its_moved_booking_and_its_new_neighbours(
     engine: Engine, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -341,10 +318,11 @@ def test_tasks_with_a_bad_date_exits_2(
 
 # ---- double bookings -----------------------------------------------------------------------------
 
-DOUBLE = Stay("HMDOUBLE01", LOFT, d(12, 10), d(12, 14), "Xavier Roux")
+DOUBLE = Stay("HMDOUBLE01", LOFT, d(12, 10), d(12, 14), guest="Xavier Roux")
 BOOK_NUMBER = "4012345678"  # Booking.com, Kim Berg, 12-12 to 12-16: two nights over Xavier's stay
 
 
+@pytest.mark.slow
 def test_double_booking_in_the_ingest_summary_and_in_conflicts(
     db_url: str, engine: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

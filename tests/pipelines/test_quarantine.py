@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from airbnb_export import AIRBNB_HEADER
 from sqlalchemy import Engine, insert, select
 
 from loaders.tables import bookings, rejected_rows, source_files, status_map
@@ -226,7 +227,7 @@ def test_an_amount_too_large_for_the_money_column_quarantines_its_row(engine: En
 def test_every_problem_of_a_row_is_reported_at_once(engine: Engine, tmp_path: Path) -> None:
     """A row with a bad guest count, an end before its start and an unknown status gets three
     rejected_rows entries in one run, not one per re-run; the good row still loads."""
-    header = "Confirmation code,Status,Guest name,Contact,# of adults,# of children,# of infants,Start date,End date,# of nights,Booked,Listing,Earnings"
+    header = AIRBNB_HEADER
     bad = "HMBADROW01,Bogus,Ann,,two,0,0,12/5/2025,12/3/2025,3,11/1/2025,Flat,$10.00"
     good = 'HMGOODROW1,Confirmed,Bob,,2,0,0,12/5/2025,12/8/2025,3,11/1/2025,Flat,"$1,000.00"'
     path = tmp_path / "three_problems.csv"
@@ -273,6 +274,7 @@ def test_booking_times_finer_than_microseconds_load_on_every_database(engine: En
     assert booking["booked_at"].microsecond in (123456, 123457)
 
 
+@pytest.mark.slow
 def test_a_utf8_file_whose_first_256_kb_end_inside_a_character_is_read_as_utf8(engine: Engine, exports) -> None:
     from sources.readers import HEAD_BYTES
 

@@ -192,6 +192,7 @@ def test_totals_row_in_a_late_chunk_ends_the_table(tmp_path: Path, blank_before_
     assert int(chunks[-1].row_numbers.iloc[-1]) == total_row - 1
 
 
+@pytest.mark.slow
 def test_windows_1252_byte_only_in_a_late_chunk(tmp_path: Path) -> None:
     export = Export(newline="\r\n")
     n = HEAD_BYTES // 100 + 300
@@ -392,6 +393,7 @@ SETTINGS = dict(
 EVENTS = st.sampled_from(["multiline", "blank", "empty-cells", "spaces", "total", "cp1252"])
 
 
+@pytest.mark.slow
 @settings(max_examples=40, **SETTINGS)  # type: ignore[arg-type]
 @given(
     n=st.integers(80, 400),
@@ -441,6 +443,7 @@ def test_chunks_put_together_are_read_export(
         assert len(chunks) > 1
 
 
+@pytest.mark.slow
 def test_a_quoted_line_break_in_the_last_column_across_every_possible_cut(tmp_path: Path) -> None:
     # A value with a line break in the last column: wherever a piece ends (also right after
     # the break, inside the quotes), the rows are those of the whole-file read.

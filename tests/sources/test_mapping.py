@@ -15,6 +15,7 @@ import openpyxl
 import pandas as pd
 import pytest
 import python_calamine
+from airbnb_export import AIRBNB_SHORT_COLUMNS
 
 from schemas.booking import COLUMNS, validate
 from schemas.status_map import StatusMap, load_seed
@@ -32,16 +33,7 @@ EXPORTS = sorted(p for p in SAMPLES.iterdir() if p.suffix in {".csv", ".xls", ".
 BCOM_EXPORTS = [BCOM_BIFF, BCOM_HTML]
 PROPERTY = "Old Town Flat"  # what bookingest.toml supplies for the Booking.com files
 
-AIRBNB_HEADER = [
-    "Confirmation code",
-    "Status",
-    "Guest name",
-    "# of adults",
-    "Start date",
-    "End date",
-    "Listing",
-    "Earnings",
-]
+AIRBNB_HEADER = AIRBNB_SHORT_COLUMNS
 SCHEDULE_HEADER = [*AIRBNB_HEADER, "Booking source"]
 BCOM_HEADER = [
     "Book number",

@@ -12,6 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 import python_calamine
+from airbnb_export import AIRBNB_SHORT_COLUMNS
 
 from sources.errors import NoRows, SourceError, UnrecognizedLayout
 from sources.readers import read_export
@@ -24,16 +25,7 @@ BCOM_HTML = SAMPLES / "booking_com_reservations_2026-01.xls"
 SCHEDULE_XLSX = SAMPLES / "cleaning_schedule.xlsx"
 EXPORTS = sorted(p for p in SAMPLES.iterdir() if p.suffix in {".csv", ".xls", ".xlsx"})
 
-AIRBNB_HEADER = [
-    "Confirmation code",
-    "Status",
-    "Guest name",
-    "# of adults",
-    "Start date",
-    "End date",
-    "Listing",
-    "Earnings",
-]
+AIRBNB_HEADER = AIRBNB_SHORT_COLUMNS
 
 
 def airbnb_row(code: str, guest: str = "Ann Lee", start: str = "12/1/2025", end: str = "12/3/2025") -> list[str]:

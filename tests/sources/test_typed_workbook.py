@@ -56,6 +56,7 @@ def test_typed_columns_are_parsed_as_dates_and_numbers() -> None:
     assert frame["adults"].iloc[0] == 2 and str(frame["adults"].dtype) == "Int64"
 
 
+@pytest.mark.slow
 def test_an_odd_cell_far_down_a_date_column_is_reported_not_lost() -> None:
     # Column types are inferred from every row: text in row 1,502 of a date column makes the
     # column text, so the cell is quoted in the problem, and all the other dates still parse.

@@ -60,6 +60,7 @@ def test_a_workbook_changed_after_its_read_began_is_read_again(tmp_path: Path) -
     assert_identical(chunk, read_export(other.read_bytes(), str(file)))
 
 
+@pytest.mark.slow
 def test_a_damaged_workbook_read_ahead_fails_as_it_would_unread(tmp_path: Path) -> None:
     file = tmp_path / "cut.xlsx"
     file.write_bytes((SAMPLES / "cleaning_schedule.xlsx").read_bytes()[:3000])

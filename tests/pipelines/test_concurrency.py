@@ -3,9 +3,7 @@ database: both succeed, nothing is duplicated, and the result is that of loading
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import os
 import subprocess
@@ -14,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from airbnb_export import airbnb_csv, airbnb_row
 from databases import reset_pg_schema
 from sqlalchemy import Engine, select, text
 
@@ -22,13 +21,8 @@ from pipelines.discover import FileOptions
 from pipelines.ingest import ingest_file, open_database
 from schemas.vocab import FileStatus
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]  # subprocesses, several rounds
 
-# The header exactly as Airbnb writes it.
-AIRBNB_HEADER = (
-    "Confirmation code,Status,Guest name,Contact,# of adults,# of children,# of infants,Start date,End date,"
-    "# of nights,Booked,Listing,Earnings"
-)
 ROWS, SHARED, UNITS = 300, 200, 20
 FIRST_NIGHT = dt.date(2026, 1, 5)
 AS_OF = (dt.datetime(2025, 12, 1, 6), dt.datetime(2025, 12, 8, 6))
@@ -48,33 +42,13 @@ def stay(i: int, newer: bool) -> list[str]:
     if newer and i % 4 == 3:
         guest = f"Guest {i} Corrected"
     check_out = check_in + dt.timedelta(days=nights)
-    return [
-        f"HMCC{i:06d}",
-        status,
-        guest,
-        "+1 (312) 555-0100",
-        "2",
-        "0",
-        "0",
-        _mdy(check_in),
-        _mdy(check_out),
-        str(nights),
-        "11/1/2025",
-        f"Unit {i % UNITS:02d}",
-        f"${100 + i:,.2f}",
-    ]
-
-
-def _mdy(day: dt.date) -> str:
-    return f"{day.month}/{day.day}/{day.year}"
+    return airbnb_row(
+        f"HMCC{i:06d}", status, guest, check_in, check_out, f"Unit {i % UNITS:02d}", Decimal(100 + i), "11/1/2025"
+    )
 
 
 def export(rows: range, newer: bool) -> bytes:
-    buf = io.StringIO(newline="")
-    writer = csv.writer(buf, lineterminator="\n")
-    buf.write(AIRBNB_HEADER + "\n")
-    writer.writerows(stay(i, newer) for i in rows)
-    return buf.getvalue().encode("utf-8")
+    return airbnb_csv(stay(i, newer) for i in rows)
 
 
 # The older export lists bookings 0..299, the newer one 100..399: 200 in common.

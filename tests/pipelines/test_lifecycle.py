@@ -1,21 +1,19 @@
 """The booking lifecycle over weekly exports: history, cleaning tasks, turnovers, double bookings, late files.
 
-Every expectation is computed here from the exports the tests write (a small model of "the newest
-export wins" and of the task rules in the brief), never read back from bookingest.
+Every expectation is computed from the exports the tests write (tests/oracles.py: a small model of
+"the newest export wins" and of the task rules in the brief), never read back from bookingest.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from airbnb_export import BOOKING_COM_HEADER, airbnb_csv, airbnb_row
+from airbnb_export import booking_com_csv
+from oracles import Model, Stay, arrives, stays_csv
 from sqlalchemy import Engine, Table, create_engine, func, select, text, update
 
 from loaders.tables import booking_changes, bookings, properties, tasks
@@ -25,198 +23,9 @@ from pipelines.results import FileResult
 from reports.bookings import conflicts, history
 from schemas.vocab import FileStatus
 
-# DESIGN.md's status table, for the labels these tests write.
-CANONICAL = {
-    "Confirmed": "confirmed",
-    "Currently hosting": "in_house",
-    "Past guest": "completed",
-    "Pending": "pending",
-    "Canceled by guest": "cancelled",
-    "ok": "confirmed",
-    "cancelled_by_guest": "cancelled",
-}
-ACTIVE = {"confirmed", "in_house", "completed", "owner_stay"}
-CALLED_OFF = {"cancelled", "declined", "no_show"}
 CENT = Decimal("0.01")
-
-
-@dataclass(frozen=True)
-class Stay:
-    """One Airbnb reservation as the export states it."""
-
-    code: str
-    listing: str
-    check_in: dt.date
-    check_out: dt.date
-    status: str = "Confirmed"
-    guest: str = "Test Guest"
-    earnings: Decimal = Decimal("300.00")
-
-    @property
-    def canonical(self) -> str:
-        return CANONICAL[self.status]
-
-    @property
-    def nights(self) -> int:
-        return (self.check_out - self.check_in).days
-
-    def but(self, **changes: object) -> Stay:
-        return replace(self, **changes)  # type: ignore[arg-type]
-
-    def cells(self) -> list[str]:
-        return airbnb_row(
-            self.code, self.status, self.guest, self.check_in, self.check_out, self.listing, self.earnings, "10/1/2025"
-        )
-
-    def fields(self) -> dict[str, str | Decimal]:
-        """The compared fields as booking_changes writes them (payout as a number)."""
-        return {
-            "check_in": self.check_in.isoformat(),
-            "check_out": self.check_out.isoformat(),
-            "nights": str(self.nights),
-            "status": self.canonical,
-            "raw_status": self.status,
-            "guest_name": self.guest,
-            "payout": self.earnings,
-            "property_id": self.listing,
-        }
-
-
-def stays_csv(stays: Iterable[Stay], newline: str = "\n", bom: bool = False) -> bytes:
-    return airbnb_csv((s.cells() for s in stays), newline, bom)
-
-
-def booking_com_csv(rows: Iterable[tuple[str, str, dt.date, dt.date, str, Decimal]]) -> bytes:
-    """(book number, guest, check-in, check-out, status, price) rows; commission 15 %."""
-    buf = io.StringIO(newline="")
-    writer = csv.writer(buf, lineterminator="\n")
-    buf.write(BOOKING_COM_HEADER + "\n")
-    for number, guest, check_in, check_out, status, price in rows:
-        commission = (price * Decimal("0.15")).quantize(CENT)
-        writer.writerow(
-            [
-                number,
-                guest,
-                guest,
-                check_in.isoformat(),
-                check_out.isoformat(),
-                "2025-10-01",
-                status,
-                f"{price} EUR",
-                f"{commission} EUR",
-            ]
-        )
-    return buf.getvalue().encode("utf-8")
-
-
-# ---- a model of what the database should hold --------------------------------------------------
-
-
-@dataclass
-class Model:
-    """The newest export's version of every booking, and what its cleaning task should be."""
-
-    state: dict[str, tuple[dt.datetime, Stay]] = field(default_factory=dict)
-    ever_active: set[str] = field(default_factory=set)
-    seen: dict[str, dt.datetime] = field(default_factory=dict)  # the newest export listing each code
-    frozen: dict[str, dict[str, object]] = field(default_factory=dict)  # done/locked tasks as they were
-    history: list[tuple[str, str, dt.datetime, str, str | None, str | Decimal | None, str | Decimal | None]] = field(
-        default_factory=list
-    )
-
-    def load(self, path: str, stays: Sequence[Stay], as_of: dt.datetime) -> tuple[int, int, int]:
-        """Apply one export; return the (inserted, updated, unchanged) counts it must report."""
-        inserted = updated = unchanged = 0
-        for new in stays:
-            known = self.state.get(new.code)
-            seen = self.seen.get(new.code)
-            self.seen[new.code] = max(as_of, seen) if seen else as_of
-            if known is None:
-                inserted += 1
-                self.history.append((new.code, path, as_of, "created", None, None, None))
-            elif seen is not None and seen > as_of:  # a newer export listed it: stale
-                unchanged += 1
-                continue
-            elif known[1] == new:
-                unchanged += 1  # restated, not rewritten: as_of stays that of the last change
-                continue
-            else:
-                updated += 1
-                self.history.extend((new.code, path, as_of, *c) for c in field_changes(known[1], new))
-            self.state[new.code] = (as_of, new)
-            if new.canonical in ACTIVE:
-                self.ever_active.add(new.code)
-        return inserted, updated, unchanged
-
-    def stays(self) -> dict[str, Stay]:
-        return {code: stay for code, (_, stay) in self.state.items()}
-
-    def bookings(self) -> dict[str, dict[str, object]]:
-        return {code: booking_of(stay, as_of) for code, (as_of, stay) in self.state.items()}
-
-    def tasks(self) -> dict[str, dict[str, object]]:
-        stays = self.stays()
-        out: dict[str, dict[str, object]] = {}
-        for code, stay in stays.items():
-            if code in self.frozen:
-                out[code] = self.frozen[code]
-            elif code in self.ever_active:
-                active = stay.canonical in ACTIVE
-                out[code] = {
-                    "due_date": stay.check_out,
-                    "status": "open" if active else "cancelled",
-                    "same_day_turnover": active and arrives(stays, stay, stay.check_out),
-                    "locked": False,
-                }
-        return out
-
-
-def arrives(stays: dict[str, Stay], leaving: Stay, day: dt.date) -> bool:
-    """Does another active booking of the same listing check in on `day`?"""
-    return any(
-        o.code != leaving.code and o.listing == leaving.listing and o.canonical in ACTIVE and o.check_in == day
-        for o in stays.values()
-    )
-
-
-def field_changes(old: Stay, new: Stay) -> list[tuple[str, str, str | Decimal, str | Decimal]]:
-    """(kind, field, old, new) for every compared field that differs."""
-    kinds = {
-        "check_in": "dates_moved",
-        "check_out": "dates_moved",
-        "nights": "dates_moved",
-        "raw_status": "status_label",
-        "guest_name": "guest_corrected",
-        "payout": "payout_corrected",
-        "property_id": "property_changed",
-    }
-    before, after = old.fields(), new.fields()
-    out = []
-    for name, value in after.items():
-        if before[name] == value:
-            continue
-        if name == "status":
-            was, now = before[name] in CALLED_OFF, value in CALLED_OFF
-            kind = "cancelled" if now and not was else "reinstated" if was and not now else "status_progressed"
-        else:
-            kind = kinds[name]
-        out.append((kind, name, before[name], value))
-    return out
-
-
-def booking_of(stay: Stay, as_of: dt.datetime) -> dict[str, object]:
-    return {
-        "source": "airbnb",
-        "property": stay.listing,
-        "check_in": stay.check_in,
-        "check_out": stay.check_out,
-        "nights": stay.nights,
-        "status": stay.canonical,
-        "raw_status": stay.status,
-        "guest_name": stay.guest,
-        "payout": stay.earnings,
-        "as_of": as_of,
-    }
+# Every test here ingests a sequence of exports and checks the whole database after each.
+pytestmark = pytest.mark.slow
 
 
 # ---- reading the database back -------------------------------------------------------------------
