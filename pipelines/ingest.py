@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from loaders import db
 from loaders.errors import DuplicateFile, is_transient
-from loaders.merge import FileLoad, FileRecord, find_loaded, loading
+from loaders.file_load import FileLoad, FileRecord, find_loaded, loading
 from pipelines.discover import FileOptions, UsageError
 from pipelines.results import FileResult as FileResult
 from reports.bookings import conflicts
@@ -26,6 +26,7 @@ from schemas.booking import RowProblem
 from schemas.keys import key_hashes
 from schemas.problems import Rejected
 from schemas.status_map import StatusMap, load_seed
+from schemas.tuning import DEFAULT_TUNING, Tuning
 from schemas.vocab import BOOKING_KEY, FileStatus
 from sources import workbooks
 from sources.errors import SourceError
@@ -49,7 +50,14 @@ def check_source(name: str | None) -> None:
         raise UsageError(f"unknown --source {name!r}; choose one of: {', '.join(LAYOUTS)}")
 
 
-def ingest_file(engine: Engine, path: Path, options: FileOptions, status_map: StatusMap | None = None) -> FileResult:
+def ingest_file(
+    engine: Engine,
+    path: Path,
+    options: FileOptions,
+    status_map: StatusMap | None = None,
+    *,
+    tuning: Tuning = DEFAULT_TUNING,
+) -> FileResult:
     """Read, map, validate, normalize and merge one file. Bad input becomes a rejected result;
     transient database errors are raised so that the caller can retry the whole file.
 
@@ -78,7 +86,7 @@ def ingest_file(engine: Engine, path: Path, options: FileOptions, status_map: St
     try:
         first = next(chunks)
         layout = first.layout.name
-        with loading(engine, FileRecord(sha256, shown, layout, as_of, first.rows_expected)) as load:
+        with loading(engine, FileRecord(sha256, shown, layout, as_of, first.rows_expected), tuning) as load:
             for table in itertools.chain([first], chunks):
                 valid, rejected = _checked(table, options.property, status_map)
                 load.stage(tally.add(table, valid, rejected), rejected)

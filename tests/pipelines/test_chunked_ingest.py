@@ -15,10 +15,11 @@ from databases import reset_pg_schema
 from sqlalchemy import Engine, select
 
 import sources.readers
-from loaders import merge
+from loaders.strategies import known_rows
 from loaders.tables import booking_changes, bookings, rejected_rows, source_file_keys, source_files, tasks
 from pipelines.discover import FileOptions
 from pipelines.ingest import FileResult, ingest_file, open_database
+from schemas.tuning import Tuning
 from sources.errors import SourceError, UnreadableFile
 from sources.readers import HEAD_BYTES, read_export_chunks
 
@@ -325,15 +326,15 @@ def test_a_re_load_compared_in_memory_ends_as_one_compared_in_the_database(
     as_of = AS_OF + dt.timedelta(days=1 if later else -1)
     outcomes = []
     fetched: list[int] = []
-    fetch = merge.KnownRows.fetch
-    monkeypatch.setattr(merge.KnownRows, "fetch", lambda raw: fetched.append(1) or fetch(raw))
+    fetch = known_rows.KnownRows.fetch
+    monkeypatch.setattr(known_rows.KnownRows, "fetch", lambda raw: fetched.append(1) or fetch(raw))
     for in_memory_from in (10**9, 0):  # never, always
-        monkeypatch.setattr(merge, "KNOWN_IN_MEMORY_MIN_ROWS", in_memory_from)
+        tuning = Tuning(known_in_memory_min_rows=in_memory_from)
         fetched.clear()
         engine = fresh_engine(pg_server_url)
         try:
-            assert ingest_file(engine, before, FileOptions(as_of=AS_OF)).status == "loaded"
-            result = ingest_file(engine, path, FileOptions(as_of=as_of))
+            assert ingest_file(engine, before, FileOptions(as_of=AS_OF), tuning=tuning).status == "loaded"
+            result = ingest_file(engine, path, FileOptions(as_of=as_of), tuning=tuning)
             outcomes.append((result, snapshot(engine, db.dump), listed_keys(engine)))
         finally:
             engine.dispose()
