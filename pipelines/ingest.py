@@ -92,7 +92,7 @@ def ingest_file(
                 load.stage(tally.add(table, valid, rejected), rejected)
             load.discard(*tally.repeated(load))
             counts = load.merge(tally.rows, len(tally.rejected_rows))
-            file_id, may_double_book = load.file_id, load.may_double_book
+            file_id, may_double_book, strategy = load.file_id, load.may_double_book, load.strategy
     except SourceError as err:
         return FileResult(shown, layout, FileStatus.REJECTED, reason=_nothing_loaded(err.reason, tally))
     except OSError as err:
@@ -120,6 +120,7 @@ def ingest_file(
         problems=[_describe(r) for r in problems[:MAX_PROBLEMS_SHOWN]],
         problems_total=len(problems),
         conflicts=_double_bookings(engine, file_id) if may_double_book else [],
+        strategy=strategy,
     )
 
 
