@@ -16,13 +16,17 @@ from contextlib import contextmanager
 
 from sqlalchemy import Connection, Table, text
 
-# Below this many new rows the per-row index cost is too small to be worth a rebuild.
-MIN_ROWS = 50_000
+from loaders.dialects import dialect_of
+from schemas.tuning import DEFAULT_TUNING
 
 
-def worth_it(conn: Connection, new_rows: int, existing_rows: int) -> bool:
-    """Rebuild rather than maintain: PostgreSQL, a large batch, at least as large as the table."""
-    return conn.dialect.name == "postgresql" and new_rows >= MIN_ROWS and new_rows >= existing_rows
+def worth_it(
+    conn: Connection, new_rows: int, existing_rows: int, min_rows: int = DEFAULT_TUNING.deferred_index_min_rows
+) -> bool:
+    """Rebuild rather than maintain: a dialect that can (PostgreSQL), a large batch (below
+    `min_rows` the per-row index cost is too small to be worth a rebuild), at least as large as
+    the table."""
+    return dialect_of(conn).defers_indexes and new_rows >= min_rows and new_rows >= existing_rows
 
 
 @contextmanager

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Engine, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
 from loaders.derive import conflicts_view_sql, history_view_sql
+from loaders.dialects import DIALECTS, dialect_of
 from loaders.errors import DatabaseUnavailable
 from loaders.tables import metadata, status_map
 
@@ -29,14 +29,10 @@ def connect(url: str) -> Engine:
         parsed = make_url(url)
     except ArgumentError:
         raise DatabaseUnavailable(url, "this is not a database URL (try sqlite:///bookingest.db)") from None
-    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+    if parsed.get_backend_name() not in DIALECTS:
         raise DatabaseUnavailable(url, "only SQLite and PostgreSQL are supported")
     try:
-        if parsed.get_backend_name() == "sqlite":
-            engine = create_engine(parsed, connect_args={"timeout": 60})
-            event.listen(engine, "connect", _sqlite_pragmas)
-        else:
-            engine = create_engine(parsed, pool_pre_ping=True)
+        engine = DIALECTS[parsed.get_backend_name()].engine(parsed)
         with engine.connect():
             pass
     except NoSuchModuleError as err:
@@ -47,32 +43,24 @@ def connect(url: str) -> Engine:
     return engine
 
 
-def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
-    cur = dbapi_conn.cursor()  # type: ignore[attr-defined]
-    cur.execute("PRAGMA foreign_keys = ON")
-    cur.execute("PRAGMA journal_mode = WAL")  # readers (reports) never block an ingest
-    cur.execute("PRAGMA synchronous = NORMAL")
-    cur.execute("PRAGMA cache_size = -262144")  # 256 MB at most, for the indexes of a large merge
-    cur.close()
-
-
 def ensure_schema(engine: Engine, seed: Iterable[tuple[str, str, str]]) -> None:
     """Create missing tables and add seed status-map entries the database lacks.
 
     Entries already in the database win: an operator's edit there is never overwritten.
     """
     metadata.create_all(engine)
+    dialect = dialect_of(engine)
     with engine.begin() as conn:
         _bookings_have_row_hashes(conn)
-        if engine.dialect.name == "postgresql":
-            _codes_compared_bytewise(conn)
+        dialect.upgrade_schema(conn)
         conn.execute(text(conflicts_view_sql(engine.dialect.name)))
         conn.execute(text(history_view_sql(engine.dialect.name)))
     rows = [{"source": s, "raw_status": r, "status": st} for s, r, st in seed]
-    insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
     with engine.begin() as conn:
         if rows:
-            conn.execute(insert(status_map).on_conflict_do_nothing(index_elements=["source", "raw_status"]), rows)
+            conn.execute(
+                dialect.insert(status_map).on_conflict_do_nothing(index_elements=["source", "raw_status"]), rows
+            )
 
 
 def _bookings_have_row_hashes(conn: Connection) -> None:
@@ -87,30 +75,6 @@ def _bookings_have_row_hashes(conn: Connection) -> None:
     except DBAPIError:
         if "row_hash" not in {c["name"] for c in inspect(conn).get_columns("bookings")}:
             raise
-
-
-def _codes_compared_bytewise(conn: Connection) -> None:
-    """A database made before booking codes were COLLATE "C" gets that collation, once (its key
-    index is rebuilt; the rows stay as they are). Where something of the operator's stands in
-    the way (a view that reads the column), the column stays as it is: merges still work (an
-    equality of the database's default and "C" is decided in "C"), without the faster index."""
-    if code_collation(conn) == "C":
-        return
-    try:
-        with conn.begin_nested():
-            conn.execute(text('ALTER TABLE bookings ALTER COLUMN external_code TYPE varchar(64) COLLATE "C"'))
-    except DBAPIError:
-        pass
-
-
-def code_collation(conn: Connection) -> str | None:
-    """The collation of bookings.external_code on PostgreSQL (None: the database's default)."""
-    return conn.execute(
-        text(
-            "SELECT collation_name FROM information_schema.columns "
-            "WHERE table_schema = current_schema() AND table_name = 'bookings' AND column_name = 'external_code'"
-        )
-    ).scalar()
 
 
 def status_map_entries(engine: Engine) -> list[tuple[str, str, str]]:

@@ -17,7 +17,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from loaders import db
 from loaders.errors import DuplicateFile, is_transient
-from loaders.merge import FileRecord, MergeCounts, find_loaded, loading
+from loaders.file_load import FileRecord, find_loaded, loading
+from loaders.strategies import MergeCounts
 from pipelines.discover import FileOptions, UsageError
 from pipelines.results import MAX_PROBLEMS_SHOWN
 from pipelines.results import FileResult as FileResult
@@ -82,7 +83,7 @@ def ingest_file(
     except (SourceError, OSError, DuplicateFile) as err:
         return _not_loaded(err, shown, layout, tally)
     conflicts = _double_bookings(engine, merged.file_id, tuning) if merged.may_double_book else []
-    return _loaded(shown, layout, tally, merged.counts, conflicts)
+    return _loaded(shown, layout, tally, merged, conflicts)
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,7 @@ class _Merged:
     counts: MergeCounts
     file_id: int
     may_double_book: bool
+    strategy: str | None
 
 
 def _merge(
@@ -155,7 +157,7 @@ def _merge(
             load.stage(valid, rejected)
         load.discard(*tally.repeated(load.staged_keys))
         counts = load.merge(tally.rows, len(tally.rejected_rows))
-        return _Merged(counts, load.file_id, load.may_double_book)
+        return _Merged(counts, load.file_id, load.may_double_book, load.strategy)
 
 
 def _not_loaded(err: Exception, shown: str, layout: str | None, tally: Tally) -> FileResult:
@@ -178,7 +180,8 @@ def _nothing_loaded(reason: str, tally: Tally) -> str:
     return f"{reason} (at row {tally.last_row + 1} or later; nothing was loaded)" if tally.rows else reason
 
 
-def _loaded(shown: str, layout: str | None, tally: Tally, counts: MergeCounts, conflicts: list[str]) -> FileResult:
+def _loaded(shown: str, layout: str | None, tally: Tally, merged: _Merged, conflicts: list[str]) -> FileResult:
+    counts = merged.counts
     problems = sorted(tally.problems, key=lambda r: r.row_number)
     return FileResult(
         path=shown,
@@ -192,6 +195,7 @@ def _loaded(shown: str, layout: str | None, tally: Tally, counts: MergeCounts, c
         problems=[_describe(r) for r in problems[:MAX_PROBLEMS_SHOWN]],
         problems_total=len(problems),
         conflicts=conflicts,
+        strategy=merged.strategy,
     )
 
 

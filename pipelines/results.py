@@ -25,6 +25,9 @@ class FileResult:
     problems: list[str] = field(default_factory=list)  # the first rejected-row problems, readable
     problems_total: int = 0
     conflicts: list[str] = field(default_factory=list)  # double bookings involving this file's bookings
+    # How its rows were merged (first_load, staged_merge, known_rows): a means, not an outcome,
+    # so two results that differ only in it are equal.
+    strategy: str | None = field(default=None, compare=False)
 
     def to_json(self) -> dict[str, object]:
         out = asdict(self)

@@ -14,10 +14,10 @@ from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.schema import CreateTable
 
-from loaders import bulk
 from loaders.tables import bookings, metadata, properties, tasks
 from pipelines.discover import FileOptions
 from pipelines.ingest import ingest_file, open_database
+from schemas.tuning import DEFAULT_TUNING, Tuning
 from schemas.vocab import FileStatus
 
 AS_OF = dt.datetime(2025, 12, 1, 7)
@@ -75,12 +75,12 @@ def state(engine: Engine) -> tuple[set[tuple[object, ...]], set[tuple[object, ..
     return booked, cleaning
 
 
-def load(url: str, path: Path, before: Path | None = None) -> Engine:
+def load(url: str, path: Path, before: Path | None = None, tuning: Tuning = DEFAULT_TUNING) -> Engine:
     reset_pg_schema(url)
     engine = open_database(url)
     if before is not None:
-        assert ingest_file(engine, before, FileOptions(as_of=AS_OF)).status is FileStatus.LOADED
-    result = ingest_file(engine, path, FileOptions(as_of=AS_OF))
+        assert ingest_file(engine, before, FileOptions(as_of=AS_OF), tuning=tuning).status is FileStatus.LOADED
+    result = ingest_file(engine, path, FileOptions(as_of=AS_OF), tuning=tuning)
     assert result.status is FileStatus.LOADED and result.inserted == len(export_rows()), result
     return engine
 
@@ -106,16 +106,16 @@ def test_a_first_load_ends_exactly_like_a_staged_merge(pg_server_url: str, tmp_p
     assert any("cancelled" in r for r in first[0]) and len(first[1]) < len(first[0])
 
 
-@pytest.mark.parametrize("min_rows", [bulk.MIN_ROWS, 1], ids=["tasks-indexed", "tasks-rebuilt"])
-def test_after_a_first_load_every_constraint_and_index_is_back(
-    pg_server_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, min_rows: int
-) -> None:
+@pytest.mark.parametrize(
+    "min_rows", [DEFAULT_TUNING.deferred_index_min_rows, 1], ids=["tasks-indexed", "tasks-rebuilt"]
+)
+def test_after_a_first_load_every_constraint_and_index_is_back(pg_server_url: str, tmp_path: Path, min_rows: int) -> None:
     # With min_rows=1 the tasks, too, are COPYed with reserved ids into a table without its
     # primary key and unique constraint, both built afterwards.
-    monkeypatch.setattr(bulk, "MIN_ROWS", min_rows)
+    tuning = Tuning(deferred_index_min_rows=min_rows)
     export = tmp_path / "export.csv"
     export.write_bytes(airbnb_csv(export_rows()))
-    engine = load(pg_server_url, export)
+    engine = load(pg_server_url, export, tuning=tuning)
     try:
         with engine.connect() as conn:
             indexes = set(
@@ -136,7 +136,7 @@ def test_after_a_first_load_every_constraint_and_index_is_back(
         later = one_booking(
             tmp_path / "later.csv", "HMLATER001", "Lou", dt.date(2027, 3, 1), dt.date(2027, 3, 4), "Listing 0"
         )
-        result = ingest_file(engine, later, FileOptions(as_of=AS_OF + dt.timedelta(days=1)))
+        result = ingest_file(engine, later, FileOptions(as_of=AS_OF + dt.timedelta(days=1)), tuning=tuning)
         assert result.status is FileStatus.LOADED and result.inserted == 1, result
         with engine.connect() as conn:
             newest = conn.execute(select(func.max(tasks.c.id))).scalar_one()

@@ -12,11 +12,14 @@ from airbnb_export import airbnb_csv, airbnb_row
 from databases import reset_pg_schema
 from sqlalchemy import Engine, insert, select, text, update
 
-from loaders import db, merge
+from loaders import db
+from loaders.dialects import postgresql
 from loaders.errors import DatabaseUnavailable
+from loaders.strategies import known_rows
 from loaders.tables import bookings, status_map
 from pipelines.discover import FileOptions
 from pipelines.ingest import FileResult, ingest_file, open_database
+from schemas.tuning import Tuning
 from schemas.vocab import FileStatus
 
 SEED = Path(__file__).resolve().parents[2] / "schemas" / "status_map.csv"
@@ -82,7 +85,7 @@ def test_a_database_we_cannot_use_raises_database_unavailable_with_a_readable_re
 
 def _code_collation(engine: Engine) -> str | None:
     with engine.connect() as conn:
-        return db.code_collation(conn)
+        return postgresql.code_collation(conn)
 
 
 def _old_database(url: str, view: bool) -> None:
@@ -169,10 +172,10 @@ def test_a_database_from_before_row_hashes_gets_the_column_and_its_rows_are_comp
 
     engine = open_database(db_url)  # adds the column, empty
     try:
-        monkeypatch.setattr(merge, "KNOWN_IN_MEMORY_MIN_ROWS", 0)  # PostgreSQL would compare in memory
+        in_memory = Tuning(known_in_memory_min_rows=0)  # PostgreSQL would compare in memory
         # ... but not when most stored rows have no hash to match: reading them would be wasted.
-        monkeypatch.setattr(merge.KnownRows, "fetch", lambda raw: pytest.fail("read the stored rows"))
-        result = ingest_file(engine, again, FileOptions(as_of=dt.datetime(2026, 1, 2)))
+        monkeypatch.setattr(known_rows.KnownRows, "fetch", lambda raw: pytest.fail("read the stored rows"))
+        result = ingest_file(engine, again, FileOptions(as_of=dt.datetime(2026, 1, 2)), tuning=in_memory)
         assert (result.status, result.inserted, result.updated, result.unchanged) == (FileStatus.LOADED, 0, 1, 1)
         with engine.connect() as conn:
             hashes = dict(conn.execute(select(bookings.c.external_code, bookings.c.row_hash)).all())

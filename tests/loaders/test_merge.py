@@ -15,8 +15,12 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import IntegrityError
 
+from loaders.dialects.sqlite import as_text
 from loaders.errors import DuplicateFile
-from loaders.merge import FileRecord, KnownRows, MergeCounts, _as_text, loading, row_hashes
+from loaders.file_load import FileRecord, loading
+from loaders.hashing import row_hashes
+from loaders.strategies import MergeCounts
+from loaders.strategies.known_rows import KnownRows
 from loaders.tables import booking_changes, bookings, properties, rejected_rows, source_file_keys, source_files, tasks
 from schemas import booking
 from schemas.keys import key_hashes
@@ -198,8 +202,8 @@ def test_dates_and_times_go_to_sqlite_as_the_text_sqlalchemy_writes(values: list
     dialect = sqlite.dialect()
     as_date, as_time = sqlite.DATE().bind_processor(dialect), sqlite.DATETIME().bind_processor(dialect)
     assert as_date is not None and as_time is not None
-    assert _as_text(column, "us") == [None if v is None else as_time(v) for v in values * 2]
-    assert _as_text(column, "D") == [None if v is None else as_date(v.date()) for v in values * 2]
+    assert as_text(column, "us") == [None if v is None else as_time(v) for v in values * 2]
+    assert as_text(column, "D") == [None if v is None else as_date(v.date()) for v in values * 2]
 
 
 @given(

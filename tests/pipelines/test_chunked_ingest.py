@@ -14,7 +14,7 @@ import pytest
 from databases import reset_pg_schema
 from sqlalchemy import Engine, select
 
-from loaders import merge
+from loaders.strategies import known_rows
 from loaders.tables import booking_changes, bookings, rejected_rows, source_file_keys, source_files, tasks
 from pipelines.discover import FileOptions
 from pipelines.ingest import FileResult, ingest_file, open_database
@@ -323,14 +323,13 @@ def test_a_re_load_compared_in_memory_ends_as_one_compared_in_the_database(
     # hash in memory; the database must end exactly as when every row is compared there,
     # chunk by chunk, with repeated codes, bad rows and files older than what is stored.
     path, before = scenario(exports), stored_before(exports)
-    tuning = Tuning(chunk_bytes=SMALL)
     as_of = AS_OF + dt.timedelta(days=1 if later else -1)
     outcomes = []
     fetched: list[int] = []
-    fetch = merge.KnownRows.fetch
-    monkeypatch.setattr(merge.KnownRows, "fetch", lambda raw: fetched.append(1) or fetch(raw))
+    fetch = known_rows.KnownRows.fetch
+    monkeypatch.setattr(known_rows.KnownRows, "fetch", lambda raw: fetched.append(1) or fetch(raw))
     for in_memory_from in (10**9, 0):  # never, always
-        monkeypatch.setattr(merge, "KNOWN_IN_MEMORY_MIN_ROWS", in_memory_from)
+        tuning = Tuning(chunk_bytes=SMALL, known_in_memory_min_rows=in_memory_from)
         fetched.clear()
         engine = fresh_engine(pg_server_url)
         try:

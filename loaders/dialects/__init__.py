@@ -1,0 +1,77 @@
+"""What differs between the databases a load runs on, behind one interface: one object per dialect
+(postgresql.py, sqlite.py, with the same roles), chosen once from the connection's dialect name."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, Select, Table
+from sqlalchemy.engine import URL
+from sqlalchemy.sql.elements import ColumnElement
+
+from loaders.dialects import postgresql, sqlite  # neither imports this module: no cycle
+from loaders.pg_copy import Worker
+
+
+class Dialect(Protocol):
+    name: str
+    # A first load into an empty bookings table may COPY straight into it (see strategies.first_load).
+    copies_first_load: bool
+    # A large re-load may read the stored keys and row hashes to compare in memory (strategies.known_rows).
+    compares_in_memory: bool
+    # A large insert may drop a table's indexes and build them again after the rows (see bulk).
+    defers_indexes: bool
+
+    def engine(self, url: URL) -> Engine:
+        """A new engine for this database, set up as bookingest needs it."""
+        ...
+
+    def upgrade_schema(self, conn: Connection) -> None:
+        """Bring a database made by an older version up to date (what create_all cannot)."""
+        ...
+
+    def insert(self, table: Table) -> Any:
+        """An INSERT that can say what to do on a conflict (`on_conflict_do_nothing`, ...)."""
+        ...
+
+    def fill_staging(self, conn: Connection, worker: Worker, frame: pd.DataFrame) -> None:
+        """Add one hashed canonical chunk to the staging table (perhaps on the worker)."""
+        ...
+
+    def ids_aggregated(self, ids: ColumnElement[Any]) -> ColumnElement[Any]:
+        """The ids of a group as one value of source_file_keys.booking_ids."""
+        ...
+
+    def ids_counted(self, listed: ColumnElement[Any]) -> ColumnElement[Any]:
+        """How many ids a booking_ids value holds."""
+        ...
+
+    def ids_listed(self, listed: Any) -> Select[Any]:
+        """One row per id of the booking_ids column `listed` (a query still to be filtered)."""
+        ...
+
+    def analyze(self, conn: Connection) -> None:
+        """Fresh statistics of bookings and properties after a large insert."""
+        ...
+
+    def analyze_staging(self, conn: Connection) -> None:
+        """Statistics of the staging table before the merge joins it."""
+        ...
+
+    def drop_temporary(self, conn: Connection, *tables: Table) -> None:
+        """Drop a load's temporary tables before its commit (where commit does not)."""
+        ...
+
+
+def dialect_of(bind: Connection | Engine) -> Dialect:
+    """The dialect of this connection or engine."""
+    return dialect_named(bind.dialect.name)
+
+
+def dialect_named(name: str) -> Dialect:
+    """The dialect called `name` (SQLAlchemy's backend name); KeyError for one we do not support."""
+    return DIALECTS[name]
+
+
+DIALECTS: dict[str, Dialect] = {"sqlite": sqlite.DIALECT, "postgresql": postgresql.DIALECT}

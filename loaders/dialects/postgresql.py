@@ -1,0 +1,99 @@
+"""PostgreSQL, the production database: binary COPY on a worker thread, arrays of ids, fresh statistics, bulk loads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, Select, Table, create_engine, func, select, text
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql.elements import ColumnElement
+
+from loaders.pg_copy import Worker, copy_frame
+from loaders.staging import staged, staging
+from schemas.vocab import BOOKING_KEY
+
+# What the merge, task and conflict queries join and filter on: the statistics they need
+# after a large load (the text columns' are the costly ones to gather, and unused).
+ANALYZED = ", ".join(["id", *BOOKING_KEY, "property_id", "check_in", "check_out", "status"])
+
+
+class PostgreSQL:
+    name = "postgresql"
+    copies_first_load = True
+    compares_in_memory = True
+    defers_indexes = True
+
+    def engine(self, url: URL) -> Engine:
+        return create_engine(url, pool_pre_ping=True)
+
+    def upgrade_schema(self, conn: Connection) -> None:
+        _codes_compared_bytewise(conn)
+
+    def insert(self, table: Table) -> Any:
+        return postgresql.insert(table)
+
+    def fill_staging(self, conn: Connection, worker: Worker, frame: pd.DataFrame) -> None:
+        # The caller waited for the previous COPY: at most one chunk waits.
+        worker.copy(_copy_into_staging, conn.connection.driver_connection, frame)
+
+    def ids_aggregated(self, ids: ColumnElement[Any]) -> ColumnElement[Any]:
+        return func.array_agg(ids)
+
+    def ids_counted(self, listed: ColumnElement[Any]) -> ColumnElement[Any]:
+        return func.cardinality(listed)
+
+    def ids_listed(self, listed: Any) -> Select[Any]:
+        return select(func.unnest(listed))
+
+    def analyze(self, conn: Connection) -> None:
+        """Fresh statistics after a large insert, not when autovacuum comes by: the task and
+        conflict queries that follow in this transaction, and the next file's merge, then get hash
+        joins rather than plans for an empty table (with the properties counted as a few hundred,
+        the next merge probed the key index a million times instead of hashing: twice as slow)."""
+        conn.execute(text(f"ANALYZE bookings ({ANALYZED})"))
+        conn.execute(text("ANALYZE properties"))
+
+    def analyze_staging(self, conn: Connection) -> None:
+        # Temporary tables are never auto-analyzed; without statistics the planner
+        # picks nested loops over a million rows.
+        # Only the columns the merge joins on: the row count comes with any ANALYZE.
+        joined = ", ".join([*BOOKING_KEY, "property_name", "source_row"])
+        conn.execute(text(f"ANALYZE {staging.name} ({joined})"))
+
+    def drop_temporary(self, conn: Connection, *tables: Table) -> None:
+        pass  # they are ON COMMIT DROP
+
+
+DIALECT = PostgreSQL()
+
+
+def _copy_into_staging(raw: Any, frame: pd.DataFrame) -> None:
+    """COPY a chunk into the staging table. Runs on the worker thread."""
+    copy_frame(raw, staged(frame), staging)
+
+
+def _codes_compared_bytewise(conn: Connection) -> None:
+    """A database made before booking codes were COLLATE "C" gets that collation, once (its key
+    index is rebuilt; the rows stay as they are). Where something of the operator's stands in
+    the way (a view that reads the column), the column stays as it is: merges still work (an
+    equality of the database's default and "C" is decided in "C"), without the faster index."""
+    if code_collation(conn) == "C":
+        return
+    try:
+        with conn.begin_nested():
+            conn.execute(text('ALTER TABLE bookings ALTER COLUMN external_code TYPE varchar(64) COLLATE "C"'))
+    except DBAPIError:
+        pass
+
+
+def code_collation(conn: Connection) -> str | None:
+    """The collation of bookings.external_code (None: the database's default)."""
+    return conn.execute(
+        text(
+            "SELECT collation_name FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = 'bookings' AND column_name = 'external_code'"
+        )
+    ).scalar()

@@ -1,0 +1,106 @@
+"""SQLite, the embedded default: pragmas, staging filled by executemany, ids as JSON arrays; no COPY, no statistics to keep."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, Engine, Select, Table, create_engine, event, func, select, true
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.engine import URL
+from sqlalchemy.sql.elements import ColumnElement
+
+from loaders.pg_copy import Worker
+from loaders.staging import STAGED, staged, staging
+from loaders.tables import source_file_keys
+
+
+class SQLite:
+    name = "sqlite"
+    copies_first_load = False
+    compares_in_memory = False
+    defers_indexes = False
+
+    def engine(self, url: URL) -> Engine:
+        engine = create_engine(url, connect_args={"timeout": 60})
+        event.listen(engine, "connect", _pragmas)
+        return engine
+
+    def upgrade_schema(self, conn: Connection) -> None:
+        pass
+
+    def insert(self, table: Table) -> Any:
+        return sqlite.insert(table)
+
+    def fill_staging(self, conn: Connection, worker: Worker, frame: pd.DataFrame) -> None:
+        _insert_into_staging(conn, frame)
+
+    def ids_aggregated(self, ids: ColumnElement[Any]) -> ColumnElement[Any]:
+        return func.json_group_array(ids)
+
+    def ids_counted(self, listed: ColumnElement[Any]) -> ColumnElement[Any]:
+        return func.json_array_length(listed)
+
+    def ids_listed(self, listed: Any) -> Select[Any]:
+        each = func.json_each(listed).table_valued("value")
+        return select(each.c.value).select_from(source_file_keys).join(each, true())
+
+    def analyze(self, conn: Connection) -> None:
+        pass
+
+    def analyze_staging(self, conn: Connection) -> None:
+        pass
+
+    def drop_temporary(self, conn: Connection, *tables: Table) -> None:
+        for table in tables:
+            table.drop(conn)
+
+
+DIALECT = SQLite()
+
+
+def _pragmas(dbapi_conn: object, _record: object) -> None:
+    cur = dbapi_conn.cursor()  # type: ignore[attr-defined]
+    cur.execute("PRAGMA foreign_keys = ON")
+    cur.execute("PRAGMA journal_mode = WAL")  # readers (reports) never block an ingest
+    cur.execute("PRAGMA synchronous = NORMAL")
+    cur.execute("PRAGMA cache_size = -262144")  # 256 MB at most, for the indexes of a large merge
+    cur.close()
+
+
+def _insert_into_staging(conn: Connection, frame: pd.DataFrame, batch: int = 50_000) -> None:
+    """executemany of plain tuples, in the text formats SQLAlchemy stores, a batch at a
+    time so that a million rows never exist as Python objects at once."""
+    rows = staged(frame)
+    placeholders = ", ".join("?" for _ in STAGED)
+    sql = f"INSERT INTO {staging.name} ({', '.join(STAGED)}) VALUES ({placeholders})"
+    cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        for start in range(0, len(rows), batch):
+            part = rows.iloc[start : start + batch]
+            columns = []
+            for name in STAGED:
+                col = part[name]
+                if name in ("check_in", "check_out"):
+                    columns.append(as_text(col, "D"))
+                elif name == "booked_at":
+                    columns.append(as_text(col, "us"))
+                else:
+                    columns.append(col.astype(object).where(col.notna(), None).tolist())
+            cur.executemany(sql, zip(*columns, strict=True))
+    finally:
+        cur.close()
+
+
+def as_text(column: pd.Series, unit: Literal["D", "us"]) -> list[str | None]:
+    """Dates ("D") or times ("us") as the text SQLAlchemy stores in SQLite ('2026-01-31',
+    '2026-01-31 09:30:00.000000'), each distinct value formatted once, in numpy."""
+    codes, uniques = pd.factorize(column)
+    if not len(uniques):  # all empty
+        return [None] * len(codes)
+    text_ = np.datetime_as_string(uniques.to_numpy(f"datetime64[{unit}]"), unit=unit)
+    if unit != "D":
+        text_ = np.char.replace(text_, "T", " ", count=1)
+    values = text_.tolist()
+    return [None if c < 0 else values[c] for c in codes.tolist()]

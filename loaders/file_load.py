@@ -1,0 +1,206 @@
+"""One file's load: its record, its one transaction, and the choice of the strategy that merges its rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, Table, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from loaders import derive
+from loaders.dialects import dialect_of
+from loaders.errors import DuplicateFile
+from loaders.hashing import row_hashes
+from loaders.pg_copy import Worker
+from loaders.staging import changes, staging, unchanged_rows
+from loaders.strategies import LoadStrategy, MergeCounts, OpenFile, Strategy, now
+from loaders.strategies.first_load import FirstLoad
+from loaders.strategies.known_rows import KnownRowsMerge
+from loaders.strategies.staged_merge import StagedMerge
+from loaders.tables import bookings, rejected_rows, source_files
+from schemas.keys import key_hashes
+from schemas.problems import Rejected
+from schemas.tuning import DEFAULT_TUNING, Tuning
+from schemas.vocab import FileStatus
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """What we know of one input file before its rows are merged."""
+
+    sha256: str
+    path: str
+    layout: str
+    as_of: dt.datetime
+    rows_expected: int = 0  # how many rows the file is thought to have (0: unknown)
+
+
+def find_loaded(engine: Engine, sha256: str) -> tuple[str, str | None] | None:
+    """(path, layout) under which these bytes were loaded before, if they were."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(source_files.c.path, source_files.c.source).where(source_files.c.sha256 == sha256)
+        ).first()
+    return (row.path, row.source) if row else None
+
+
+@contextmanager
+def loading(engine: Engine, record: FileRecord, tuning: Tuning = DEFAULT_TUNING) -> Iterator[FileLoad]:
+    """One file's load in ONE transaction: record the file, stage its rows (chunk by chunk),
+    merge. Whatever the block raises rolls everything back, so a file never half-loads.
+
+    Raises DuplicateFile when the same bytes were loaded before, also by a concurrent run.
+    """
+    try:
+        with engine.begin() as conn:
+            derive.lock_merges(conn)
+            previous = conn.execute(select(source_files.c.path).where(source_files.c.sha256 == record.sha256)).scalar()
+            if previous is not None:
+                raise DuplicateFile(record.sha256, previous)
+            file_id = conn.execute(
+                insert(source_files).returning(source_files.c.id),
+                {
+                    "sha256": record.sha256,
+                    "path": record.path,
+                    "source": record.layout,
+                    "as_of": record.as_of,
+                    "status": FileStatus.LOADED.value,
+                    "rows": 0,
+                    "rejected": 0,
+                    "loaded_at": now(),
+                },
+            ).scalar_one()
+            load = FileLoad(conn, file_id, record.as_of, record.rows_expected, tuning)
+            try:
+                yield load
+            finally:
+                load.close()
+    except IntegrityError as err:
+        # Two runs raced on the same file: the unique sha256 let only one of them in.
+        if "sha256" in str(err.orig):
+            raise DuplicateFile(record.sha256, "a concurrent run") from None
+        raise
+
+
+class FileLoad:
+    """The open transaction of one file: `stage` its valid rows and rejected rows a chunk at a
+    time, `discard` staged rows found bad later, then `merge` once.
+
+    The first chunk staged chooses the strategy (`strategy` names it): when the bookings table
+    is empty and the dialect may, the rows are COPYed straight into it (first_load); a large
+    PostgreSQL re-load first looks for the rows it restates unchanged in memory (known_rows);
+    otherwise the rows go to a temporary staging table that `merge` merges set-based
+    (staged_merge). On PostgreSQL a chunk is COPYed by a worker thread while the caller reads
+    and checks the next one, so the database and Python work at the same time.
+    """
+
+    def __init__(
+        self,
+        conn: Connection,
+        file_id: int,
+        as_of: dt.datetime,
+        rows_expected: int = 0,
+        tuning: Tuning = DEFAULT_TUNING,
+    ) -> None:
+        self.conn = conn
+        self.file_id = file_id
+        self.as_of = as_of
+        self._file = OpenFile(conn, file_id, as_of, rows_expected, tuning, dialect_of(conn), Worker())
+        self._strategy: LoadStrategy | None = None
+        self._temporary: list[Table] = []
+        # False once merge knows that no booking of this file can be part of a double booking
+        # (a first load finds that in memory), so that nobody needs to ask the database.
+        self.may_double_book = True
+
+    @property
+    def strategy(self) -> Strategy | None:
+        """How this file's rows are merged (None until a chunk with valid rows is staged)."""
+        return self._strategy.name if self._strategy is not None else None
+
+    def stage(self, frame: pd.DataFrame, rejected: list[Rejected]) -> None:
+        """Add one chunk: its valid canonical rows to the staging table, its problems to rejected_rows."""
+        self._wait()
+        self._reject(rejected)
+        if frame.empty:
+            return
+        if self._strategy is None:
+            self._strategy = self._choose()
+        if "key_hash" not in frame:  # the ingest's tally hashed the keys already
+            frame = frame.assign(key_hash=key_hashes(frame))
+        self._strategy.store(frame.assign(row_hash=row_hashes(frame)))
+
+    def discard(self, source_rows: list[int], rejected: list[Rejected]) -> None:
+        """Take staged rows out again (e.g. a code that a later chunk repeats) and record why."""
+        self._wait()
+        self._reject(rejected)
+        if self._strategy is not None:
+            self._strategy.discard(source_rows)
+
+    def staged_keys(self, source_rows: list[int]) -> list[tuple[Any, ...]]:
+        """(*BOOKING_KEY, source_row) of these staged rows: (source, external_code, source_row)."""
+        self._wait()
+        return self._strategy.staged_keys(source_rows) if self._strategy is not None else []
+
+    def merge(self, rows: int, rejected_rows: int) -> MergeCounts:
+        """Merge everything staged into bookings (with history and tasks) and complete the
+        file's record: `rows` read, `rejected_rows` of them quarantined."""
+        self._wait()
+        counts = MergeCounts()
+        if self._strategy is not None:
+            counts = self._strategy.merge()
+            self.may_double_book = self._strategy.may_double_book
+            self._file.dialect.drop_temporary(self.conn, *reversed(self._temporary))
+        self.conn.execute(
+            update(source_files)
+            .where(source_files.c.id == self.file_id)
+            .values(
+                rows=rows,
+                rejected=rejected_rows,
+                inserted=counts.inserted,
+                updated=counts.updated,
+                unchanged=counts.unchanged,
+            )
+        )
+        return counts
+
+    def close(self) -> None:
+        """Wait for a COPY still running (its error, if any, is raised unless one already is)."""
+        failed = sys.exc_info()[0] is not None
+        try:
+            if not failed:
+                self._wait()
+        finally:
+            self._file.worker.close(failed)
+
+    def _choose(self) -> LoadStrategy:
+        f, conn = self._file, self.conn
+        self._create(changes)
+        empty = conn.execute(select(bookings.c.id).limit(1)).first() is None
+        if empty and f.dialect.copies_first_load:
+            return FirstLoad(f)
+        self._create(staging)
+        if f.dialect.compares_in_memory and f.rows_expected >= f.tuning.known_in_memory_min_rows:
+            self._create(unchanged_rows)
+            stored, hashed = conn.execute(select(func.count(), func.count(bookings.c.row_hash))).one()
+            # Reading the table's keys costs less than joining them, and most rows can match.
+            if 4 * f.rows_expected >= stored and 2 * hashed >= stored:
+                return KnownRowsMerge(f)
+        return StagedMerge(f, first=empty)
+
+    def _create(self, table: Table) -> None:
+        table.create(self.conn)
+        self._temporary.append(table)
+
+    def _wait(self) -> None:
+        if self._strategy is not None:
+            self._strategy.wait()
+
+    def _reject(self, rejected: list[Rejected]) -> None:
+        if rejected:
+            self.conn.execute(insert(rejected_rows), [{"source_file_id": self.file_id, **r.__dict__} for r in rejected])
