@@ -9,8 +9,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
-from loaders.derive import conflicts_view_sql, history_view_sql
 from loaders.errors import DatabaseUnavailable
+from loaders.history import history_view_sql
+from loaders.rules.overlaps import conflicts_view_sql
 from loaders.tables import metadata, status_map
 
 

@@ -47,8 +47,10 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from loaders import bulk, derive
+from loaders import bulk, history, locking, rules
 from loaders.errors import DuplicateFile
+from loaders.rules import overlaps
+from loaders.rules import tasks as task_rules
 from loaders.tables import CODE, MONEY, bookings, properties, rejected_rows, source_file_keys, source_files, tasks
 from schemas.keys import MIX as _MIX
 from schemas.keys import key_hashes
@@ -157,7 +159,7 @@ def loading(engine: Engine, record: FileRecord) -> Iterator[FileLoad]:
     """
     try:
         with engine.begin() as conn:
-            derive.lock_merges(conn)
+            locking.lock_merges(conn)
             previous = conn.execute(select(source_files.c.path).where(source_files.c.sha256 == record.sha256)).scalar()
             if previous is not None:
                 raise DuplicateFile(record.sha256, previous)
@@ -303,7 +305,7 @@ class FileLoad:
                 _analyze(self.conn)
             counts = MergeCounts(inserted=inserted)
             stays = self._all_stays()  # a first load staged at least one chunk
-            self.may_double_book = derive.any_overlap(stays)
+            self.may_double_book = overlaps.any_overlap(stays)
             self._first_load_tasks(stays)  # nothing changed: no history
         elif self._target is staging:
             if self.dialect == "postgresql":
@@ -315,9 +317,9 @@ class FileLoad:
             # Bookings this file neither inserted nor changed were checked when they were written.
             self.may_double_book = counts.inserted + counts.updated > 0
             if self._first_load:
-                self.may_double_book = derive.any_overlap(self._all_stays())
-            derive.record_history(self.conn, changes, self.file_id, self.as_of, _now())
-            derive.apply_task_rules(self.conn, changes, last_id, _now())
+                self.may_double_book = overlaps.any_overlap(self._all_stays())
+            history.record_history(self.conn, changes, self.file_id, self.as_of, _now())
+            task_rules.apply_task_rules(self.conn, changes, last_id, _now())
         if self._target is not None and self.dialect != "postgresql":  # PostgreSQL drops them at commit
             staging.drop(self.conn)
             changes.drop(self.conn)
@@ -372,13 +374,13 @@ class FileLoad:
 
     def _first_load_tasks(self, stays: pd.DataFrame) -> None:
         """The tasks of a first load, derived in memory and COPYed (the same rules as
-        `derive.apply_task_rules`, which a first load does not need: nothing existed before)."""
+        `task_rules.apply_task_rules`, which a first load does not need: nothing existed before)."""
         active = int(stays["active"].sum())
         existing = self.conn.execute(select(func.coalesce(func.max(tasks.c.id), 0))).scalar_one()
         raw = self.conn.connection.driver_connection
         # Reserved ids are new and distinct: the primary key too is built once, at the end.
         with bulk.indexes_deferred(self.conn, tasks, bulk.worth_it(self.conn, active, existing), primary_key=True):
-            for part in derive.first_load_tasks(stays, _now()):
+            for part in task_rules.first_load_tasks(stays, _now()):
                 _copy(raw, part.assign(id=self._reserve_ids(tasks, len(part))), tasks)
 
     def _target_table(self) -> Table:
@@ -465,7 +467,7 @@ def _stays(rows: pd.DataFrame) -> dict[str, np.ndarray]:
         "property_id": rows["property_id"].to_numpy("int32"),
         "check_in": rows["check_in"].to_numpy("datetime64[D]").astype("int32"),
         "check_out": rows["check_out"].to_numpy("datetime64[D]").astype("int32"),
-        "active": rows["status"].isin(derive.ACTIVE).to_numpy(),
+        "active": rules.active_mask(rows["status"]),
         "row": rows["row_number"].to_numpy("int32"),
     }
 
