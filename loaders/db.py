@@ -8,9 +8,10 @@ from sqlalchemy import Connection, Engine, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
-from loaders.derive import conflicts_view_sql, history_view_sql
 from loaders.dialects import DIALECTS, dialect_of
 from loaders.errors import DatabaseUnavailable
+from loaders.history import history_view_sql
+from loaders.rules.overlaps import conflicts_view_sql
 from loaders.tables import metadata, status_map
 
 
@@ -53,8 +54,8 @@ def ensure_schema(engine: Engine, seed: Iterable[tuple[str, str, str]]) -> None:
     with engine.begin() as conn:
         _bookings_have_row_hashes(conn)
         dialect.upgrade_schema(conn)
-        conn.execute(text(conflicts_view_sql(engine.dialect.name)))
-        conn.execute(text(history_view_sql(engine.dialect.name)))
+        conn.execute(text(conflicts_view_sql(dialect)))
+        conn.execute(text(history_view_sql(dialect)))
     rows = [{"source": s, "raw_status": r, "status": st} for s, r, st in seed]
     with engine.begin() as conn:
         if rows:

@@ -13,7 +13,6 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, Table, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from loaders import derive
 from loaders.dialects import dialect_of
 from loaders.errors import DuplicateFile
 from loaders.hashing import row_hashes
@@ -59,7 +58,7 @@ def loading(engine: Engine, record: FileRecord, tuning: Tuning = DEFAULT_TUNING)
     """
     try:
         with engine.begin() as conn:
-            derive.lock_merges(conn)
+            dialect_of(conn).lock_merges(conn)
             previous = conn.execute(select(source_files.c.path).where(source_files.c.sha256 == record.sha256)).scalar()
             if previous is not None:
                 raise DuplicateFile(record.sha256, previous)

@@ -235,24 +235,11 @@ def _tasks(args: argparse.Namespace) -> int:
 def _task(args: argparse.Namespace) -> int:
     import datetime as dt
 
-    from sqlalchemy import update
+    from loaders.rules.tasks import mark_task
 
-    from loaders import derive
-    from loaders.tables import tasks
-
-    engine = _open_existing(args)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    values: dict[str, object] = {"updated_at": now}
-    if args.done:
-        values["status"] = "done"
-    else:
-        values["locked"] = bool(args.lock)
-    with engine.begin() as conn:
-        found = conn.execute(update(tasks).where(tasks.c.id == args.task_id).values(**values)).rowcount
-        if found and args.unlock:
-            # No longer pinned: the task follows its booking again, from now on and at once.
-            derive.resync_task(conn, args.task_id, now)
-    if not found:
+    locked = None if args.done else bool(args.lock)
+    if not mark_task(_open_existing(args), args.task_id, now, done=bool(args.done), locked=locked):
         raise UsageError(f"no task with id {args.task_id}")
     print(f"task {args.task_id}: " + ("done" if args.done else "locked" if args.lock else "unlocked"))
     return EXIT_OK

@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, select
 
-from loaders.derive import ACTIVE, conflicts_query
+from loaders.rules.overlaps import conflicts_query
+from loaders.rules.tasks import turnover_arrival
 from loaders.tables import booking_history, bookings, properties, source_files, tasks
 
 
@@ -115,12 +116,8 @@ def cleaning_schedule(engine: Engine, start: dt.date, end: dt.date, property_nam
         .join(properties, properties.c.id == leaving.c.property_id)
         .outerjoin(
             arriving,
-            and_(
-                arriving.c.property_id == leaving.c.property_id,
-                arriving.c.check_in == tasks.c.due_date,
-                arriving.c.status.in_(ACTIVE),
-                arriving.c.id != leaving.c.id,
-            ),
+            # Who makes it a same-day turnover (two of them when the arrivals are double booked).
+            and_(turnover_arrival(arriving, leaving.c.property_id, tasks.c.due_date), arriving.c.id != leaving.c.id),
         )
         .where(tasks.c.due_date >= start, tasks.c.due_date <= end)
         .order_by(tasks.c.due_date, properties.c.name, tasks.c.id)

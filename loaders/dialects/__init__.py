@@ -22,6 +22,8 @@ class Dialect(Protocol):
     compares_in_memory: bool
     # A large insert may drop a table's indexes and build them again after the rows (see bulk).
     defers_indexes: bool
+    # How a view is (re)created at start-up: replaced where the database can, else kept.
+    create_view: str
 
     def engine(self, url: URL) -> Engine:
         """A new engine for this database, set up as bookingest needs it."""
@@ -29,6 +31,18 @@ class Dialect(Protocol):
 
     def upgrade_schema(self, conn: Connection) -> None:
         """Bring a database made by an older version up to date (what create_all cannot)."""
+        ...
+
+    def lock_merges(self, conn: Connection) -> None:
+        """Make this transaction's merge wait for any other's (the lock ends with the transaction)."""
+        ...
+
+    def later(self, a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[Any]:
+        """The later of two dates of one row."""
+        ...
+
+    def earlier(self, a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[Any]:
+        """The earlier of two dates of one row."""
         ...
 
     def insert(self, table: Table) -> Any:

@@ -18,6 +18,7 @@ from schemas.vocab import BOOKING_KEY
 # What the merge, task and conflict queries join and filter on: the statistics they need
 # after a large load (the text columns' are the costly ones to gather, and unused).
 ANALYZED = ", ".join(["id", *BOOKING_KEY, "property_id", "check_in", "check_out", "status"])
+_MERGE_LOCK = 0x626B6E67  # any constant: all bookingest merges into one database take turns
 
 
 class PostgreSQL:
@@ -25,12 +26,26 @@ class PostgreSQL:
     copies_first_load = True
     compares_in_memory = True
     defers_indexes = True
+    create_view = "CREATE OR REPLACE VIEW"
 
     def engine(self, url: URL) -> Engine:
         return create_engine(url, pool_pre_ping=True)
 
     def upgrade_schema(self, conn: Connection) -> None:
         _codes_compared_bytewise(conn)
+
+    def lock_merges(self, conn: Connection) -> None:
+        # Concurrent ingests then cannot deadlock on each other's rows, and the counts each one
+        # reports are exact (SQLite serializes writers itself).
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MERGE_LOCK})
+        # Room for the hash joins and sorts of a million-row merge (this transaction only).
+        conn.execute(text("SET LOCAL work_mem = '256MB'"))
+
+    def later(self, a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[Any]:
+        return func.greatest(a, b)
+
+    def earlier(self, a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[Any]:
+        return func.least(a, b)
 
     def insert(self, table: Table) -> Any:
         return postgresql.insert(table)

@@ -21,6 +21,7 @@ class SQLite:
     copies_first_load = False
     compares_in_memory = False
     defers_indexes = False
+    create_view = "CREATE VIEW IF NOT EXISTS"
 
     def engine(self, url: URL) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 60})
@@ -29,6 +30,15 @@ class SQLite:
 
     def upgrade_schema(self, conn: Connection) -> None:
         pass
+
+    def lock_merges(self, conn: Connection) -> None:
+        pass  # SQLite serializes writers itself
+
+    def later(self, a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[Any]:
+        return func.max(a, b)  # with two arguments, SQLite's max and min are scalar
+
+    def earlier(self, a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[Any]:
+        return func.min(a, b)
 
     def insert(self, table: Table) -> Any:
         return sqlite.insert(table)

@@ -12,9 +12,11 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Table, func, select, text
 
-from loaders import bulk, derive
+from loaders import bulk
 from loaders.pg_copy import copy_frame
 from loaders.properties import PropertyIds
+from loaders.rules import overlaps
+from loaders.rules import tasks as task_rules
 from loaders.staging import WRITTEN
 from loaders.strategies import LoadStrategy, MergeCounts, OpenFile, Strategy, now
 from loaders.strategies.stays import Stays
@@ -57,7 +59,7 @@ class FirstLoad(LoadStrategy):
         if inserted > 10_000:
             self.file.dialect.analyze(self.file.conn)
         stays = self.stays.frame()  # a first load staged at least one chunk
-        self.may_double_book = derive.any_overlap(stays)
+        self.may_double_book = overlaps.any_overlap(stays)
         self._tasks(stays)  # nothing changed: no history
         return MergeCounts(inserted=inserted)
 
@@ -66,14 +68,14 @@ class FirstLoad(LoadStrategy):
 
     def _tasks(self, stays: pd.DataFrame) -> None:
         """The tasks of a first load, derived in memory and COPYed (the same rules as
-        `derive.apply_task_rules`, which a first load does not need: nothing existed before)."""
+        `rules.tasks.apply_task_rules`, which a first load does not need: nothing existed before)."""
         conn = self.file.conn
         active = int(stays["active"].sum())
         existing = conn.execute(select(func.coalesce(func.max(tasks.c.id), 0))).scalar_one()
         deferred = bulk.worth_it(conn, active, existing, self.file.tuning.deferred_index_min_rows)
         # Reserved ids are new and distinct: the primary key too is built once, at the end.
         with bulk.indexes_deferred(conn, tasks, deferred, primary_key=True):
-            for part in derive.first_load_tasks(stays, now()):
+            for part in task_rules.first_load_tasks(stays, now()):
                 copy_frame(self.file.raw, part.assign(id=reserve_ids(conn, tasks, len(part))), tasks)
 
 

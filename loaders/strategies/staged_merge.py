@@ -8,8 +8,10 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import DateTime, Integer, and_, exists, func, insert, literal, not_, or_, select, text, update
 
-from loaders import bulk, derive
+from loaders import bulk, history
 from loaders.properties import add_missing
+from loaders.rules import overlaps
+from loaders.rules import tasks as task_rules
 from loaders.staging import COMPARED, WRITTEN, changes, staging, unchanged_rows
 from loaders.strategies import LoadStrategy, MergeCounts, OpenFile, Strategy, now
 from loaders.strategies.stays import Stays
@@ -47,9 +49,9 @@ class StagedMerge(LoadStrategy):
         # Bookings this file neither inserted nor changed were checked when they were written.
         self.may_double_book = counts.inserted + counts.updated > 0
         if self.stays is not None:
-            self.may_double_book = derive.any_overlap(self.stays.frame())
-        derive.record_history(f.conn, changes, f.file_id, f.as_of, now())
-        derive.apply_task_rules(f.conn, changes, last_id, now())
+            self.may_double_book = overlaps.any_overlap(self.stays.frame())
+        history.record_history(f.conn, changes, f.file_id, f.as_of, now())
+        task_rules.apply_task_rules(f.conn, changes, last_id, now(), f.tuning)
         return counts
 
     def _numbered(self, frame: pd.DataFrame) -> np.ndarray:

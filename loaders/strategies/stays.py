@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from loaders import derive
+from loaders import rules
 
 
 class Stays:
@@ -21,7 +21,7 @@ class Stays:
                 "property_id": rows["property_id"].to_numpy("int32"),
                 "check_in": rows["check_in"].to_numpy("datetime64[D]").astype("int32"),
                 "check_out": rows["check_out"].to_numpy("datetime64[D]").astype("int32"),
-                "active": rows["status"].isin(derive.ACTIVE).to_numpy(),
+                "active": rules.active_mask(rows["status"]),
                 "row": rows["row_number"].to_numpy("int32"),
             }
         )

@@ -1,4 +1,4 @@
-"""derive.first_load_tasks and derive.any_overlap: the in-memory rules of a first load, against
+"""first_load_tasks and any_overlap: the in-memory rules of a first load, against
 a plain Python reading of the rules (one task per active booking, due on check-out, a turnover
 when another active booking of the property arrives that day; a double booking when two active
 stays of one property share a night)."""
@@ -12,7 +12,8 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from loaders.derive import any_overlap, first_load_tasks
+from loaders.rules.overlaps import any_overlap
+from loaders.rules.tasks import first_load_tasks
 
 STAY = st.tuples(st.integers(1, 4), st.integers(-3, 30), st.integers(1, 4), st.booleans())
 
