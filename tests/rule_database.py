@@ -8,9 +8,10 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from hypothesis import strategies as st
-from oracles import RULE_STATUSES, PlainStay, PlainTask
+from oracles import OCCUPYING, RULE_STATUSES, PlainStay, PlainTask
 from sqlalchemy import Engine, delete, select
 
 from loaders.file_load import FileRecord, loading
@@ -54,6 +55,24 @@ def canonical(stays: Iterable[PlainStay]) -> pd.DataFrame:
     for name in ("adults", "children", "infants", "nights"):
         frame[name] = frame[name].astype("Int64")
     return frame
+
+
+EPOCH = dt.date(1970, 1, 1)
+
+
+def stays_frame(stays: list[PlainStay]) -> pd.DataFrame:
+    """The stays as the in-memory executors take them: ids, property numbers, check-in and
+    check-out as days since the epoch, and whether each occupies its unit."""
+    houses = {name: n for n, name in enumerate(sorted({s.property for s in stays}))}
+    return pd.DataFrame(
+        {
+            "id": np.arange(len(stays), dtype="int32"),
+            "property_id": np.array([houses[s.property] for s in stays], dtype="int32"),
+            "check_in": np.array([(s.check_in - EPOCH).days for s in stays], dtype="int32"),
+            "check_out": np.array([(s.check_out - EPOCH).days for s in stays], dtype="int32"),
+            "active": np.array([s.status in OCCUPYING for s in stays], dtype=bool),
+        }
+    )
 
 
 @dataclass

@@ -7,40 +7,21 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import numpy as np
-import pandas as pd
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from oracles import OCCUPYING, PlainStay, overlapping_pairs
-from rule_database import CHANGES, EXPORT, RuleDatabase, plain_stays
+from oracles import PlainStay, overlapping_pairs
+from rule_database import CHANGES, EXPORT, RuleDatabase, plain_stays, stays_frame
 from sqlalchemy import Engine, select, text
 
 from loaders.rules.overlaps import any_overlap
 from loaders.tables import bookings
 from reports.bookings import conflicts
 
-EPOCH = dt.date(1970, 1, 1)
 Pairs = dict[frozenset[str], tuple[dt.date, dt.date]]
 
 
-@pytest.fixture
-def rule_db(engine: Engine) -> RuleDatabase:
-    return RuleDatabase(engine)
-
-
 def _numpy_overlap(stays: list[PlainStay]) -> bool:
-    houses = {name: n for n, name in enumerate(sorted({s.property for s in stays}))}
-    frame = pd.DataFrame(
-        {
-            "id": np.arange(len(stays), dtype="int32"),
-            "property_id": np.array([houses[s.property] for s in stays], dtype="int32"),
-            "check_in": np.array([(s.check_in - EPOCH).days for s in stays], dtype="int32"),
-            "check_out": np.array([(s.check_out - EPOCH).days for s in stays], dtype="int32"),
-            "active": np.array([s.status in OCCUPYING for s in stays], dtype=bool),
-        }
-    )
-    return any_overlap(frame)
+    return any_overlap(stays_frame(stays))
 
 
 def _reported(engine: Engine, **scope: Any) -> Pairs:

@@ -7,14 +7,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import numpy as np
-import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from oracles import OCCUPYING, PlainStay, PlainTask, arriving_guests, expected_tasks
-from rule_database import CHANGES, EXPORT, RuleDatabase, plain_stays
-from sqlalchemy import Engine
+from rule_database import CHANGES, EPOCH, EXPORT, RuleDatabase, plain_stays, stays_frame
 
 from loaders.rules import tasks as task_rules
 from loaders.rules.tasks import first_load_tasks, mark_task
@@ -22,28 +19,12 @@ from reports.bookings import cleaning_schedule
 from schemas.tuning import DEFAULT_TUNING, Tuning
 
 NOW = dt.datetime(2026, 2, 1, 12)
-EPOCH = dt.date(1970, 1, 1)
 APPLY_TASK_RULES = task_rules.apply_task_rules
-
-
-@pytest.fixture
-def rule_db(engine: Engine) -> RuleDatabase:
-    return RuleDatabase(engine)
 
 
 def _numpy_tasks(stays: list[PlainStay]) -> dict[str, PlainTask]:
     """first_load_tasks over these stays, by booking code."""
-    houses = {name: n for n, name in enumerate(sorted({s.property for s in stays}))}
-    frame = pd.DataFrame(
-        {
-            "id": np.arange(len(stays), dtype="int32"),
-            "property_id": np.array([houses[s.property] for s in stays], dtype="int32"),
-            "check_in": np.array([(s.check_in - EPOCH).days for s in stays], dtype="int32"),
-            "check_out": np.array([(s.check_out - EPOCH).days for s in stays], dtype="int32"),
-            "active": np.array([s.status in OCCUPYING for s in stays], dtype=bool),
-        }
-    )
-    parts = list(first_load_tasks(frame, NOW, rows=3))
+    parts = list(first_load_tasks(stays_frame(stays), NOW, rows=3))
     got: dict[str, PlainTask] = {}
     for part in parts:
         days = part["due_date"].to_numpy("datetime64[D]").astype("int64").tolist()
