@@ -172,7 +172,7 @@ def test_a_first_load_rebuilds_the_indexes_a_database_has_not_the_ones_this_vers
         result = ingest_file(engine, export, FileOptions(as_of=AS_OF))
         assert result.status is FileStatus.LOADED and result.inserted == len(export_rows()), result
         with engine.connect() as conn:
-            definitions = dict(
+            definitions: dict[str, str] = dict(
                 conn.execute(text("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'bookings'")).all()
             )
         assert "(source, external_code)" in definitions["uq_bookings_source_external_code"]
@@ -206,7 +206,7 @@ def test_a_large_first_load_leaves_fresh_statistics_for_the_next_merge(pg_server
     try:
         assert ingest_file(engine, export, FileOptions(as_of=AS_OF)).inserted == len(rows)
         with engine.connect() as conn:
-            analyzed = dict(
+            analyzed: dict[str, bool] = dict(
                 conn.execute(
                     text(
                         "SELECT relname, last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relname IN ('bookings', 'properties')"

@@ -113,7 +113,7 @@ def test_a_database_refusal_mid_file_leaves_nothing_of_that_file(engine: Engine,
     load_file(engine, record("first.csv", DEC_1), first, [])
     before = dump(engine)
     # An update, then the row the database refuses, then a new booking in a new property.
-    second_rows = [
+    second_rows: list[dict[str, object]] = [
         {"external_code": "HMKEEP2222", "guest_name": "Ann Lee-Smith"},
         {"external_code": "HMFAIL2222", "check_in": "2026-01-09", "check_out": "2026-01-12", **violation},
         {"external_code": "HMNEW22222", "property_name": "Rollback Villa"},
@@ -200,7 +200,9 @@ def test_dates_and_times_go_to_sqlite_as_the_text_sqlalchemy_writes(values: list
     # own, or a date compared with a stored one would differ (also past 2262, beyond pandas' ns).
     column = pd.Series(values * 2, dtype="datetime64[us]")  # repeated values are formatted once
     dialect = sqlite.dialect()
-    as_date, as_time = sqlite.DATE().bind_processor(dialect), sqlite.DATETIME().bind_processor(dialect)
+    # SQLAlchemy leaves the sqlite DATE/DATETIME constructors unannotated.
+    date_type, time_type = sqlite.DATE(), sqlite.DATETIME()  # type: ignore[no-untyped-call]
+    as_date, as_time = date_type.bind_processor(dialect), time_type.bind_processor(dialect)
     assert as_date is not None and as_time is not None
     assert as_text(column, "us") == [None if v is None else as_time(v) for v in values * 2]
     assert as_text(column, "D") == [None if v is None else as_date(v.date()) for v in values * 2]

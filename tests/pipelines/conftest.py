@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
+from typing import TypeAlias
 
 import pytest
 from airbnb_export import AIRBNB_COLUMNS, dollars, mdy
@@ -82,7 +83,7 @@ def airbnb_csv(
 class Exports:
     """Writes inline exports into the test's own folder."""
 
-    Row = Row
+    Row: TypeAlias = Row  # an alias, not a variable, so `Iterable[Row]` below is a type
     header = AIRBNB_COLUMNS
 
     def __init__(self, folder: Path) -> None:
@@ -137,14 +138,16 @@ def dangling_references(engine: Engine) -> dict[str, int]:
     return out
 
 
-@pytest.fixture
-def db() -> object:
+class Db:
     """The dump and count helpers, as one namespace."""
 
-    class Db:
-        dump = staticmethod(dump_bookings)
-        count = staticmethod(count)
-        counts = staticmethod(counts)
-        dangling = staticmethod(dangling_references)
+    dump = staticmethod(dump_bookings)
+    count = staticmethod(count)
+    counts = staticmethod(counts)
+    dangling = staticmethod(dangling_references)
 
+
+@pytest.fixture
+def db() -> type[Db]:
+    """The dump and count helpers, as one namespace."""
     return Db

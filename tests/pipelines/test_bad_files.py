@@ -5,12 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from airbnb_export import AIRBNB_HEADER
 from sqlalchemy import Engine
 
 from pipelines.discover import FileOptions, discover
 from pipelines.ingest import ingest_file, ingest_paths
+
+if TYPE_CHECKING:  # the fixtures' types; pytest imports conftest.py itself
+    from pipelines.conftest import Db, Exports
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "data" / "samples"
@@ -52,7 +56,9 @@ def one_sentence_problem(reason: str | None) -> str | None:
     return None
 
 
-def test_each_bad_file_is_rejected_with_a_reason_and_writes_nothing(engine: Engine, exports, db) -> None:
+def test_each_bad_file_is_rejected_with_a_reason_and_writes_nothing(
+    engine: Engine, exports: Exports, db: type[Db]
+) -> None:
     wrong: dict[str, str] = {}
     for name, (data, says) in BAD_FILES.items():
         result = ingest_file(engine, exports.write(name, data), FileOptions(as_of=AS_OF))
@@ -66,7 +72,7 @@ def test_each_bad_file_is_rejected_with_a_reason_and_writes_nothing(engine: Engi
 
 
 def test_a_single_property_export_without_a_property_is_rejected_and_writes_nothing(
-    engine: Engine, exports, db
+    engine: Engine, exports: Exports, db: type[Db]
 ) -> None:
     # The Booking.com export names no property; the manifest that supplies it is not beside this copy.
     path = exports.write("reservations.xls", (SAMPLES / "booking_com_reservations_2025-12.xls").read_bytes())
@@ -79,7 +85,9 @@ def test_a_single_property_export_without_a_property_is_rejected_and_writes_noth
     assert db.counts(engine) == {"source_files": 0, "bookings": 0, "rejected_rows": 0, "properties": 0}
 
 
-def test_in_a_folder_run_the_good_files_load_beside_the_bad_ones(engine: Engine, exports, db) -> None:
+def test_in_a_folder_run_the_good_files_load_beside_the_bad_ones(
+    engine: Engine, exports: Exports, db: type[Db]
+) -> None:
     Row = exports.Row
     good = [
         Row("HMGOOD2222", dt.date(2026, 1, 3), dt.date(2026, 1, 7)),
@@ -96,5 +104,5 @@ def test_in_a_folder_run_the_good_files_load_beside_the_bad_ones(engine: Engine,
     assert {n for n, r in by_name.items() if r.status == "rejected"} == set(BAD_FILES)
     assert (by_name["a_good.csv"].status, by_name["a_good.csv"].inserted) == ("loaded", 2)
     assert (by_name["z_good.csv"].status, by_name["z_good.csv"].inserted) == ("loaded", 1)
-    assert sorted(b["external_code"] for b in db.dump(engine)) == ["HMGOOD2222", "HMGOOD3333", "HMGOOD4444"]
+    assert sorted((b["external_code"] for b in db.dump(engine)), key=str) == ["HMGOOD2222", "HMGOOD3333", "HMGOOD4444"]
     assert db.counts(engine)["source_files"] == 2

@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from databases import reset_pg_schema
@@ -21,6 +22,9 @@ from pipelines.ingest import FileResult, ingest_file, open_database
 from schemas.tuning import Tuning
 from sources.errors import SourceError, UnreadableFile
 from sources.readers import HEAD_BYTES, read_export_chunks
+
+if TYPE_CHECKING:  # the fixtures' types; pytest imports conftest.py itself
+    from pipelines.conftest import Db, Exports, Row
 
 AS_OF = dt.datetime(2025, 12, 1, 6, 0)
 FIRST_NIGHT = dt.date(2026, 1, 2)
@@ -50,7 +54,7 @@ def code(i: int) -> str:
     return f"HM{i:08d}"
 
 
-def stays(Row: type, n: int) -> list:
+def stays(Row: type[Row], n: int) -> list[Row]:
     """n distinct bookings; stays of one listing never overlap, so no double bookings."""
     out = []
     for i in range(n):
@@ -126,7 +130,9 @@ def snapshot(engine: Engine, dump: Callable[..., list[dict[str, object]]]) -> di
         }
 
 
-def load(db_url: str, path: Path, chunk_bytes: int, dump) -> tuple[FileResult, dict]:
+def load(
+    db_url: str, path: Path, chunk_bytes: int, dump: Callable[..., list[dict[str, object]]]
+) -> tuple[FileResult, dict[str, object]]:
     """`path` ingested into an empty database, read `chunk_bytes` at a time."""
     engine = fresh_engine(db_url)
     try:
@@ -139,27 +145,27 @@ def load(db_url: str, path: Path, chunk_bytes: int, dump) -> tuple[FileResult, d
 def stored_rejections(engine: Engine) -> list[tuple[int, str | None, str | None, str]]:
     r = rejected_rows.c
     with engine.connect() as conn:
-        return [tuple(row) for row in conn.execute(select(r.row_number, r.column, r.value, r.error).order_by(r.id))]  # type: ignore[misc]
+        return [tuple(row) for row in conn.execute(select(r.row_number, r.column, r.value, r.error).order_by(r.id))]
 
 
 def source_rows(engine: Engine) -> dict[str, int]:
     with engine.connect() as conn:
-        return dict(conn.execute(select(bookings.c.external_code, bookings.c.source_row)).all())  # type: ignore[arg-type]
+        return dict(conn.execute(select(bookings.c.external_code, bookings.c.source_row)).all())
 
 
 # --- (a) a file in many chunks loads as the same file in one --------------------------------------
 
 
-def plain(exports) -> Path:
+def plain(exports: Exports) -> Path:
     return exports.airbnb("plain.csv", stays(exports.Row, 500))
 
 
-def crlf_bom_trailing_blank_lines(exports) -> Path:
+def crlf_bom_trailing_blank_lines(exports: Exports) -> Path:
     data = exports.airbnb("tmp.csv", stays(exports.Row, 500), newline="\r\n", bom=True).read_bytes()
     return exports.write("crlf.csv", data + b"\r\n" * 4)
 
 
-def quoted_line_break_late(exports) -> Path:
+def quoted_line_break_late(exports: Exports) -> Path:
     # From this record on, the Python reader reads the rest of the file: row numbers shift by one.
     rows = stays(exports.Row, 500)
     rows[300] = rows[300].but(guest="Ann\nLee")
@@ -167,7 +173,7 @@ def quoted_line_break_late(exports) -> Path:
     return exports.airbnb("multiline.csv", rows)
 
 
-def bad_rows_in_several_chunks(exports) -> Path:
+def bad_rows_in_several_chunks(exports: Exports) -> Path:
     rows = stays(exports.Row, 500)
     rows[30] = rows[30].but(raw={"Start date": "13/1/2026"})
     rows[250] = rows[250].but(raw={"# of adults": "two"})
@@ -177,19 +183,19 @@ def bad_rows_in_several_chunks(exports) -> Path:
     return exports.airbnb("bad_rows.csv", rows)
 
 
-def last_line_of_spaces(exports) -> Path:
+def last_line_of_spaces(exports: Exports) -> Path:
     # Trailing indentation after the last record, without a final line break.
     data = exports.airbnb("tmp.csv", stays(exports.Row, 500)).read_bytes()
     return exports.write("spaces.csv", data + b"   ")
 
 
-def code_repeated_across_chunks(exports) -> Path:
+def code_repeated_across_chunks(exports: Exports) -> Path:
     rows = stays(exports.Row, 500)
     rows[450] = rows[450].but(code=rows[5].code, guest="Changed Mind")
     return exports.airbnb("repeated.csv", rows)
 
 
-def code_listed_three_times(exports) -> Path:
+def code_listed_three_times(exports: Exports) -> Path:
     # Twice in the first chunk, once more in a late one: both earlier rows lose to the last.
     rows = stays(exports.Row, 500)
     rows[10] = rows[10].but(code=rows[5].code)
@@ -197,13 +203,13 @@ def code_listed_three_times(exports) -> Path:
     return exports.airbnb("three_times.csv", rows)
 
 
-def code_repeated_by_a_row_with_an_unknown_status(exports) -> Path:
+def code_repeated_by_a_row_with_an_unknown_status(exports: Exports) -> Path:
     rows = stays(exports.Row, 500)
     rows[450] = rows[450].but(code=rows[5].code, status="Bogus status")
     return exports.airbnb("repeated_unknown_status.csv", rows)
 
 
-def code_repeated_by_a_row_that_ends_before_it_starts(exports) -> Path:
+def code_repeated_by_a_row_that_ends_before_it_starts(exports: Exports) -> Path:
     rows = stays(exports.Row, 500)
     rows[450] = rows[450].but(code=rows[5].code, check_in=rows[450].check_out, check_out=rows[450].check_in)
     return exports.airbnb("repeated_backwards.csv", rows)
@@ -224,7 +230,7 @@ SCENARIOS = [
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.__name__.replace("_", "-") for s in SCENARIOS])
 def test_a_file_in_many_chunks_loads_as_the_same_file_read_whole(
-    db_url: str, exports, db, scenario: Callable[..., Path]
+    db_url: str, exports: Exports, db: type[Db], scenario: Callable[..., Path]
 ) -> None:
     path = scenario(exports)
     assert chunks_read(path, SMALL) > 5
@@ -241,7 +247,7 @@ def test_a_file_in_many_chunks_loads_as_the_same_file_read_whole(
     assert chunked == whole
 
 
-def test_every_row_of_a_multi_chunk_file_is_loaded(db_url: str, exports, db) -> None:
+def test_every_row_of_a_multi_chunk_file_is_loaded(db_url: str, exports: Exports, db: type[Db]) -> None:
     rows = stays(exports.Row, 500)
     path = exports.airbnb("all.csv", rows)
     tuning = Tuning(chunk_bytes=SMALL)
@@ -267,7 +273,7 @@ def test_every_row_of_a_multi_chunk_file_is_loaded(db_url: str, exports, db) -> 
 # --- (b) a code repeated in a later chunk ---------------------------------------------------------
 
 
-def test_a_code_repeated_in_a_later_chunk_keeps_the_later_row(db_url: str, exports, db) -> None:
+def test_a_code_repeated_in_a_later_chunk_keeps_the_later_row(db_url: str, exports: Exports, db: type[Db]) -> None:
     rows = stays(exports.Row, 500)
     earlier = rows[5].but(status="Pending", guest="First Guest")
     later = rows[450].but(code=earlier.code, status="Confirmed", guest="Changed Mind")
@@ -297,7 +303,7 @@ def test_a_code_repeated_in_a_later_chunk_keeps_the_later_row(db_url: str, expor
         engine.dispose()
 
 
-def stored_before(exports) -> Path:
+def stored_before(exports: Exports) -> Path:
     """What the database holds before a re-load: the scenarios' rows but rows 50-99 (the
     re-load inserts them), and rows 100-119 with another guest (the re-load updates them)."""
     rows = stays(exports.Row, 500)
@@ -317,7 +323,12 @@ def listed_keys(engine: Engine) -> list[list[str]]:
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.__name__.replace("_", "-") for s in SCENARIOS])
 @pytest.mark.parametrize("later", [True, False], ids=["newer-file", "late-file"])
 def test_a_re_load_compared_in_memory_ends_as_one_compared_in_the_database(
-    pg_server_url: str, exports, db, monkeypatch: pytest.MonkeyPatch, scenario: Callable[..., Path], later: bool
+    pg_server_url: str,
+    exports: Exports,
+    db: type[Db],
+    monkeypatch: pytest.MonkeyPatch,
+    scenario: Callable[..., Path],
+    later: bool,
 ) -> None:
     # PostgreSQL re-loads of many rows find the rows they restate unchanged by key and row
     # hash in memory; the database must end exactly as when every row is compared there,
@@ -327,7 +338,12 @@ def test_a_re_load_compared_in_memory_ends_as_one_compared_in_the_database(
     outcomes = []
     fetched: list[int] = []
     fetch = known_rows.KnownRows.fetch
-    monkeypatch.setattr(known_rows.KnownRows, "fetch", lambda raw: fetched.append(1) or fetch(raw))
+
+    def counted_fetch(raw: object) -> known_rows.KnownRows:
+        fetched.append(1)
+        return fetch(raw)
+
+    monkeypatch.setattr(known_rows.KnownRows, "fetch", counted_fetch)
     for in_memory_from in (10**9, 0):  # never, always
         tuning = Tuning(chunk_bytes=SMALL, known_in_memory_min_rows=in_memory_from)
         fetched.clear()
@@ -351,7 +367,7 @@ def test_a_re_load_compared_in_memory_ends_as_one_compared_in_the_database(
 
 
 @pytest.mark.parametrize("repeated", [False, True], ids=["reported", "gone-with-its-repeated-code"])
-def test_a_double_booking_across_chunks_of_a_first_load(db_url: str, exports, repeated: bool) -> None:
+def test_a_double_booking_across_chunks_of_a_first_load(db_url: str, exports: Exports, repeated: bool) -> None:
     # A first load looks for double bookings in memory before it asks the database: the two
     # stays must be found although different chunks bring them. When the early row's code comes
     # again later with other dates, the early row is dropped and its overlap with it.
@@ -385,7 +401,7 @@ def test_a_double_booking_across_chunks_of_a_first_load(db_url: str, exports, re
 
 @pytest.mark.parametrize("reader", ["arrow", "python"])
 def test_a_bad_row_in_a_late_chunk_is_quarantined_at_its_true_row(
-    db_url: str, exports, db, reader
+    db_url: str, exports: Exports, db: type[Db], reader: str
 ) -> None:
     rows = stays(exports.Row, 500)
     if reader == "python":
@@ -421,7 +437,7 @@ def test_a_bad_row_in_a_late_chunk_is_quarantined_at_its_true_row(
 # --- (d) a chunk that cannot be read --------------------------------------------------------------
 
 
-def binary_in_a_late_chunk(exports) -> tuple[bytes, bytes, str]:
+def binary_in_a_late_chunk(exports: Exports) -> tuple[bytes, bytes, str]:
     """Valid UTF-8 with control characters past what the header check looks at; a quoted line
     break just before them sends the rest of the file through the Python reader, which refuses them."""
     rows = stays(exports.Row, 700)
@@ -433,7 +449,7 @@ def binary_in_a_late_chunk(exports) -> tuple[bytes, bytes, str]:
     return bad, data.replace(b"GUESTMARK", b"Jr."), r"binary data"
 
 
-def undecodable_in_a_late_chunk(exports) -> tuple[bytes, bytes, str]:
+def undecodable_in_a_late_chunk(exports: Exports) -> tuple[bytes, bytes, str]:
     """UTF-8 in the part that decides the encoding, then a byte that is neither UTF-8 nor
     Windows-1252 (0x81) far below."""
     n = HEAD_BYTES // 100 + 200
@@ -447,7 +463,7 @@ def undecodable_in_a_late_chunk(exports) -> tuple[bytes, bytes, str]:
 
 @pytest.mark.parametrize("make", [binary_in_a_late_chunk, undecodable_in_a_late_chunk], ids=["binary", "undecodable"])
 def test_a_late_chunk_that_cannot_be_read_loads_nothing_of_the_file(
-    db_url: str, exports, db, make: Callable[..., tuple[bytes, bytes, str]]
+    db_url: str, exports: Exports, db: type[Db], make: Callable[..., tuple[bytes, bytes, str]]
 ) -> None:
     bad, fixed, says = make(exports)
     path = exports.write("late_problem.csv", bad)
@@ -485,7 +501,7 @@ def test_a_late_chunk_that_cannot_be_read_loads_nothing_of_the_file(
         engine.dispose()
 
 
-def nothing_stored(engine: Engine, db) -> bool:
+def nothing_stored(engine: Engine, db: type[Db]) -> bool:
     written = {t: n for t, n in db.counts(engine).items() if n}
     written |= {t.name: n for t in (tasks, booking_changes) if (n := db.count(engine, t))}
     assert written == {}

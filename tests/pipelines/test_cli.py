@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import Engine, create_engine, select
@@ -17,6 +18,9 @@ from loaders.tables import bookings, properties, source_files
 from pipelines.cli import main
 from pipelines.discover import FileOptions, discover
 from pipelines.ingest import ingest_paths, open_database
+
+if TYPE_CHECKING:  # the fixtures' types; pytest imports conftest.py itself
+    from pipelines.conftest import Exports
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "data" / "samples"
@@ -95,7 +99,7 @@ def test_json_reports_every_file_with_its_counts(db_url: str, capsys: pytest.Cap
 
 
 def test_exit_1_when_a_file_is_rejected_and_the_others_still_load(
-    db_url: str, capsys: pytest.CaptureFixture[str], exports
+    db_url: str, capsys: pytest.CaptureFixture[str], exports: Exports
 ) -> None:
     Row = exports.Row
     exports.airbnb("inbox/good.csv", [Row("HMGOOD2222", dt.date(2026, 1, 3), dt.date(2026, 1, 7))])
@@ -122,7 +126,7 @@ def test_exit_1_when_a_file_is_rejected_and_the_others_still_load(
     engine.dispose()
 
 
-def test_exit_1_when_a_row_is_rejected(db_url: str, capsys: pytest.CaptureFixture[str], exports) -> None:
+def test_exit_1_when_a_row_is_rejected(db_url: str, capsys: pytest.CaptureFixture[str], exports: Exports) -> None:
     Row = exports.Row
     path = exports.airbnb(
         "rows.csv",
@@ -163,7 +167,7 @@ def test_exit_2_for_bad_arguments_with_a_message_and_no_traceback(
 
 
 def test_exit_2_for_a_folder_manifest_that_is_not_toml(
-    capsys: pytest.CaptureFixture[str], exports, tmp_path: Path
+    capsys: pytest.CaptureFixture[str], exports: Exports, tmp_path: Path
 ) -> None:
     exports.airbnb("inbox/good.csv", [exports.Row("HMGOOD2222", dt.date(2026, 1, 3), dt.date(2026, 1, 7))])
     exports.write("inbox/bookingest.toml", b'[[files]]\nmatch = "good.csv\nas_of = 2025-12-01\n')

@@ -5,9 +5,11 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import psycopg.errors as pg
 import pytest
+from prefect import State
 from prefect.states import Failed
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -16,7 +18,11 @@ from loaders.tables import bookings, source_files
 from pipelines import flows
 from pipelines.cli import main
 from pipelines.discover import FileOptions, discover
+from pipelines.ingest import open_database
 from pipelines.results import FileResult
+
+if TYPE_CHECKING:  # the fixtures' types; pytest imports conftest.py itself
+    from pipelines.conftest import Db
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "data" / "samples"
@@ -33,7 +39,7 @@ def flow_db(db_url: str, prefect_harness: None) -> Iterator[str]:
 
 
 @pytest.mark.slow
-def test_the_flow_loads_every_sample_then_reports_all_duplicates(flow_db: str, db) -> None:
+def test_the_flow_loads_every_sample_then_reports_all_duplicates(flow_db: str, db: type[Db]) -> None:
     expected_paths = [str(p) for p, _ in discover([str(SAMPLES)], FileOptions())]
 
     first = flows.ingest_flow([str(SAMPLES)], flow_db)
@@ -44,7 +50,7 @@ def test_the_flow_loads_every_sample_then_reports_all_duplicates(flow_db: str, d
     assert [r.status for r in first] == ["loaded"] * len(expected_paths), [r.reason for r in first]
     assert [r.status for r in second] == ["duplicate"] * len(expected_paths)
     assert sum(r.inserted for r in first) > 0 and all(r.rejected == 0 for r in first)
-    engine = flows.open_database(flow_db)
+    engine = open_database(flow_db)
     try:
         assert db.count(engine, source_files) == len(expected_paths)
         assert db.count(engine, bookings) == sum(r.inserted for r in first)
@@ -67,7 +73,7 @@ def test_the_cli_in_prefect_mode_reports_an_unreachable_database_as_a_usage_erro
     assert err.startswith("bookingest: ") and "cannot use the database" in err, err
 
 
-def _failed(exc: BaseException) -> Failed:
+def _failed(exc: BaseException) -> State[Any]:
     # The state Prefect's task engine builds before it asks retry_condition_fn.
     return Failed(data=exc, message=f"Task run encountered unexpected exception: {exc!r}")
 

@@ -7,6 +7,7 @@ import itertools
 import shutil
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import Engine, select
@@ -14,6 +15,9 @@ from sqlalchemy import Engine, select
 from loaders.tables import booking_changes, bookings, rejected_rows, source_file_keys, source_files, tasks
 from pipelines.discover import FileOptions, discover
 from pipelines.ingest import ingest_file, ingest_paths
+
+if TYPE_CHECKING:  # the fixtures' types; pytest imports conftest.py itself
+    from pipelines.conftest import Db, Exports, Row
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "data" / "samples"
@@ -36,7 +40,7 @@ def full_dump(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
     return out
 
 
-def stays(exports) -> list:
+def stays(exports: Exports) -> list[Row]:
     Row = exports.Row
     return [
         Row("HMAAAA2222", dt.date(2026, 1, 3), dt.date(2026, 1, 7), guest="Ann Lee", earnings=Decimal("1234.56")),
@@ -48,7 +52,7 @@ def stays(exports) -> list:
 # ---- the same file twice --------------------------------------------------------------------
 
 
-def test_the_same_bytes_under_another_name_are_a_duplicate(engine: Engine, exports) -> None:
+def test_the_same_bytes_under_another_name_are_a_duplicate(engine: Engine, exports: Exports) -> None:
     first = exports.airbnb("reservations.csv", stays(exports))
     copy = exports.write("inbox/reservations (1).csv", first.read_bytes())
     assert ingest_file(engine, first, FileOptions(as_of=DEC_1)).status == "loaded"
@@ -66,7 +70,9 @@ def test_the_same_bytes_under_another_name_are_a_duplicate(engine: Engine, expor
 
 
 @pytest.mark.slow
-def test_the_airbnb_sample_resaved_with_lf_no_bom_and_reversed_rows_changes_nothing(engine: Engine, exports) -> None:
+def test_the_airbnb_sample_resaved_with_lf_no_bom_and_reversed_rows_changes_nothing(
+    engine: Engine, exports: Exports
+) -> None:
     sample = SAMPLES / "airbnb_reservations_2025-12-01.csv"
     [(_, options)] = discover([str(sample)], FileOptions())
     header, *records = sample.read_bytes().decode("utf-8-sig").split("\r\n")
@@ -102,7 +108,7 @@ def test_the_airbnb_sample_resaved_with_lf_no_bom_and_reversed_rows_changes_noth
     ],
 )
 def test_the_same_rows_in_other_bytes_are_all_unchanged(
-    engine: Engine, exports, variant: dict[str, bool | str]
+    engine: Engine, exports: Exports, variant: dict[str, bool | str]
 ) -> None:
     rows = stays(exports)
     first = exports.airbnb("a.csv", rows)
@@ -130,7 +136,9 @@ def test_the_same_rows_in_other_bytes_are_all_unchanged(
     assert tuple(counted) == (0, 0, len(rows))
 
 
-def test_a_newer_export_restating_the_same_rows_counts_them_unchanged(engine: Engine, exports, db) -> None:
+def test_a_newer_export_restating_the_same_rows_counts_them_unchanged(
+    engine: Engine, exports: Exports, db: type[Db]
+) -> None:
     rows = stays(exports)
     ingest_file(engine, exports.airbnb("a.csv", rows), FileOptions(as_of=DEC_1))
     before = db.dump(engine, exclude=("as_of", "source_file_id", "source_row"))
@@ -156,7 +164,7 @@ def test_a_newer_export_restating_the_same_rows_counts_them_unchanged(engine: En
     ids=lambda v: v if isinstance(v, str) and v.isidentifier() else "",
 )
 def test_a_newer_export_with_one_changed_field_updates_exactly_one_booking(
-    engine: Engine, exports, db, field: str, value: object, stored: dict[str, object]
+    engine: Engine, exports: Exports, db: type[Db], field: str, value: object, stored: dict[str, object]
 ) -> None:
     rows = stays(exports)
     ingest_file(engine, exports.airbnb("a.csv", rows), FileOptions(as_of=DEC_1))
@@ -187,7 +195,7 @@ def test_a_newer_export_with_one_changed_field_updates_exactly_one_booking(
         }
 
 
-def test_an_older_export_arriving_late_changes_nothing(engine: Engine, exports, db) -> None:
+def test_an_older_export_arriving_late_changes_nothing(engine: Engine, exports: Exports, db: type[Db]) -> None:
     old = stays(exports)
     new = [
         old[0].but(status="Canceled by guest", check_in=dt.date(2026, 1, 4), check_out=dt.date(2026, 1, 8)),
@@ -218,7 +226,7 @@ assert set(ORDERS) <= set(itertools.permutations(EXPORTS))
 @pytest.mark.slow
 @pytest.mark.parametrize("order", ORDERS, ids="-".join)
 def test_three_exports_in_any_order_end_with_what_the_newest_says(
-    engine: Engine, exports, db, order: tuple[str, ...]
+    engine: Engine, exports: Exports, db: type[Db], order: tuple[str, ...]
 ) -> None:
     row = exports.Row("HMDDDD5555", dt.date(2026, 1, 3), dt.date(2026, 1, 7))
     for name in order:
@@ -234,7 +242,7 @@ def test_three_exports_in_any_order_end_with_what_the_newest_says(
 
 @pytest.mark.slow
 def test_every_sample_in_a_folder_loads_once_however_often_the_folder_is_run(
-    engine: Engine, tmp_path: Path, db
+    engine: Engine, tmp_path: Path, db: type[Db]
 ) -> None:
     inbox = tmp_path / "inbox"
     shutil.copytree(SAMPLES, inbox)

@@ -17,6 +17,7 @@ import tomllib
 from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import openpyxl
 import pytest
@@ -26,6 +27,9 @@ from sqlalchemy import Engine, create_engine, select, text
 from loaders.tables import bookings, properties, source_files, status_map
 from pipelines.discover import FileOptions, discover
 from pipelines.ingest import ingest_paths, open_database
+
+if TYPE_CHECKING:  # the fixtures' types; pytest imports conftest.py itself
+    from pipelines.conftest import Db
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "data" / "samples"
@@ -151,14 +155,15 @@ def _booking_com_rows(path: Path) -> list[dict[str, str]]:
         header, *body = parser.rows
     else:
         book = python_calamine.CalamineWorkbook.from_path(str(path))
-        header, *rest = book.get_sheet_by_name(book.sheet_names[0]).to_python()
+        first, *rest = book.get_sheet_by_name(book.sheet_names[0]).to_python()
+        header = cast(list[str], first)  # the header row is text; calamine types a cell as any kind
         # Number cells come back as floats: 5395013808.0 is the booking 5395013808, 2.0 adults are 2.
         body = [[str(int(c)) if isinstance(c, float) and c.is_integer() else str(c) for c in row] for row in rest]
     return [dict(zip(header, row, strict=True)) for row in body]
 
 
 def read_booking_com(path: Path, property_name: str) -> list[dict[str, object]]:
-    out = []
+    out: list[dict[str, object]] = []
     for r in _booking_com_rows(path):
         gross = _money(r["Price"])
         out.append(
@@ -368,7 +373,7 @@ def _model(
 
 
 @pytest.mark.slow
-def test_all_samples_in_manifest_order_count_every_row_exactly(engine: Engine, db) -> None:
+def test_all_samples_in_manifest_order_count_every_row_exactly(engine: Engine, db: type[Db]) -> None:
     files = sample_files()
     expected_counts, expected_state = _model(files)
     # The January export moves a booking and cancels another: updates must be in the counts.

@@ -609,7 +609,9 @@ def test_a_late_export_never_moves_anything_backwards(
             assert (results[i].inserted, results[i].updated, results[i].unchanged) == (0, 0, len(stays))
     # No booking the newest export describes kept anything from an older one.
     for code in newest:
-        assert db_bookings(late.engine)[code]["as_of"] >= weeks[1][0] or code not in {s.code for s in weeks[1][1]}
+        stored_as_of = db_bookings(late.engine)[code]["as_of"]
+        assert isinstance(stored_as_of, dt.datetime)
+        assert stored_as_of >= weeks[1][0] or code not in {s.code for s in weeks[1][1]}
     late_files = {str(late.paths["week1.csv"]), str(late.paths["week2.csv"])}
     assert not [row for row in db_history(late.engine) if row[1] in late_files and row[0] in newest]
     late.engine.dispose()

@@ -7,6 +7,7 @@ import datetime as dt
 import io
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from airbnb_export import AIRBNB_HEADER
@@ -15,6 +16,9 @@ from sqlalchemy import Engine, insert, select
 from loaders.tables import bookings, rejected_rows, source_files, status_map
 from pipelines.discover import FileOptions
 from pipelines.ingest import ingest_file
+
+if TYPE_CHECKING:  # the fixtures' types; pytest imports conftest.py itself
+    from pipelines.conftest import Db, Exports
 
 AS_OF = dt.datetime(2025, 12, 1, 6, 0)
 JAN_3, JAN_7 = dt.date(2026, 1, 3), dt.date(2026, 1, 7)
@@ -34,7 +38,7 @@ def line_numbers(header: list[str], rows: list[list[str]]) -> list[int]:
 def stored_rejections(engine: Engine) -> list[tuple[int, str | None, str | None, str]]:
     with engine.connect() as conn:
         return [
-            tuple(r)  # type: ignore[misc]
+            tuple(r)
             for r in conn.execute(
                 select(
                     rejected_rows.c.row_number, rejected_rows.c.column, rejected_rows.c.value, rejected_rows.c.error
@@ -43,7 +47,9 @@ def stored_rejections(engine: Engine) -> list[tuple[int, str | None, str | None,
         ]
 
 
-def test_good_rows_load_and_each_bad_row_is_quarantined_where_a_person_sees_it(engine: Engine, exports, db) -> None:
+def test_good_rows_load_and_each_bad_row_is_quarantined_where_a_person_sees_it(
+    engine: Engine, exports: Exports, db: type[Db]
+) -> None:
     Row = exports.Row
     # Headers as an operator's tool may write them: matched whatever their case, quoted as written.
     header = [{"Start date": "START DATE", "End date": "End Date"}.get(h, h) for h in exports.header]
@@ -53,7 +59,8 @@ def test_good_rows_load_and_each_bad_row_is_quarantined_where_a_person_sees_it(e
         Row("HMGOOD3333", JAN_3, JAN_7, guest="Bo\nJensen", listing="Garden Cottage"),
         Row("HMGOOD4444", JAN_3, JAN_7, guest='=HYPERLINK("x","y")', listing="Harbour View Loft"),
     ]
-    bad = {
+    # name -> (row, [(header as written, value stored, value shown)])
+    bad: dict[str, tuple[Exports.Row, list[tuple[str, str | None, str | None]]]] = {
         "ends before it starts": (Row("HMBAD22222", JAN_7, JAN_3), [("End Date", "1/3/2026", None)]),
         "no such day": (
             Row("HMBAD33333", JAN_3, JAN_7, raw={"Start date": "2/30/2025"}),
@@ -130,7 +137,7 @@ GUESTS = [
 ]
 
 
-def test_guest_text_is_stored_exactly_as_written(engine: Engine, exports) -> None:
+def test_guest_text_is_stored_exactly_as_written(engine: Engine, exports: Exports) -> None:
     Row = exports.Row
     rows = [Row(f"HMTEXT{n:04d}", JAN_3, JAN_7, guest=guest) for n, guest in enumerate(GUESTS, start=2222)]
     path = exports.airbnb("guests.csv", rows)
@@ -143,7 +150,9 @@ def test_guest_text_is_stored_exactly_as_written(engine: Engine, exports) -> Non
     assert stored == {r.code: r.guest for r in rows}
 
 
-def test_a_code_listed_twice_keeps_the_later_row_and_quarantines_the_earlier(engine: Engine, exports, db) -> None:
+def test_a_code_listed_twice_keeps_the_later_row_and_quarantines_the_earlier(
+    engine: Engine, exports: Exports, db: type[Db]
+) -> None:
     Row = exports.Row
     earlier = Row("HMTWICE222", JAN_3, JAN_7, status="Pending")
     later = earlier.but(status="Confirmed", guest="Changed Mind")
@@ -169,7 +178,7 @@ def test_a_code_listed_twice_keeps_the_later_row_and_quarantines_the_earlier(eng
     ],
 )
 def test_a_repeated_code_whose_later_row_is_refused_keeps_the_earlier_row(
-    engine: Engine, exports, db, broken: dict[str, object], column: str
+    engine: Engine, exports: Exports, db: type[Db], broken: dict[str, object], column: str
 ) -> None:
     # Repeats are judged among the rows that pass every check: the refused later row must not
     # displace the good earlier one, and no message may claim that it "was used".
@@ -188,7 +197,7 @@ def test_a_repeated_code_whose_later_row_is_refused_keeps_the_earlier_row(
 
 
 def test_a_label_the_operator_adds_to_the_status_map_table_is_used_by_the_next_export(
-    engine: Engine, exports, db
+    engine: Engine, exports: Exports, db: type[Db]
 ) -> None:
     row = exports.Row("HMLABEL222", JAN_3, JAN_7, status="Awaiting host approval")
     first = ingest_file(engine, exports.airbnb("first.csv", [row]), FileOptions(as_of=AS_OF))
@@ -208,7 +217,9 @@ def test_a_label_the_operator_adds_to_the_status_map_table_is_used_by_the_next_e
     assert {b["status"] for b in db.dump(engine)} == {"pending"}
 
 
-def test_an_amount_too_large_for_the_money_column_quarantines_its_row(engine: Engine, exports, db) -> None:
+def test_an_amount_too_large_for_the_money_column_quarantines_its_row(
+    engine: Engine, exports: Exports, db: type[Db]
+) -> None:
     """MONEY is NUMERIC(14, 4): 10 digits before the point. One mistyped cell must not cost the
     other rows (PostgreSQL refuses the value; SQLite would store it)."""
     Row = exports.Row
@@ -241,7 +252,9 @@ def test_every_problem_of_a_row_is_reported_at_once(engine: Engine, tmp_path: Pa
     assert sorted(rows) == [(2, "# of adults"), (2, "End date"), (2, "Status")]
 
 
-def test_an_amount_that_rounds_past_the_database_limit_is_quarantined_not_a_crash(engine: Engine, exports) -> None:
+def test_an_amount_that_rounds_past_the_database_limit_is_quarantined_not_a_crash(
+    engine: Engine, exports: Exports
+) -> None:
     # NUMERIC(14, 4): 9,999,999,999.99999 would round to 10,000,000,000.0000 and overflow.
     too_big = exports.Row("HMHUGE2222", JAN_3, JAN_7, raw={"Earnings": "$9,999,999,999.99999"})
     largest = exports.Row("HMLARGE222", JAN_3, JAN_7, listing="Garden Cottage", raw={"Earnings": "$9,999,999,999.9999"})
@@ -255,7 +268,9 @@ def test_an_amount_that_rounds_past_the_database_limit_is_quarantined_not_a_cras
         assert conn.execute(select(bookings.c.payout)).scalar_one() == Decimal("9999999999.9999")
 
 
-def test_a_date_beyond_what_a_timestamp_holds_is_an_impossible_date_not_a_crash(engine: Engine, exports) -> None:
+def test_a_date_beyond_what_a_timestamp_holds_is_an_impossible_date_not_a_crash(
+    engine: Engine, exports: Exports
+) -> None:
     far = exports.Row("HMFAR22222", JAN_3, JAN_7, raw={"End date": "1/5/3026"})
     fine = exports.Row("HMFINE2222", JAN_3, JAN_7, listing="Garden Cottage")
     result = ingest_file(engine, exports.airbnb("far.csv", [far, fine]), FileOptions(as_of=AS_OF))
@@ -265,17 +280,23 @@ def test_a_date_beyond_what_a_timestamp_holds_is_an_impossible_date_not_a_crash(
     assert "is not a real date" in message
 
 
-def test_booking_times_finer_than_microseconds_load_on_every_database(engine: Engine, exports, db) -> None:
+def test_booking_times_finer_than_microseconds_load_on_every_database(
+    engine: Engine, exports: Exports, db: type[Db]
+) -> None:
     row = exports.Row("HMFINE3333", JAN_3, JAN_7, raw={"Booked": "2025-10-01 10:00:00.1234567"})
     result = ingest_file(engine, exports.airbnb("fine.csv", [row]), FileOptions(as_of=AS_OF))
     assert (result.status.value, result.inserted, result.rejected) == ("loaded", 1, 0), result
     [booking] = db.dump(engine)
-    assert booking["booked_at"].replace(microsecond=0) == dt.datetime(2025, 10, 1, 10, 0)
-    assert booking["booked_at"].microsecond in (123456, 123457)
+    booked_at = booking["booked_at"]
+    assert isinstance(booked_at, dt.datetime)
+    assert booked_at.replace(microsecond=0) == dt.datetime(2025, 10, 1, 10, 0)
+    assert booked_at.microsecond in (123456, 123457)
 
 
 @pytest.mark.slow
-def test_a_utf8_file_whose_first_256_kb_end_inside_a_character_is_read_as_utf8(engine: Engine, exports) -> None:
+def test_a_utf8_file_whose_first_256_kb_end_inside_a_character_is_read_as_utf8(
+    engine: Engine, exports: Exports
+) -> None:
     from sources.readers import HEAD_BYTES
 
     day = dt.timedelta(days=1)
@@ -295,7 +316,7 @@ def test_a_utf8_file_whose_first_256_kb_end_inside_a_character_is_read_as_utf8(e
         assert set(conn.execute(select(bookings.c.guest_name)).scalars()) == {"Анастасия Сидорова"}
 
 
-def test_a_nul_character_in_a_cell_quarantines_its_row_on_every_database(engine: Engine, exports) -> None:
+def test_a_nul_character_in_a_cell_quarantines_its_row_on_every_database(engine: Engine, exports: Exports) -> None:
     # Past the first 64K characters (a NUL near the top makes the whole file binary): one row.
     day = dt.timedelta(days=1)
     fine = [exports.Row(f"HM{i:08d}", JAN_3 + 5 * i * day, JAN_7 + 5 * i * day) for i in range(700)]

@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -353,7 +354,9 @@ def big_without_bookings() -> bytes:
     [(big_unrecognized, UnrecognizedLayout), (big_without_bookings, NoRows)],
     ids=["layout", "no-rows"],
 )
-def test_a_large_file_without_bookings_raises_like_read_export(tmp_path: Path, make, error: type) -> None:
+def test_a_large_file_without_bookings_raises_like_read_export(
+    tmp_path: Path, make: Callable[[], bytes], error: type[SourceError]
+) -> None:
     data = make()
     path = tmp_path / "export.csv"
     path.write_bytes(data)

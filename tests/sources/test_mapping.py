@@ -8,8 +8,10 @@ import datetime as dt
 import html
 import io
 import re
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pandas as pd
@@ -32,6 +34,10 @@ SCHEDULE_XLSX = SAMPLES / "cleaning_schedule.xlsx"
 EXPORTS = sorted(p for p in SAMPLES.iterdir() if p.suffix in {".csv", ".xls", ".xlsx"})
 BCOM_EXPORTS = [BCOM_BIFF, BCOM_HTML]
 PROPERTY = "Old Town Flat"  # what bookingest.toml supplies for the Booking.com files
+
+# A cell as calamine or openpyxl returns it (str, float, int, date, datetime, None): the oracles
+# below use each one as what the sample wrote there (a date is subtracted, a float converted).
+RawCell = Any
 
 AIRBNB_HEADER = AIRBNB_SHORT_COLUMNS
 SCHEDULE_HEADER = [*AIRBNB_HEADER, "Booking source"]
@@ -98,11 +104,11 @@ def airbnb_records() -> list[tuple[int, dict[str, str]]]:
     return out
 
 
-def bcom_records(path: Path) -> list[dict[str, object]]:
+def bcom_records(path: Path) -> list[dict[str, RawCell]]:
     """The data rows of a Booking.com sample as {header: cell}: regex over the HTML, raw calamine for BIFF."""
     if path.read_bytes().lstrip().startswith(b"<"):
         text = path.read_text(encoding="utf-8")
-        rows = [
+        rows: Sequence[Sequence[RawCell]] = [
             [html.unescape(c) for c in re.findall(r"<t[hd]>(.*?)</t[hd]>", r, re.S)]
             for r in re.findall(r"<tr>(.*?)</tr>", text, re.S)
         ]
@@ -114,7 +120,7 @@ def bcom_records(path: Path) -> list[dict[str, object]]:
 
 
 @cache
-def schedule_records() -> list[tuple[int, dict[str, object], dict[str, openpyxl.cell.Cell]]]:
+def schedule_records() -> list[tuple[int, dict[str, RawCell], dict[str, openpyxl.cell.Cell]]]:
     ws = openpyxl.load_workbook(SCHEDULE_XLSX)["Schedule"]
     rows = list(ws.iter_rows())
     header_i = next(i for i, r in enumerate(rows) if r[0].value == "Confirmation code")
@@ -185,7 +191,9 @@ def test_airbnb_sample_has_thousands_in_earnings() -> None:
     assert big
     frame = read_sample(AIRBNB_CSV).frame.set_index("external_code")
     for rec in big:
-        assert frame.at[rec["Confirmation code"], "payout"] >= 1000
+        payout = frame.at[rec["Confirmation code"], "payout"]
+        assert isinstance(payout, float)
+        assert payout >= 1000
 
 
 def test_airbnb_money_dollars_with_thousands() -> None:
@@ -461,6 +469,7 @@ def test_schedule_keyless_direct_and_owner_rows_get_stable_keys() -> None:
     assert len(set(codes)) == len(codes)
     for row, source in keyless.items():
         code = first.at[row, "external_code"]
+        assert isinstance(code, str)
         assert code.startswith({"direct": "DIR-", "owner": "OWN-"}[source])
         assert again.at[row, "external_code"] == code
 
@@ -596,7 +605,7 @@ def test_bad_cell_becomes_a_row_problem(
     assert p.index == 1
     assert p.column == field
     if value is None:
-        assert p.value is None or pd.isna(p.value)
+        assert p.value is None or pd.isna(p.value)  # type: ignore[call-overload]  # the stubs take scalars, not object
     else:
         assert p.value == value
     for word in words:
@@ -617,7 +626,7 @@ def test_empty_status_is_a_problem() -> None:
 
 def test_several_bad_cells_in_one_row_each_get_a_problem() -> None:
     mapped = canonical([AIRBNB_HEADER, airbnb_row("HMAAAAAAAA", adults="two", start="2/30/2025", earnings="lots")])
-    assert sorted(p.column for p in mapped.problems) == ["adults", "check_in", "payout"]
+    assert sorted((p.column for p in mapped.problems), key=str) == ["adults", "check_in", "payout"]
     assert {p.index for p in mapped.problems} == {0}
     assert mapped.frame.empty
 
