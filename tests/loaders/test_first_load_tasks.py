@@ -48,8 +48,8 @@ def test_first_load_tasks_follow_the_rules(stays: list[tuple[int, int, int, bool
         if active
     ]
     actual = [
-        (int(r.booking_id), pd.Timestamp(r.due_date).date(), bool(r.same_day_turnover))
-        for r in got.itertuples(index=False)
+        (int(r["booking_id"]), pd.Timestamp(r["due_date"]).date(), bool(r["same_day_turnover"]))
+        for r in got.to_dict("records")
     ]
     assert actual == expected
     if len(got):
