@@ -98,8 +98,22 @@ def write_airbnb_csv(n: int, path: Path, change: float = 0.0) -> None:
         w = csv.writer(f, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
         w.writerow(HEADERS)
         w.writerows(
-            zip(b["code"], b["status"], b["guest"], b["contact"], b["adults"], b["children"], b["infants"],
-                start, end, b["nights"], booked, b["listing"], money, strict=True)
+            zip(
+                b["code"],
+                b["status"],
+                b["guest"],
+                b["contact"],
+                b["adults"],
+                b["children"],
+                b["infants"],
+                start,
+                end,
+                b["nights"],
+                booked,
+                b["listing"],
+                money,
+                strict=True,
+            )
         )
 
 

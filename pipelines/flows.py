@@ -44,9 +44,7 @@ def _retry_options(tuning: Tuning) -> dict[str, Any]:
     cache_policy=NO_CACHE,
     task_run_name="ingest {path}",
 )
-def ingest_file_task(
-    path: str, options: FileOptions, database_url: str, tuning: Tuning = DEFAULT_TUNING
-) -> FileResult:
+def ingest_file_task(path: str, options: FileOptions, database_url: str, tuning: Tuning = DEFAULT_TUNING) -> FileResult:
     return ingest_file(_engine(database_url, tuning), Path(path), options, tuning=tuning)
 
 

@@ -75,7 +75,9 @@ def ingest_file(
         first, rest = _read(path, options, ahead, tuning)
         layout = first.layout.name
         record = FileRecord(claim.sha256, shown, layout, claim.as_of, first.rows_expected)
-        merged = _merge(engine, record, _normalized(itertools.chain([first], rest), options, status_map, tally), tally, tuning)
+        merged = _merge(
+            engine, record, _normalized(itertools.chain([first], rest), options, status_map, tally), tally, tuning
+        )
     except SQLAlchemyError as err:
         if is_transient(err):
             raise
@@ -120,7 +122,9 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _read(path: Path, options: FileOptions, ahead: Prefetch | None, tuning: Tuning) -> tuple[RawTable, Iterator[RawTable]]:
+def _read(
+    path: Path, options: FileOptions, ahead: Prefetch | None, tuning: Tuning
+) -> tuple[RawTable, Iterator[RawTable]]:
     """The first chunk (it names the layout and how many rows to expect) and the rest, read lazily."""
     chunks = read_export_chunks(path, str(path), options.source, ahead=ahead, tuning=tuning)
     return next(chunks), chunks

@@ -73,7 +73,16 @@ def history(engine: Engine, code: str, source: str | None = None) -> dict[str, l
     'source code' (the booking_history view)."""
     h = booking_history
     q = (
-        select(bookings.c.source, bookings.c.external_code, h.c.changed_at, h.c.kind, h.c.field, h.c.old_value, h.c.new_value, source_files.c.path)
+        select(
+            bookings.c.source,
+            bookings.c.external_code,
+            h.c.changed_at,
+            h.c.kind,
+            h.c.field,
+            h.c.old_value,
+            h.c.new_value,
+            source_files.c.path,
+        )
         .join(h, h.c.booking_id == bookings.c.id)
         .join(source_files, source_files.c.id == h.c.source_file_id)
         .where(bookings.c.external_code == code)
@@ -102,14 +111,22 @@ class ScheduleLine:
     locked: bool
 
 
-def cleaning_schedule(engine: Engine, start: dt.date, end: dt.date, property_name: str | None = None, include_cancelled: bool = False) -> list[ScheduleLine]:
+def cleaning_schedule(
+    engine: Engine, start: dt.date, end: dt.date, property_name: str | None = None, include_cancelled: bool = False
+) -> list[ScheduleLine]:
     """Cleaning tasks due between `start` and `end` (inclusive), with who leaves and who arrives."""
     leaving = bookings.alias("leaving")
     arriving = bookings.alias("arriving")
     q: Any = (
         select(
-            tasks.c.id, properties.c.name, tasks.c.due_date, leaving.c.guest_name,
-            arriving.c.guest_name.label("arriving_guest"), tasks.c.same_day_turnover, tasks.c.status, tasks.c.locked,
+            tasks.c.id,
+            properties.c.name,
+            tasks.c.due_date,
+            leaving.c.guest_name,
+            arriving.c.guest_name.label("arriving_guest"),
+            tasks.c.same_day_turnover,
+            tasks.c.status,
+            tasks.c.locked,
         )
         .select_from(tasks)
         .join(leaving, leaving.c.id == tasks.c.booking_id)

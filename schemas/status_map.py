@@ -38,7 +38,9 @@ def load_seed(path: Path = SEED_PATH) -> list[StatusMapEntry]:
     for n, rec in enumerate(csv.DictReader(lines), start=1):
         source, raw, status = rec["source"].strip(), rec["raw_status"].strip(), rec["status"].strip()
         if source not in Source.__members__.values() or status not in Status.__members__.values():
-            raise StatusMapError(f"{path.name} entry {n} ({source}, {raw!r} -> {status}) names an unknown source or status")
+            raise StatusMapError(
+                f"{path.name} entry {n} ({source}, {raw!r} -> {status}) names an unknown source or status"
+            )
         entries.append(StatusMapEntry(source, raw, status))
     return entries
 

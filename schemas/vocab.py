@@ -30,9 +30,7 @@ class Status(StrEnum):
 
 
 # A booking in one of these occupies its unit: it needs cleaning and can collide with another.
-ACTIVE_STATUSES: frozenset[Status] = frozenset(
-    {Status.CONFIRMED, Status.IN_HOUSE, Status.COMPLETED, Status.OWNER_STAY}
-)
+ACTIVE_STATUSES: frozenset[Status] = frozenset({Status.CONFIRMED, Status.IN_HOUSE, Status.COMPLETED, Status.OWNER_STAY})
 
 
 class FileStatus(StrEnum):

@@ -25,8 +25,6 @@ from _common import pg_conninfo, run
 DATASET, TABLE = "bench_dlt", "bookings_dlt"
 
 
-
-
 def main(argv: list[str]) -> int:
     if len(argv) != 2:
         print(__doc__.strip(), file=sys.stderr)

@@ -62,8 +62,6 @@ UPSERT = (
 )
 
 
-
-
 def read(path: Path):  # type: ignore[no-untyped-def]
     """(kind, Arrow table with the target's column names in the target's order)."""
     if path.suffix.lower() in (".xlsx", ".xlsm"):
@@ -79,8 +77,6 @@ def read(path: Path):  # type: ignore[no-untyped-def]
     if missing:
         raise ValueError(f"{path}: not an Airbnb-style export; missing columns {missing}")
     return kind, table.select(list(HEADERS)).rename_columns(COLUMNS)
-
-
 
 
 def main(argv: list[str]) -> int:

@@ -19,8 +19,6 @@ from _common import copy_arrow, pg_conninfo, run
 TABLE = "bookings_floor"
 
 
-
-
 def pg_type(arrow_type) -> str:  # type: ignore[no-untyped-def]
     import pyarrow.types as t
 

@@ -109,7 +109,9 @@ def apply_task_rules(
     # costs PostgreSQL about twice as much per row.
     new_bookings = conn.execute(select(func.count()).where(b.id > last_id)).scalar_one()
     existing_tasks = conn.execute(select(func.coalesce(func.max(t.id), 0))).scalar_one()
-    with bulk.indexes_deferred(conn, tasks, bulk.worth_it(conn, new_bookings, existing_tasks, tuning.deferred_index_min_rows)):
+    with bulk.indexes_deferred(
+        conn, tasks, bulk.worth_it(conn, new_bookings, existing_tasks, tuning.deferred_index_min_rows)
+    ):
         conn.execute(insert(tasks).from_select(columns, new_tasks(b.id > last_id)))
     # Changed bookings that are now active and never had a task (e.g. pending -> confirmed).
     changed = conn.execute(select(func.count()).select_from(changes)).scalar_one()
@@ -211,7 +213,9 @@ def resync_task(conn: Connection, task_id: int, now: dt.datetime) -> None:
     if booking is None:
         return
     arriving = bookings.alias("arriving")
-    turnover = conn.execute(select(exists().where(turnover_arrival(arriving, booking.property_id, booking.due)))).scalar_one()
+    turnover = conn.execute(
+        select(exists().where(turnover_arrival(arriving, booking.property_id, booking.due)))
+    ).scalar_one()
     conn.execute(
         update(tasks)
         .where(t.id == task_id)

@@ -109,7 +109,9 @@ def test_a_first_load_ends_exactly_like_a_staged_merge(pg_server_url: str, tmp_p
 @pytest.mark.parametrize(
     "min_rows", [DEFAULT_TUNING.deferred_index_min_rows, 1], ids=["tasks-indexed", "tasks-rebuilt"]
 )
-def test_after_a_first_load_every_constraint_and_index_is_back(pg_server_url: str, tmp_path: Path, min_rows: int) -> None:
+def test_after_a_first_load_every_constraint_and_index_is_back(
+    pg_server_url: str, tmp_path: Path, min_rows: int
+) -> None:
     # With min_rows=1 the tasks, too, are COPYed with reserved ids into a table without its
     # primary key and unique constraint, both built afterwards.
     tuning = Tuning(deferred_index_min_rows=min_rows)

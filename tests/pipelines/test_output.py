@@ -80,7 +80,9 @@ def test_the_summary_shows_the_first_double_bookings_and_json_all(
         assert all("HMLONG0001" in c for c in report["conflicts"])
         return
     lines = out.splitlines()
-    at = lines.index(f"DOUBLE BOOKINGS involving these files ({MAX_CONFLICTS_SHOWN + more}); see `bookingest conflicts`:")
+    at = lines.index(
+        f"DOUBLE BOOKINGS involving these files ({MAX_CONFLICTS_SHOWN + more}); see `bookingest conflicts`:"
+    )
     shown = lines[at + 1 : at + 1 + MAX_CONFLICTS_SHOWN]
     assert all(line.startswith(f"  {LOFT}: ") and "HMLONG0001" in line for line in shown), shown
     assert lines[at + 1 + MAX_CONFLICTS_SHOWN] == f"  … and {more} more; see `bookingest conflicts`"

@@ -34,7 +34,9 @@ def _reported(engine: Engine, **scope: Any) -> Pairs:
 def _viewed(engine: Engine) -> Pairs:
     with engine.connect() as conn:
         codes = {r.id: r.external_code for r in conn.execute(select(bookings.c.id, bookings.c.external_code))}
-        rows = conn.execute(text("SELECT booking_id, other_booking_id, overlap_from, overlap_to FROM booking_conflicts"))
+        rows = conn.execute(
+            text("SELECT booking_id, other_booking_id, overlap_from, overlap_to FROM booking_conflicts")
+        )
         found = [(frozenset((codes[r[0]], codes[r[1]])), (_day(r[2]), _day(r[3]))) for r in rows]
     assert len(dict(found)) == len(found), "a pair in the view twice"
     return dict(found)

@@ -28,14 +28,22 @@ def _numpy_tasks(stays: list[PlainStay]) -> dict[str, PlainTask]:
     got: dict[str, PlainTask] = {}
     for part in parts:
         days = part["due_date"].to_numpy("datetime64[D]").astype("int64").tolist()
-        columns = zip(part["booking_id"].tolist(), days, part["status"].tolist(), part["same_day_turnover"].tolist(), strict=True)
+        columns = zip(
+            part["booking_id"].tolist(), days, part["status"].tolist(), part["same_day_turnover"].tolist(), strict=True
+        )
         for booking_id, day, status, turnover in columns:
             got[stays[int(booking_id)].code] = PlainTask(EPOCH + dt.timedelta(days=day), str(status), bool(turnover))
     return got
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(first=EXPORT, second=CHANGES, restated=st.booleans(), locks=st.sets(st.integers(0, 9), max_size=2), all_arrivals=st.booleans())
+@given(
+    first=EXPORT,
+    second=CHANGES,
+    restated=st.booleans(),
+    locks=st.sets(st.integers(0, 9), max_size=2),
+    all_arrivals=st.booleans(),
+)
 def test_every_executor_of_the_task_rule_agrees_with_the_oracle(
     rule_db: RuleDatabase,
     monkeypatch: pytest.MonkeyPatch,
