@@ -1,1 +1,1 @@
-"""The database: tables, schema set-up, the dialect-aware merge and derived tables."""
+"""The database: tables and schema set-up, one file's load by its strategy, the dialects, the rules that derive tasks and double bookings, history."""

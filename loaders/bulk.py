@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from sqlalchemy import Connection, Table, text
 
 from loaders.dialects import dialect_of
-from schemas.tuning import DEFAULT_TUNING
+from schemas.tuning import DEFAULT_TUNING, Tuning
 
 
 def worth_it(
@@ -30,18 +30,21 @@ def worth_it(
 
 
 @contextmanager
-def indexes_deferred(conn: Connection, table: Table, enabled: bool, primary_key: bool = False) -> Iterator[None]:
-    """Within the block, `table` has no unique constraints or secondary indexes, nor with
-    `primary_key` its primary key (see `drop_indexes`); they are created again when the block ends."""
-    if not enabled:
+def indexes_deferred(
+    conn: Connection, table: Table, new_rows: int, existing_rows: int, tuning: Tuning, primary_key: bool = False
+) -> Iterator[None]:
+    """Where it is `worth_it` for `new_rows` to come into `existing_rows`: within the block,
+    `table` has no unique constraints or secondary indexes, nor with `primary_key` its primary
+    key (see `drop_indexes`); they are created again when the block ends."""
+    if not worth_it(conn, new_rows, existing_rows, tuning.deferred_index_min_rows):
         yield
         return
-    restore = drop_indexes(conn, table, primary_key)
+    restore = drop_indexes(conn, table, tuning, primary_key)
     yield
     restore()
 
 
-def drop_indexes(conn: Connection, table: Table, primary_key: bool = False) -> Callable[[], None]:
+def drop_indexes(conn: Connection, table: Table, tuning: Tuning, primary_key: bool = False) -> Callable[[], None]:
     """Drop `table`'s unique constraints and secondary indexes, and with `primary_key` its
     primary key (for rows whose keys the caller knows to be new and distinct, such as ids it
     reserved from the sequence); return the function that creates them again. They are read from
@@ -68,7 +71,7 @@ def drop_indexes(conn: Connection, table: Table, primary_key: bool = False) -> C
     ).all()
     quoted = conn.dialect.identifier_preparer.quote
     # Index builds sort; give them room (this transaction only).
-    conn.execute(text("SET LOCAL maintenance_work_mem = '512MB'"))
+    conn.execute(text(f"SET LOCAL maintenance_work_mem = '{int(tuning.pg_maintenance_work_mem_mb)}MB'"))
     for name, _ in constraints:
         conn.execute(text(f"ALTER TABLE {relation['table']} DROP CONSTRAINT {quoted(name)}"))
     for name, _ in indexes:

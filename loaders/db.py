@@ -13,6 +13,7 @@ from loaders.errors import DatabaseUnavailable
 from loaders.history import history_view_sql
 from loaders.rules.overlaps import conflicts_view_sql
 from loaders.tables import metadata, status_map
+from schemas.tuning import DEFAULT_TUNING, Tuning
 
 
 def normalize_url(url: str) -> str:
@@ -23,7 +24,7 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def connect(url: str) -> Engine:
+def connect(url: str, tuning: Tuning = DEFAULT_TUNING) -> Engine:
     """An engine for `url`, checked by connecting once; DatabaseUnavailable otherwise."""
     url = normalize_url(url)
     try:
@@ -33,7 +34,7 @@ def connect(url: str) -> Engine:
     if parsed.get_backend_name() not in DIALECTS:
         raise DatabaseUnavailable(url, "only SQLite and PostgreSQL are supported")
     try:
-        engine = DIALECTS[parsed.get_backend_name()].engine(parsed)
+        engine = DIALECTS[parsed.get_backend_name()].engine(parsed, tuning)
         with engine.connect():
             pass
     except NoSuchModuleError as err:

@@ -58,7 +58,7 @@ def loading(engine: Engine, record: FileRecord, tuning: Tuning = DEFAULT_TUNING)
     """
     try:
         with engine.begin() as conn:
-            dialect_of(conn).lock_merges(conn)
+            dialect_of(conn).lock_merges(conn, tuning)
             previous = conn.execute(select(source_files.c.path).where(source_files.c.sha256 == record.sha256)).scalar()
             if previous is not None:
                 raise DuplicateFile(record.sha256, previous)
@@ -109,7 +109,6 @@ class FileLoad:
     ) -> None:
         self.conn = conn
         self.file_id = file_id
-        self.as_of = as_of
         self._file = OpenFile(conn, file_id, as_of, rows_expected, tuning, dialect_of(conn), Worker())
         self._strategy: LoadStrategy | None = None
         self._temporary: list[Table] = []
@@ -123,7 +122,8 @@ class FileLoad:
         return self._strategy.name if self._strategy is not None else None
 
     def stage(self, frame: pd.DataFrame, rejected: list[Rejected]) -> None:
-        """Add one chunk: its valid canonical rows to the staging table, its problems to rejected_rows."""
+        """Add one chunk: its valid canonical rows to the strategy's table (staging, or bookings
+        itself on a PostgreSQL first load), its problems to rejected_rows."""
         self._wait()
         self._reject(rejected)
         if frame.empty:

@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from schemas.vocab import BOOKING_KEY, FileStatus, Source, Status
+from schemas.vocab import BOOKING_KEY, TASK_KINDS, FileStatus, Source, Status, TaskStatus
 
 # Stable constraint names, so that later migrations can name what they alter.
 metadata = MetaData(
@@ -175,7 +175,7 @@ booking_changes = Table(
     Index(None, "booking_id", "id"),
 )
 
-TASK_STATUSES = ["open", "done", "cancelled"]
+TASK_STATUSES = [s.value for s in TaskStatus]
 tasks = Table(
     "tasks",
     metadata,
@@ -191,7 +191,7 @@ tasks = Table(
     # One task per booking and kind: a re-run, or two concurrent runs, cannot duplicate it.
     UniqueConstraint("booking_id", "kind"),
     CheckConstraint(_one_of("status", TASK_STATUSES), name="status"),
-    CheckConstraint(_one_of("kind", ["cleaning"]), name="kind"),
+    CheckConstraint(_one_of("kind", list(TASK_KINDS)), name="kind"),
     # No index on due_date: a schedule query scans a million tasks in a fraction of a second,
     # while the index would cost every import a few seconds per million tasks.
 )

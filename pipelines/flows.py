@@ -50,12 +50,17 @@ def ingest_file_task(path: str, options: FileOptions, database_url: str, tuning:
 
 @flow(name="bookingest-ingest", validate_parameters=False)
 def ingest_flow(
-    paths: list[str], database_url: str, options: FileOptions | None = None, tuning: Tuning | None = None
+    paths: list[str],
+    database_url: str,
+    options: FileOptions | None = None,
+    tuning: Tuning | dict[str, Any] | None = None,
 ) -> list[FileResult]:
     """Ingest every file below `paths` into `database_url`, one task per file, in as-of order.
     `tuning` defaults to the settings of the process that runs the flow (a served deployment's)."""
     if tuning is None:
         tuning = Settings.load().tuning()
+    elif isinstance(tuning, dict):  # a deployment's parameters arrive as JSON
+        tuning = Tuning(**tuning)
     _engine(database_url, tuning)  # an unusable database fails the run once, not every file
     # The decorator's retries are the default policy's; the settings may change them.
     ingest = ingest_file_task.with_options(**_retry_options(tuning))

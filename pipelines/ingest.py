@@ -39,7 +39,7 @@ T = TypeVar("T")
 
 def open_database(url: str, tuning: Tuning = DEFAULT_TUNING) -> Engine:
     """Connect, create missing tables and seed the status map (DatabaseUnavailable if we cannot)."""
-    engine = db.connect(url)
+    engine = db.connect(url, tuning)
     retrying(lambda: db.ensure_schema(engine, load_seed()), tuning)
     return engine
 
@@ -56,9 +56,10 @@ def ingest_file(
     status_map: StatusMap | None = None,
     tuning: Tuning = DEFAULT_TUNING,
 ) -> FileResult:
-    """Claim, read, map, validate, normalize, merge and derive one file (DESIGN.md's flow). Bad
-    input becomes a rejected result; transient database errors are raised so that the caller
-    can retry the whole file.
+    """One file through DESIGN.md's flow: claim (hash, duplicate check), read, then map, validate
+    and normalize (sources.normalize), then merge and derive (the load's strategy, in one
+    transaction), then report its double bookings. Bad input becomes a rejected result;
+    transient database errors are raised so that the caller can retry the whole file.
 
     A large CSV is read, checked and staged a chunk at a time inside the file's one
     transaction, so memory stays bounded and a bad chunk still loads nothing of the file.

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import fields
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, PositiveFloat, PositiveInt, ValidationError
+from pydantic import Field, PositiveInt, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pipelines.discover import UsageError
@@ -32,8 +32,12 @@ class Settings(BaseSettings):
     known_in_memory_min_rows: PositiveInt = DEFAULT_TUNING.known_in_memory_min_rows
     deferred_index_min_rows: PositiveInt = DEFAULT_TUNING.deferred_index_min_rows
     few_bookings: PositiveInt = DEFAULT_TUNING.few_bookings
-    retry_attempts: PositiveInt = DEFAULT_TUNING.retry_attempts
-    retry_first_delay: PositiveFloat = DEFAULT_TUNING.retry_first_delay
+    pg_work_mem_mb: PositiveInt = DEFAULT_TUNING.pg_work_mem_mb
+    pg_maintenance_work_mem_mb: PositiveInt = DEFAULT_TUNING.pg_maintenance_work_mem_mb
+    sqlite_cache_mb: PositiveInt = DEFAULT_TUNING.sqlite_cache_mb
+    # Bounded: Prefect takes at most 50 retry delays, and the pauses double each time.
+    retry_attempts: Annotated[int, Field(gt=0, le=10)] = DEFAULT_TUNING.retry_attempts
+    retry_first_delay: Annotated[float, Field(gt=0, le=60)] = DEFAULT_TUNING.retry_first_delay
 
     @classmethod
     def load(cls) -> Settings:

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, and_, select
 from loaders.rules.overlaps import conflicts_query
 from loaders.rules.tasks import turnover_arrival
 from loaders.tables import booking_history, bookings, properties, source_files, tasks
+from schemas.vocab import TaskStatus
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,7 @@ def cleaning_schedule(
         .order_by(tasks.c.due_date, properties.c.name, tasks.c.id)
     )
     if not include_cancelled:
-        q = q.where(tasks.c.status != "cancelled")
+        q = q.where(tasks.c.status != TaskStatus.CANCELLED.value)
     if property_name:
         q = q.where(properties.c.name == property_name)
     with engine.connect() as conn:

@@ -25,6 +25,12 @@ class Tuning:
     deferred_index_min_rows: int = 50_000
     # Below this many bookings, the task rules look up their neighbours' days only.
     few_bookings: int = 100_000
+    # PostgreSQL memory of one file's transaction: for the hash joins and sorts of a million-row
+    # merge (work_mem), and for building the indexes of a bulk load (maintenance_work_mem).
+    pg_work_mem_mb: int = 256
+    pg_maintenance_work_mem_mb: int = 512
+    # SQLite's page cache, for the key indexes of a large merge.
+    sqlite_cache_mb: int = 256
     # Transient database errors (serialization failures, deadlocks, a locked SQLite file): tries
     # of one file in all, and the first pause between them (doubled each time).
     retry_attempts: int = 5

@@ -33,6 +33,18 @@ class Status(StrEnum):
 ACTIVE_STATUSES: frozenset[Status] = frozenset({Status.CONFIRMED, Status.IN_HOUSE, Status.COMPLETED, Status.OWNER_STAY})
 
 
+class TaskStatus(StrEnum):
+    """Where a cleaning task stands: open, done by a person, or cancelled with its booking."""
+
+    OPEN = "open"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+# The one kind of task bookingest derives today (tasks are unique per booking and kind).
+TASK_KINDS: tuple[str, ...] = ("cleaning",)
+
+
 class FileStatus(StrEnum):
     """What happened to one input file."""
 

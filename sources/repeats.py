@@ -66,9 +66,10 @@ class Tally:
             same = hashes[order][1:] == hashes[order][:-1]
             if same.any():
                 candidates = np.concatenate(self._key_rows)[order][np.r_[same, False] | np.r_[False, same]]
-                keys = pd.DataFrame(staged_keys([int(r) for r in candidates]), columns=["source", "code", "row"])
-                keys["later"] = keys.groupby(["source", "code"])["row"].transform("max")
-                for code, row, later in keys[keys["row"] != keys["later"]][["code", "row", "later"]].itertuples(
+                code_column = BOOKING_KEY[1]
+                keys = pd.DataFrame(staged_keys([int(r) for r in candidates]), columns=[*BOOKING_KEY, "row"])
+                keys["later"] = keys.groupby(list(BOOKING_KEY))["row"].transform("max")
+                for code, row, later in keys[keys["row"] != keys["later"]][[code_column, "row", "later"]].itertuples(
                     index=False
                 ):
                     self._repeats[int(row)] = (str(code), int(later))

@@ -12,6 +12,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from loaders.dialects import postgresql, sqlite  # neither imports this module: no cycle
 from loaders.pg_copy import Worker
+from schemas.tuning import Tuning
 
 
 class Dialect(Protocol):
@@ -25,7 +26,7 @@ class Dialect(Protocol):
     # How a view is (re)created at start-up: replaced where the database can, else kept.
     create_view: str
 
-    def engine(self, url: URL) -> Engine:
+    def engine(self, url: URL, tuning: Tuning) -> Engine:
         """A new engine for this database, set up as bookingest needs it."""
         ...
 
@@ -33,8 +34,9 @@ class Dialect(Protocol):
         """Bring a database made by an older version up to date (what create_all cannot)."""
         ...
 
-    def lock_merges(self, conn: Connection) -> None:
-        """Make this transaction's merge wait for any other's (the lock ends with the transaction)."""
+    def lock_merges(self, conn: Connection, tuning: Tuning) -> None:
+        """Make this transaction's merge wait for any other's (the lock ends with the transaction),
+        and give its joins and sorts the memory `tuning` allows."""
         ...
 
     def later(self, a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -65,8 +67,8 @@ class Dialect(Protocol):
         """One row per id of the booking_ids column `listed` (a query still to be filtered)."""
         ...
 
-    def analyze(self, conn: Connection) -> None:
-        """Fresh statistics of bookings and properties after a large insert."""
+    def analyze(self, conn: Connection, inserted: int) -> None:
+        """Fresh statistics of bookings and properties after an insert of that many rows, if large."""
         ...
 
     def analyze_staging(self, conn: Connection) -> None:

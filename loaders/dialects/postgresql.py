@@ -13,6 +13,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from loaders.pg_copy import Worker, copy_frame
 from loaders.staging import staged, staging
+from schemas.tuning import Tuning
 from schemas.vocab import BOOKING_KEY
 
 # What the merge, task and conflict queries join and filter on: the statistics they need
@@ -28,18 +29,18 @@ class PostgreSQL:
     defers_indexes = True
     create_view = "CREATE OR REPLACE VIEW"
 
-    def engine(self, url: URL) -> Engine:
+    def engine(self, url: URL, tuning: Tuning) -> Engine:
         return create_engine(url, pool_pre_ping=True)
 
     def upgrade_schema(self, conn: Connection) -> None:
         _codes_compared_bytewise(conn)
 
-    def lock_merges(self, conn: Connection) -> None:
+    def lock_merges(self, conn: Connection, tuning: Tuning) -> None:
         # Concurrent ingests then cannot deadlock on each other's rows, and the counts each one
         # reports are exact (SQLite serializes writers itself).
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MERGE_LOCK})
         # Room for the hash joins and sorts of a million-row merge (this transaction only).
-        conn.execute(text("SET LOCAL work_mem = '256MB'"))
+        conn.execute(text(f"SET LOCAL work_mem = '{int(tuning.pg_work_mem_mb)}MB'"))
 
     def later(self, a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[Any]:
         return func.greatest(a, b)
@@ -63,11 +64,13 @@ class PostgreSQL:
     def ids_listed(self, listed: Any) -> Select[Any]:
         return select(func.unnest(listed))
 
-    def analyze(self, conn: Connection) -> None:
-        """Fresh statistics after a large insert, not when autovacuum comes by: the task and
+    def analyze(self, conn: Connection, inserted: int) -> None:
+        """Fresh statistics after a large insert (over 10,000 rows), not when autovacuum comes by: the task and
         conflict queries that follow in this transaction, and the next file's merge, then get hash
         joins rather than plans for an empty table (with the properties counted as a few hundred,
         the next merge probed the key index a million times instead of hashing: twice as slow)."""
+        if inserted <= 10_000:
+            return
         conn.execute(text(f"ANALYZE bookings ({ANALYZED})"))
         conn.execute(text("ANALYZE properties"))
 

@@ -14,6 +14,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from loaders.pg_copy import Worker
 from loaders.staging import STAGED, staged, staging
 from loaders.tables import source_file_keys
+from schemas.tuning import Tuning
 
 
 class SQLite:
@@ -23,15 +24,25 @@ class SQLite:
     defers_indexes = False
     create_view = "CREATE VIEW IF NOT EXISTS"
 
-    def engine(self, url: URL) -> Engine:
+    def engine(self, url: URL, tuning: Tuning) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 60})
-        event.listen(engine, "connect", _pragmas)
+        cache_kib = int(tuning.sqlite_cache_mb) * 1024
+
+        @event.listens_for(engine, "connect")
+        def pragmas(dbapi_conn: Any, _record: object) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys = ON")
+            cur.execute("PRAGMA journal_mode = WAL")  # readers (reports) never block an ingest
+            cur.execute("PRAGMA synchronous = NORMAL")
+            cur.execute(f"PRAGMA cache_size = -{cache_kib}")  # at most, for the indexes of a large merge
+            cur.close()
+
         return engine
 
     def upgrade_schema(self, conn: Connection) -> None:
         pass
 
-    def lock_merges(self, conn: Connection) -> None:
+    def lock_merges(self, conn: Connection, tuning: Tuning) -> None:
         pass  # SQLite serializes writers itself
 
     def later(self, a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -56,7 +67,7 @@ class SQLite:
         each = func.json_each(listed).table_valued("value")
         return select(each.c.value).select_from(source_file_keys).join(each, true())
 
-    def analyze(self, conn: Connection) -> None:
+    def analyze(self, conn: Connection, inserted: int) -> None:
         pass
 
     def analyze_staging(self, conn: Connection) -> None:
@@ -68,15 +79,6 @@ class SQLite:
 
 
 DIALECT = SQLite()
-
-
-def _pragmas(dbapi_conn: object, _record: object) -> None:
-    cur = dbapi_conn.cursor()  # type: ignore[attr-defined]
-    cur.execute("PRAGMA foreign_keys = ON")
-    cur.execute("PRAGMA journal_mode = WAL")  # readers (reports) never block an ingest
-    cur.execute("PRAGMA synchronous = NORMAL")
-    cur.execute("PRAGMA cache_size = -262144")  # 256 MB at most, for the indexes of a large merge
-    cur.close()
 
 
 def _insert_into_staging(conn: Connection, frame: pd.DataFrame, batch: int = 50_000) -> None:

@@ -35,13 +35,14 @@ from loaders.dialects import dialect_of
 from loaders.rules import ACTIVE, active_stays, is_active
 from loaders.tables import bookings, tasks
 from schemas.tuning import DEFAULT_TUNING, Tuning
+from schemas.vocab import TASK_KINDS, TaskStatus
 
 # The rule. An active booking has one cleaning task, open, due on its check-out day; any other
 # booking's task is cancelled (dates moved move it; a reinstated booking reopens it). The task
 # is a same-day turnover when another active booking of the property arrives on its due day.
 # Tasks a person marked done, or locked, are left alone. Every executor below reads these.
-KIND = "cleaning"
-OPEN, CANCELLED, DONE = "open", "cancelled", "done"
+KIND = TASK_KINDS[0]
+OPEN, CANCELLED, DONE = TaskStatus.OPEN.value, TaskStatus.CANCELLED.value, TaskStatus.DONE.value
 
 
 def due_day(booking: FromClause) -> ColumnElement[Any]:
@@ -83,8 +84,7 @@ def apply_task_rules(
     Same-day-turnover flags are recomputed for the tasks of every booking involved and for their
     neighbours (old and new dates), so both sides of a turnover follow a move. Bookings this
     file did not touch are never read in bulk. Below `tuning.few_bookings` changed bookings, the
-    new tasks of
-    changed bookings look up their neighbours' days only.
+    new tasks of changed bookings look up their neighbours' days only.
     """
     b, t, c = bookings.c, tasks.c, changes.c
     dialect_insert = dialect_of(conn).insert
@@ -109,9 +109,7 @@ def apply_task_rules(
     # costs PostgreSQL about twice as much per row.
     new_bookings = conn.execute(select(func.count()).where(b.id > last_id)).scalar_one()
     existing_tasks = conn.execute(select(func.coalesce(func.max(t.id), 0))).scalar_one()
-    with bulk.indexes_deferred(
-        conn, tasks, bulk.worth_it(conn, new_bookings, existing_tasks, tuning.deferred_index_min_rows)
-    ):
+    with bulk.indexes_deferred(conn, tasks, new_bookings, existing_tasks, tuning):
         conn.execute(insert(tasks).from_select(columns, new_tasks(b.id > last_id)))
     # Changed bookings that are now active and never had a task (e.g. pending -> confirmed).
     changed = conn.execute(select(func.count()).select_from(changes)).scalar_one()

@@ -33,7 +33,7 @@ class FirstLoad(LoadStrategy):
 
     def __init__(self, file: OpenFile) -> None:
         super().__init__(file)
-        self._restore_indexes = bulk.drop_indexes(file.conn, bookings)
+        self._restore_indexes = bulk.drop_indexes(file.conn, bookings, file.tuning)
         # What the task rules and the double-booking check need of each booking.
         self.stays = Stays()
         self._property_ids = PropertyIds(file.conn)
@@ -56,8 +56,7 @@ class FirstLoad(LoadStrategy):
         inserted = len(self.stays)
         if inserted > 1_000_000:
             _give_back_freed_memory()
-        if inserted > 10_000:
-            self.file.dialect.analyze(self.file.conn)
+        self.file.dialect.analyze(self.file.conn, inserted)
         stays = self.stays.frame()  # a first load staged at least one chunk
         self.may_double_book = overlaps.any_overlap(stays)
         self._tasks(stays)  # nothing changed: no history
@@ -72,9 +71,8 @@ class FirstLoad(LoadStrategy):
         conn = self.file.conn
         active = int(stays["active"].sum())
         existing = conn.execute(select(func.coalesce(func.max(tasks.c.id), 0))).scalar_one()
-        deferred = bulk.worth_it(conn, active, existing, self.file.tuning.deferred_index_min_rows)
         # Reserved ids are new and distinct: the primary key too is built once, at the end.
-        with bulk.indexes_deferred(conn, tasks, deferred, primary_key=True):
+        with bulk.indexes_deferred(conn, tasks, active, existing, self.file.tuning, primary_key=True):
             for part in task_rules.first_load_tasks(stays, now()):
                 copy_frame(self.file.raw, part.assign(id=reserve_ids(conn, tasks, len(part))), tasks)
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 
 from loaders.pg_copy import arrow_encoding, copy_frame, driver_errors_wrapped
 from loaders.staging import staged, staging, unchanged_rows
@@ -32,6 +32,7 @@ class KnownRowsMerge(StagedMerge):
         self._fetching: Future[KnownRows] | None = file.worker.submit(KnownRows.fetch, file.raw)
         self._known: KnownRows | None = None
         self._held: list[pd.DataFrame] = []
+        self.in_memory = 0  # rows in unchanged_rows
 
     def store(self, frame: pd.DataFrame) -> None:
         if self._fetching is not None:
@@ -53,6 +54,20 @@ class KnownRowsMerge(StagedMerge):
                 self.wait()
                 self.store(frame)
         super().wait()
+
+    def unchanged_elsewhere(self) -> int:
+        return self.in_memory
+
+    def list_unchanged_elsewhere(self) -> None:
+        if self.in_memory:
+            self.file.conn.execute(
+                text(
+                    "INSERT INTO source_file_keys (source_file_id, booking_ids) "
+                    f"SELECT :file, array_agg(booking_id) FROM {unchanged_rows.name} "
+                    "ON CONFLICT (source_file_id) DO UPDATE SET booking_ids = source_file_keys.booking_ids || EXCLUDED.booking_ids"
+                ),
+                {"file": self.file.file_id},
+            )
 
     def _discard(self, part: list[int]) -> None:
         super()._discard(part)

@@ -6,13 +6,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import DateTime, Integer, and_, exists, func, insert, literal, not_, or_, select, text, update
+from sqlalchemy import DateTime, Integer, and_, exists, func, insert, literal, not_, or_, select, update
 
 from loaders import bulk, history
 from loaders.properties import add_missing
 from loaders.rules import overlaps
 from loaders.rules import tasks as task_rules
-from loaders.staging import COMPARED, WRITTEN, changes, staging, unchanged_rows
+from loaders.staging import COMPARED, WRITTEN, changes, staging
 from loaders.strategies import LoadStrategy, MergeCounts, OpenFile, Strategy, now
 from loaders.strategies.stays import Stays
 from loaders.tables import bookings, properties, source_file_keys, source_files
@@ -29,7 +29,6 @@ class StagedMerge(LoadStrategy):
     def __init__(self, file: OpenFile, first: bool = False) -> None:
         super().__init__(file)
         self.stays = Stays() if first else None
-        self.in_memory = 0  # rows in unchanged_rows (see known_rows)
         self._property_numbers: dict[str, int] = {}
 
     def store(self, frame: pd.DataFrame) -> None:
@@ -45,7 +44,7 @@ class StagedMerge(LoadStrategy):
     def merge(self) -> MergeCounts:
         f = self.file
         f.dialect.analyze_staging(f.conn)
-        counts, last_id = merge_from_staging(f, self.in_memory)
+        counts, last_id = merge_from_staging(f, self)
         # Bookings this file neither inserted nor changed were checked when they were written.
         self.may_double_book = counts.inserted + counts.updated > 0
         if self.stays is not None:
@@ -53,6 +52,13 @@ class StagedMerge(LoadStrategy):
         history.record_history(f.conn, changes, f.file_id, f.as_of, now())
         task_rules.apply_task_rules(f.conn, changes, last_id, now(), f.tuning)
         return counts
+
+    def unchanged_elsewhere(self) -> int:
+        """How many of the file's rows were found unchanged without being staged (see known_rows)."""
+        return 0
+
+    def list_unchanged_elsewhere(self) -> None:
+        """Add those rows' bookings to the file's source_file_keys entry."""
 
     def _numbered(self, frame: pd.DataFrame) -> np.ndarray:
         """A number per property name, the same in every chunk (not its id: none is made yet)."""
@@ -62,15 +68,15 @@ class StagedMerge(LoadStrategy):
         return known[codes]
 
 
-def merge_from_staging(file: OpenFile, in_memory: int = 0) -> tuple[MergeCounts, int]:
+def merge_from_staging(file: OpenFile, strategy: StagedMerge) -> tuple[MergeCounts, int]:
     """Merge staging into bookings; return the counts and the last booking id from before.
 
     Set-based, touching only what changes: record the really changed rows (old and new
     values) in a small temporary table; record the unchanged known ids for the late-export
     rule (which also counts the known rows); insert the new keys, if any, with an anti-join;
     update the changed rows from that table. Unchanged rows are never written.
-    `in_memory`: how many of the file's rows were found unchanged in memory (in unchanged_rows,
-    not staged).
+    The rows the strategy found unchanged without staging them (see known_rows) are counted
+    and listed with the staged ones.
     """
     conn, file_id, as_of, dialect = file.conn, file.file_id, file.as_of, file.dialect
     s, b, p = staging.c, bookings.c, properties.c
@@ -95,7 +101,7 @@ def merge_from_staging(file: OpenFile, in_memory: int = 0) -> tuple[MergeCounts,
         ),
         execution_options={"preserve_rowcount": True},
     ).rowcount
-    total = conn.execute(select(func.count()).select_from(staging)).scalar_one() + in_memory
+    total = conn.execute(select(func.count()).select_from(staging)).scalar_one() + strategy.unchanged_elsewhere()
     last_id = conn.execute(select(func.coalesce(func.max(b.id), 0))).scalar_one()
     file_param = literal(file_id, Integer)
     new_rows = (
@@ -128,28 +134,18 @@ def merge_from_staging(file: OpenFile, in_memory: int = 0) -> tuple[MergeCounts,
         ).scalar_one_or_none()
         or 0
     )
-    if in_memory:  # only a PostgreSQL re-load finds rows in memory (see known_rows)
-        conn.execute(
-            text(
-                "INSERT INTO source_file_keys (source_file_id, booking_ids) "
-                f"SELECT :file, array_agg(booking_id) FROM {unchanged_rows.name} "
-                "ON CONFLICT (source_file_id) DO UPDATE SET booking_ids = source_file_keys.booking_ids || EXCLUDED.booking_ids"
-            ),
-            {"file": file_id},
-        )
-        unchanged += in_memory
+    strategy.list_unchanged_elsewhere()
+    unchanged += strategy.unchanged_elsewhere()
     known = unchanged + updated
     if total > known:
         # A plain INSERT: the anti-join already excludes known keys and merges hold a lock, while
         # ON CONFLICT's speculative insertion would cost PostgreSQL nearly twice the time. A file
         # with at least as many new rows as the table holds builds the indexes after the rows.
-        deferred = bulk.worth_it(conn, total - known, last_id, file.tuning.deferred_index_min_rows)
-        with bulk.indexes_deferred(conn, bookings, deferred):
+        with bulk.indexes_deferred(conn, bookings, total - known, last_id, file.tuning):
             conn.execute(
                 insert(bookings).from_select([*BOOKING_KEY, *WRITTEN, "first_file_id", "first_as_of"], new_rows)
             )
-    if total - known > 10_000:
-        dialect.analyze(conn)
+    dialect.analyze(conn, total - known)
     if updated:
         c = changes.c
         conn.execute(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,7 @@ from pipelines.cli import main
 from pipelines.discover import FileOptions, discover
 from pipelines.ingest import open_database
 from pipelines.results import FileResult
+from schemas.tuning import Tuning
 
 if TYPE_CHECKING:  # the fixtures' types; pytest imports conftest.py itself
     from pipelines.conftest import Db
@@ -43,7 +45,8 @@ def test_the_flow_loads_every_sample_then_reports_all_duplicates(flow_db: str, d
     expected_paths = [str(p) for p, _ in discover([str(SAMPLES)], FileOptions())]
 
     first = flows.ingest_flow([str(SAMPLES)], flow_db)
-    second = flows.ingest_flow([str(SAMPLES)], flow_db)
+    # A deployment's parameters arrive as JSON: the tuning as a plain dict.
+    second = flows.ingest_flow([str(SAMPLES)], flow_db, tuning=asdict(Tuning(retry_attempts=2)))
 
     assert all(isinstance(r, FileResult) for r in first + second)
     assert [r.path for r in first] == [r.path for r in second] == expected_paths

@@ -43,7 +43,13 @@ def test_the_environment_sets_the_knobs(monkeypatch: pytest.MonkeyPatch) -> None
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("BOOKINGEST_CHUNK_BYTES", "0"), ("BOOKINGEST_RETRY_ATTEMPTS", "many"), ("BOOKINGEST_FEW_BOOKINGS", "-5")],
+    [
+        ("BOOKINGEST_CHUNK_BYTES", "0"),
+        ("BOOKINGEST_RETRY_ATTEMPTS", "many"),
+        ("BOOKINGEST_FEW_BOOKINGS", "-5"),
+        ("BOOKINGEST_RETRY_ATTEMPTS", "11"),
+        ("BOOKINGEST_PG_WORK_MEM_MB", "0"),
+    ],
 )
 def test_a_bad_knob_is_a_usage_error_naming_the_variable(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path, name: str, value: str
