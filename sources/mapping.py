@@ -181,8 +181,8 @@ def _sources(
     header = table.headers.get("external_code", "code")
     shapes = f" ({layout.code_sources_hint})" if layout.code_sources else ""
     if "source" in raw:
-        fits = f", and the {header} fits no known shape{shapes}" if layout.code_sources else ""
-        flag(unknown, "source", "the booking source is empty" + fits)
+        why = f", and the {header} fits no known shape{shapes}" if layout.code_sources else ""
+        flag(unknown, "source", "the booking source is empty" + why)
     else:
         where = f"the {layout.title} has no booking source column"
         flag(
