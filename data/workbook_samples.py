@@ -72,10 +72,27 @@ SPEC = [
 ]
 
 HEADER = [
-    "Confirmation code", "Status", "Guest name", "Contact", "# of adults", "# of children",
-    "# of infants", "Start date", "End date", "# of nights", "Booked", "Listing", "Earnings",
-    "Properties", None, None, "Walk Through before guest check in",
-    "Clean up after guests check out", "SOURCE", "Check 1", "Check for conflicts",
+    "Confirmation code",
+    "Status",
+    "Guest name",
+    "Contact",
+    "# of adults",
+    "# of children",
+    "# of infants",
+    "Start date",
+    "End date",
+    "# of nights",
+    "Booked",
+    "Listing",
+    "Earnings",
+    "Properties",
+    None,
+    None,
+    "Walk Through before guest check in",
+    "Clean up after guests check out",
+    "SOURCE",
+    "Check 1",
+    "Check for conflicts",
 ]
 FIRST_COLUMN = 1  # column B: column A is empty
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -110,7 +127,8 @@ def build() -> list[WorkbookRow]:
         if platform in (AIRBNB, VRBO):
             while True:
                 code = ("HM" if platform == AIRBNB else "HA-") + "".join(
-                    rng.choice(CODE_ALPHABET) for _ in range(8 if platform == AIRBNB else 6))
+                    rng.choice(CODE_ALPHABET) for _ in range(8 if platform == AIRBNB else 6)
+                )
                 if code not in used:
                     used.add(code)
                     break
@@ -121,8 +139,22 @@ def build() -> list[WorkbookRow]:
         earnings = round((e - s).days * RATES[house] * 0.97 + 60, 2) if airbnb else None
         if platform == DIRECT:
             earnings = 28_800.0  # the year's rent, agreed directly
-        rows.append(WorkbookRow(version, platform, house, s, e, status, guest, adults,
-                                dt.date.fromisoformat(booked), code, contact, earnings))
+        rows.append(
+            WorkbookRow(
+                version,
+                platform,
+                house,
+                s,
+                e,
+                status,
+                guest,
+                adults,
+                dt.date.fromisoformat(booked),
+                code,
+                contact,
+                earnings,
+            )
+        )
     rows.sort(key=lambda r: (r.start, HOUSES.index(r.house)))
     return rows
 
@@ -131,7 +163,8 @@ def check(rows: list[WorkbookRow]) -> list[tuple[str, dt.date, str, str]]:
     """About one row in five is not Airbnb; no two active stays of a house overlap; the
     same-day turnovers include ones between an Airbnb and a Vrbo or owner stay (returned)."""
     assert len({r.code for r in rows if r.platform in (AIRBNB, VRBO)}) == sum(
-        r.platform in (AIRBNB, VRBO) for r in rows)
+        r.platform in (AIRBNB, VRBO) for r in rows
+    )
     for version in (1, 2, 3):
         seen = [r for r in rows if r.version <= version]
         other = sum(r.platform != AIRBNB for r in seen)
@@ -185,8 +218,10 @@ def write(rows: list[WorkbookRow], version: int, path: Path, as_of: dt.datetime,
         sheet.write_string(i, col["Properties"], r.house)
         if r.end < as_of.date():
             sheet.write_string(i, col["Clean up after guests check out"], "Done")
-        formula = (f'=IF(LEFT({code},2)="HM","AIRBNB",IF(LEFT({code},3)="HA-","VRBO",'
-                   f'IF({code}="Directly","Directly","Owner staying")))')
+        formula = (
+            f'=IF(LEFT({code},2)="HM","AIRBNB",IF(LEFT({code},3)="HA-","VRBO",'
+            f'IF({code}="Directly","Directly","Owner staying")))'
+        )
         sheet.write_formula(i, col["SOURCE"], formula, None, r.platform)  # the cached value
         nights = f"={letter['End date']}{n}-{letter['Start date']}{n}"
         sheet.write_formula(i, col["Check 1"], nights, None, r.nights)
@@ -195,11 +230,11 @@ def write(rows: list[WorkbookRow], version: int, path: Path, as_of: dt.datetime,
     book.close()
 
 
-def _other_sheets(book: xlsxwriter.Workbook, rows: list[WorkbookRow], version: int, bold: object,
-                  date: object) -> None:
+def _other_sheets(book: xlsxwriter.Workbook, rows: list[WorkbookRow], version: int, bold: object, date: object) -> None:
     checklists = book.add_worksheet("Checklists")
-    for i, line in enumerate(["Turnover checklist", "Strip beds", "Towels x4", "Restock coffee",
-                              "Check hot tub", "Photos of each room"]):
+    for i, line in enumerate(
+        ["Turnover checklist", "Strip beds", "Towels x4", "Restock coffee", "Check hot tub", "Photos of each room"]
+    ):
         checklists.write_string(i, 0, line, bold if i == 0 else None)
     beds = book.add_worksheet("Bed list")
     beds.write_row(0, 0, ["House", "King", "Queen", "Twin", "Sofa bed"], bold)

@@ -8,8 +8,10 @@ formulas) and from the status map's seed CSV, never from bookingest.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import random
+import re
 from pathlib import Path
 
 import openpyxl
@@ -19,13 +21,24 @@ from sqlalchemy import Engine, select
 from loaders.tables import bookings, properties, tasks
 from pipelines.discover import FileOptions, discover
 from pipelines.ingest import ingest_paths
-from tests.pipelines.test_ingest_samples import canonical_status
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
 VERSIONS = [SAMPLES / f"cleaning_schedule_v{v}.xlsx" for v in (1, 2, 3)]
 SOURCE_OF = {"AIRBNB": "airbnb", "VRBO": "vrbo", "Owner staying": "owner", "Directly": "direct"}
 PLACEHOLDERS = {"Owner staying", "Directly"}
 Stay = tuple[str, str, dt.date, dt.date]  # source, house, check-in, check-out
+SEED = Path(__file__).resolve().parents[2] / "schemas" / "status_map.csv"
+
+
+def _label_key(label: str) -> str:
+    # DESIGN.md: case and surrounding/repeated white space do not matter; any number matches '#'.
+    return re.sub(r"\d+", "#", " ".join(label.split()).casefold())
+
+
+def canonical_status(source: str, label: str) -> str:
+    lines = [ln for ln in SEED.read_text(encoding="utf-8").splitlines() if not ln.startswith("#")]
+    seed = {(r["source"].strip(), _label_key(r["raw_status"])): r["status"].strip() for r in csv.DictReader(lines)}
+    return seed[(source, _label_key(label))]
 
 
 def workbook_rows(path: Path) -> list[dict[str, object]]:
