@@ -172,11 +172,13 @@ def _sources(
     stated = raw["source"].notna() if "source" in raw else pd.Series(False, index=index)
     codes = raw["external_code"] if "external_code" in raw else pd.Series(pd.NA, index=index, dtype="str")
     if layout.placeholder_codes:
-        words = codes.map(header_key, na_action="ignore")
-        source = source.fillna(words.map({k: v.value for k, v in layout.placeholder_codes.items()}).astype("str"))
+        implied = {k: v.value for k, v in layout.placeholder_codes.items()}
+        source = source.fillna(_words(codes).map(implied).astype("str"))
     for pattern, shaped in layout.code_sources:
-        fits = codes.str.fullmatch(pattern).fillna(False).astype(bool)
-        source = source.mask(source.isna() & fits, shaped.value)
+        todo = source.isna()
+        if todo.any():  # only the rows that state no source, in Arrow: no Python per row
+            fits = codes[todo].str.fullmatch(pattern).fillna(False).astype(bool)
+            source = source.mask(fits.reindex(index, fill_value=False), shaped.value)
     unknown = source.isna() & ~stated
     header = table.headers.get("external_code", "code")
     shapes = f" ({layout.code_sources_hint})" if layout.code_sources else ""
@@ -194,6 +196,12 @@ def _sources(
     return source
 
 
+def _words(cells: pd.Series) -> pd.Series:
+    """Text cells as `header_key` compares them (case and repeated white space do not matter),
+    vectorized: a million codes are not a million Python calls."""
+    return cells.str.replace(r"\s+", " ", regex=True).str.strip().str.casefold()
+
+
 def _codes(table: RawTable, raw: RawText, out: dict[str, pd.Series], problems: list[RowProblem]) -> pd.Series:
     layout = table.layout
     index = pd.RangeIndex(len(table))
@@ -202,7 +210,7 @@ def _codes(table: RawTable, raw: RawText, out: dict[str, pd.Series], problems: l
     missing = codes.isna()
     if layout.placeholder_codes:
         # "Owner staying" or "Directly" in the code cell is no code: key the row like a code-less one.
-        placeholder = codes.map(header_key, na_action="ignore").isin(list(layout.placeholder_codes))
+        placeholder = _words(codes).isin(list(layout.placeholder_codes)).fillna(False).astype(bool)
         codes = codes.mask(placeholder)
         missing |= placeholder
     keyless = missing & out["source"].isin([s.value for s in layout.keyless_sources])
