@@ -16,6 +16,8 @@ It (re)writes everything in ``data/samples/``:
 * ``cleaning_schedule.xlsx``               the operator's own workbook
   (openpyxl): a "Summary" sheet and a "Schedule" sheet whose table starts on
   row 3 and ends with a "Total" row.
+* ``cleaning_schedule_v1.xlsx`` .. ``_v3.xlsx`` the operator's workbook as real
+  ones are, three versions a few days apart (see ``workbook_samples.py``; xlsxwriter).
 * ``bookingest.toml``                      per-folder manifest for the CLI.
 
 Every row is valid data. CSV/HTML/TOML/XLS output is byte-identical between
@@ -31,7 +33,8 @@ stays anywhere in the samples, asserted below):
 They share the nights of 2025-12-14 and 2025-12-15 (2 nights). The pair is
 unchanged in the January export.
 
-Only the standard library, openpyxl and xlwt are used.
+Only the standard library, openpyxl, xlwt and xlsxwriter (for the cached values of
+formulas, which openpyxl cannot write) are used.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import openpyxl
+import workbook_samples
 import xlwt
 from openpyxl.styles import Alignment, Font
 
@@ -832,6 +836,18 @@ as_of = "2026-01-05T07:00:00"
 [[files]]
 match = "cleaning_schedule.xlsx"
 as_of = "2025-12-02T09:00:00"
+
+[[files]]
+match = "cleaning_schedule_v1.xlsx"
+as_of = "2026-01-05T08:00:00"
+
+[[files]]
+match = "cleaning_schedule_v2.xlsx"
+as_of = "2026-01-08T08:00:00"
+
+[[files]]
+match = "cleaning_schedule_v3.xlsx"
+as_of = "2026-01-12T08:00:00"
 """
 
 
@@ -860,6 +876,9 @@ def main() -> None:
     write_bcom_xls(bcom_dec, OUT / "booking_com_reservations_2025-12.xls")
     write_bcom_html(bcom_jan, OUT / "booking_com_reservations_2026-01.xls")
     write_schedule_xlsx(schedule, OUT / "cleaning_schedule.xlsx")
+    workbook_turnovers = workbook_samples.write_all(OUT, fixed_zip)
+    for name, as_of, _ in workbook_samples.VERSIONS:
+        assert f'match = "{name}"\nas_of = "{as_of.isoformat()}"' in MANIFEST, name
     (OUT / "bookingest.toml").write_bytes(MANIFEST.encode("utf-8"))
 
     print(f"airbnb rows: {len(airbnb)}; booking.com Dec: {len(bcom_dec)}, "
@@ -873,6 +892,8 @@ def main() -> None:
     print("same-day turnovers:")
     for listing, day, c1, c2 in sorted(seen, key=lambda k: (k[0], k[1])):
         print(f"  {listing:18} {day}  {c1} -> {c2}")
+    for house, day, before, after in sorted(workbook_turnovers):
+        print(f"  {house:18} {day}  {before} -> {after}  (workbook)")
 
 
 if __name__ == "__main__":

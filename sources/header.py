@@ -38,16 +38,19 @@ def first_nonblank_row(grid: Grid) -> Sequence[object]:
 
 
 def find_header(grid: Grid, layouts: list[Layout]) -> tuple[int, Layout, dict[str, int]] | None:
-    """The first row that is a layout's header; the layout matching most headers wins."""
+    """The first row that is a layout's header; the layout explaining most of its headers wins."""
     for i, row in enumerate(grid.head):
         keys = [header_key(c) if isinstance(c, str) else "" for c in row]
         if not any(keys):
             continue
+        # The layout explaining most of the row's headers wins, not the first that fits: the
+        # operator's workbook carries every Airbnb header too. On a tie the earlier layout wins.
         best: tuple[int, Layout, dict[str, int]] | None = None
+        score = 0
         for layout in layouts:
             found = layout.match(keys)
-            if found is not None and (best is None or len(found) > len(best[2])):
-                best = (i, layout, found)
+            if found is not None and (best is None or layout.explains(keys, found) > score):
+                best, score = (i, layout, found), layout.explains(keys, found)
         if best is not None:
             return best
     return None

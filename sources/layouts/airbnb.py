@@ -21,6 +21,7 @@ AIRBNB = Layout(
         "payout": ("Earnings",),
     },
     required=frozenset({"external_code", "raw_status", "check_in", "check_out", "property_name"}),
+    also_headers=("# of nights",),  # derived from the dates
     source=Source.AIRBNB,
     date_format="%m/%d/%Y",
     date_hint="M/D/YYYY",

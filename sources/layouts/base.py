@@ -30,6 +30,10 @@ class Layout:
     title: str  # what a person calls the file
     headers: Mapping[str, tuple[str, ...]]  # field -> header spellings seen in the wild
     required: frozenset[str]  # fields whose header must be present for the layout to match
+    required_one_of: frozenset[str] = frozenset()  # and at least one of these, when given
+    # Headers the layout knows but does not load (a count derived from the dates, checklist
+    # columns): they are not fields, but they count when detection weighs layouts.
+    also_headers: tuple[str, ...] = ()
     source: Source | None = None  # every row's source; None: read it from the `source` field
     source_labels: Mapping[str, Source] = field(default_factory=dict)  # header_key(value) -> Source
     date_format: str | None = None  # strptime format of text dates; ISO 8601 is always accepted
@@ -37,6 +41,13 @@ class Layout:
     code_pattern: str | None = None  # a regex every identifier must fully match
     code_hint: str = ""
     keyless_sources: frozenset[Source] = frozenset()  # rows of these sources may lack a code
+    # Words written in the code cell where there is no code (header_key(word) -> the source
+    # they imply): such a row is keyed like a code-less one.
+    placeholder_codes: Mapping[str, Source] = field(default_factory=dict)
+    # (regex, source): a row that states no source takes the one whose code shape it fully
+    # matches; the first that fits wins.
+    code_sources: tuple[tuple[str, Source], ...] = ()
+    code_sources_hint: str = ""
     default_currency: str | None = None  # when a money cell carries no symbol or code
     # When the export states no payout: what the host receives is the gross less this money
     # field (a missing amount of it counts as none).
@@ -50,6 +61,7 @@ class Layout:
             raise ValueError(f"layout {self.name} derives the payout from {self.payout_less!r}, not a deduction")
         object.__setattr__(self, "headers", MappingProxyType(dict(self.headers)))
         object.__setattr__(self, "source_labels", MappingProxyType(dict(self.source_labels)))
+        object.__setattr__(self, "placeholder_codes", MappingProxyType(dict(self.placeholder_codes)))
 
     def match(self, row: list[str]) -> dict[str, int] | None:
         """field -> column index if this header row (already `header_key`ed) fits the layout."""
@@ -61,4 +73,12 @@ class Layout:
                 if header_key(spelling) in position:
                     found[fld] = position[header_key(spelling)]
                     break
-        return found if self.required <= found.keys() else None
+        if not self.required <= found.keys() or (self.required_one_of and not self.required_one_of & found.keys()):
+            return None
+        return found
+
+    def explains(self, row: list[str], found: dict[str, int]) -> int:
+        """How many columns of the header row (already `header_key`ed) this layout accounts
+        for: those its fields were `found` in, and those of its `also_headers`."""
+        also = {header_key(h) for h in self.also_headers}
+        return len(set(found.values()) | {i for i, cell in enumerate(row) if cell and cell in also})

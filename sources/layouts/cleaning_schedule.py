@@ -1,4 +1,4 @@
-"""The operator's own "Cleaning schedule" workbook: Airbnb's columns plus a Booking source column."""
+"""The operator's own "Cleaning schedule" workbook: Airbnb's columns, the house name, a booking source column."""
 
 from schemas.vocab import Source
 from sources.layouts.airbnb import AIRBNB
@@ -7,8 +7,33 @@ from sources.layouts.base import Layout
 CLEANING_SCHEDULE = Layout(
     name="cleaning_schedule",
     title="house cleaning schedule workbook",
-    headers={**AIRBNB.headers, "source": ("Booking source", "Source", "Channel")},
-    required=frozenset({"source", "raw_status", "check_in", "check_out", "property_name"}),
+    headers={
+        **AIRBNB.headers,
+        # The operator's own short house name; where it is there, `Listing` is only the Airbnb
+        # listing title (empty on other platforms' rows), so it must not name the property.
+        "property_name": ("Properties", "Property", "House", "Listing"),
+        "source": (
+            "Booking source",
+            "Airbnb/VRBO",
+            "Airbnb / VRBO",
+            "Source",
+            "Channel",
+            "Platform",
+            "Booking channel",
+            "Booking platform",
+            "Booked via",
+        ),
+    },
+    required=frozenset({"raw_status", "check_in", "check_out", "property_name"}),
+    required_one_of=frozenset({"source", "external_code"}),
+    also_headers=(
+        "# of nights",
+        "Listing",
+        "Walk Through before guest check in",
+        "Clean up after guests check out",
+        "Check 1",
+        "Check for conflicts",
+    ),
     source=None,
     source_labels={
         "airbnb": Source.AIRBNB,
@@ -17,6 +42,9 @@ CLEANING_SCHEDULE = Layout(
         "booking.com": Source.BOOKING_COM,
         "booking": Source.BOOKING_COM,
         "direct": Source.DIRECT,
+        "directly": Source.DIRECT,
+        "book directly": Source.DIRECT,
+        "direct booking": Source.DIRECT,
         "owner staying": Source.OWNER,
         "owner stay": Source.OWNER,
         "owner": Source.OWNER,
@@ -24,5 +52,19 @@ CLEANING_SCHEDULE = Layout(
     date_format="%m/%d/%Y",
     date_hint="a date cell or M/D/YYYY",
     keyless_sources=frozenset({Source.DIRECT, Source.OWNER}),
+    placeholder_codes={
+        "owner staying": Source.OWNER,
+        "owner stay": Source.OWNER,
+        "owner": Source.OWNER,
+        "directly": Source.DIRECT,
+        "direct": Source.DIRECT,
+        "book directly": Source.DIRECT,
+    },
+    code_sources=(
+        (r"HM[A-Z0-9]{8}", Source.AIRBNB),
+        (r"HA-[A-Z0-9]{6}", Source.VRBO),
+        (r"\d{10}", Source.BOOKING_COM),
+    ),
+    code_sources_hint="HM + 8 letters or digits: airbnb; HA- + 6: vrbo; 10 digits: booking_com",
     default_currency="USD",
 )

@@ -40,6 +40,9 @@ LAYOUT_OF = {
     "booking_com_reservations_2025-12.xls": "booking_com",
     "booking_com_reservations_2026-01.xls": "booking_com",
     "cleaning_schedule.xlsx": "cleaning_schedule",
+    "cleaning_schedule_v1.xlsx": "cleaning_schedule",
+    "cleaning_schedule_v2.xlsx": "cleaning_schedule",
+    "cleaning_schedule_v3.xlsx": "cleaning_schedule",
 }
 FOUR_PLACES = Decimal("0.0001")
 FIELDS = (
@@ -230,6 +233,47 @@ def read_schedule(path: Path) -> list[dict[str, object]]:
     return out
 
 
+WORKBOOK_SOURCES = {"AIRBNB": "airbnb", "VRBO": "vrbo", "Owner staying": "owner", "Directly": "direct"}
+
+
+def read_workbook(path: Path) -> list[dict[str, object]]:
+    """The operator's workbook as real ones are: the first sheet, header in row 1 from column B,
+    the house in `Properties`, the source column's cached formula values, placeholder words
+    where a code would be."""
+    sheet = openpyxl.load_workbook(path, read_only=True, data_only=True).worksheets[0]
+    header, *rows = list(sheet.iter_rows(values_only=True))
+    out = []
+    for row in rows:
+        r = dict(zip(header, row, strict=True))
+        source = WORKBOOK_SOURCES[r["Booking source"] if "Booking source" in r else r["Airbnb/VRBO"]]
+        check_in, check_out = r["Start date"].date(), r["End date"].date()
+        booked = r["Booked"]
+        out.append(
+            {
+                "source": source,
+                "external_code": None
+                if r["Confirmation code"] in ("Owner staying", "Directly")
+                else r["Confirmation code"],
+                "property": r["Properties"],
+                "guest_name": r["Guest name"],
+                "guest_contact": r["Contact"],
+                "adults": r["# of adults"],
+                "children": r["# of children"],
+                "infants": r["# of infants"],
+                "check_in": check_in,
+                "check_out": check_out,
+                "nights": (check_out - check_in).days,  # empty on other platforms' rows
+                "booked_at": booked,
+                "raw_status": r["Status"].strip(),
+                "status": canonical_status(source, r["Status"]),
+                "payout": None if r["Earnings"] is None else Decimal(str(r["Earnings"])),
+                "gross": None,
+                "currency": None if r["Earnings"] is None else "USD",
+            }
+        )
+    return out
+
+
 def read_sample(name: str) -> list[dict[str, object]]:
     path = SAMPLES / name
     layout = LAYOUT_OF[name]
@@ -237,6 +281,8 @@ def read_sample(name: str) -> list[dict[str, object]]:
         return read_airbnb(path)
     if layout == "booking_com":
         return read_booking_com(path, str(manifest_options(name)["property"]))
+    if name.startswith("cleaning_schedule_v"):
+        return read_workbook(path)
     return read_schedule(path)
 
 

@@ -97,6 +97,7 @@ EXPECTED_LAYOUT = {
     BCOM_BIFF.name: "booking_com",
     BCOM_HTML.name: "booking_com",
     SCHEDULE_XLSX.name: "cleaning_schedule",
+    **{f"cleaning_schedule_v{v}.xlsx": "cleaning_schedule" for v in (1, 2, 3)},
 }
 
 

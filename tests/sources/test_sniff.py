@@ -23,6 +23,7 @@ SAMPLE_KINDS = {
     BCOM_BIFF.name: FileKind.XLS,
     BCOM_HTML.name: FileKind.HTML,
     SCHEDULE_XLSX.name: FileKind.XLSX,
+    **{f"cleaning_schedule_v{v}.xlsx": FileKind.XLSX for v in (1, 2, 3)},
 }
 
 
