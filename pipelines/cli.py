@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from pipelines import layouts_command
 from pipelines.discover import FileOptions, UsageError, discover, parse_as_of
 from pipelines.output import Progress, print_summary, print_table
 
@@ -90,6 +91,8 @@ def _parser() -> argparse.ArgumentParser:
     _db_option(serve)
     serve.add_argument("--cron", default="0 * * * *", help="when to ingest the inbox (default: hourly)")
     serve.set_defaults(run=_serve)
+
+    layouts_command.add_parser(sub)
     return parser
 
 
