@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from schemas.tuning import DEFAULT_TUNING, Tuning
 from sources.chunks import csv_pieces, slices
-from sources.csv_text import HEAD_BYTES, csv_grid, line_offset, utf8_body
+from sources.csv_text import HEAD_BYTES, csv_grid, line_offset, utf8_body, whole_lines
 from sources.header import (
     find_header,
     first_nonblank_row,
@@ -30,6 +30,7 @@ from sources.html_tables import html_grids
 from sources.sniff import FileKind, sniff
 from sources.tables import HEADER_SCAN_ROWS, Grid, RawTable
 from sources.workbooks import Prefetch, Workbook
+from sources.wrapped import unwrap
 
 __all__ = ["HEAD_BYTES", "Grid", "RawTable", "read_export", "read_export_chunks"]
 
@@ -73,7 +74,13 @@ def read_export_chunks(
     with file.open("rb") as f:
         head = f.read(HEAD_BYTES)
         utf8 = utf8_body(head) if head else None
-        if file.stat().st_size <= tuning.chunk_bytes or utf8 is None or sniff(head, path) is not FileKind.TEXT:
+        # A wrapped file (sources.wrapped) is read whole: its unwrapped bytes are not the file's.
+        if (
+            file.stat().st_size <= tuning.chunk_bytes
+            or utf8 is None
+            or sniff(head, path) is not FileKind.TEXT
+            or _wrapped(whole_lines(utf8))
+        ):
             # Read whole, but handed on in slices: the caller stores one while it checks the next.
             yield from slices(read_export(head + f.read(), path, layout_name), tuning)
             return
@@ -104,6 +111,10 @@ def read_export_chunks(
                 break
         if not read_any:
             raise no_rows(path, FileKind.TEXT, None, layout, header_index + 1)
+
+
+def _wrapped(head: bytes) -> bool:
+    return unwrap(head) is not head
 
 
 def _grids(data: bytes, path: str, kind: FileKind, book: Workbook | None = None) -> Iterator[Grid]:
