@@ -31,6 +31,7 @@ from sources import normalize, workbooks
 from sources.errors import SourceError
 from sources.layouts import LAYOUTS
 from sources.readers import RawTable, read_export_chunks
+from sources.repair import repair_note
 from sources.repeats import Tally
 from sources.workbooks import Prefetch
 
@@ -81,12 +82,13 @@ def _ingest_file(
         return claim
     status_map = status_map or StatusMap(db.status_map_entries(engine))
     tally = Tally()
+    repaired: dict[str, None] = {}  # what any chunk repaired, in order (sources.repair)
     layout = options.source
     try:
         first, rest = _read(path, options, ahead, tuning)
         layout = first.layout.name
         record = FileRecord(claim.sha256, shown, layout, claim.as_of, first.rows_expected)
-        chunks = _normalized(itertools.chain([first], rest), options, status_map, tally)
+        chunks = _normalized(itertools.chain([first], rest), options, status_map, tally, repaired)
         merged = _merge(engine, record, chunks, tally, tuning, dry_run)
     except SQLAlchemyError as err:
         if is_transient(err):
@@ -98,7 +100,8 @@ def _ingest_file(
         conflicts = merged.conflicts
     else:
         conflicts = _double_bookings(engine, merged.file_id, tuning) if merged.may_double_book else []
-    return _loaded(shown, layout, tally, merged, conflicts)
+    notes = [repair_note(list(repaired))] if repaired else []
+    return replace(_loaded(shown, layout, tally, merged, conflicts), notes=notes)
 
 
 @dataclass(frozen=True)
@@ -144,11 +147,12 @@ def _read(
 
 
 def _normalized(
-    tables: Iterable[RawTable], options: FileOptions, status_map: StatusMap, tally: Tally
+    tables: Iterable[RawTable], options: FileOptions, status_map: StatusMap, tally: Tally, repaired: dict[str, None]
 ) -> Iterator[tuple[pd.DataFrame, list[Rejected]]]:
     """Each chunk mapped, validated and normalized, counted by the tally, which takes out the
-    codes the chunk lists again: what to stage."""
+    codes the chunk lists again: what to stage. `repaired` gathers what the chunks repaired."""
     for table in tables:
+        repaired.update(dict.fromkeys(table.repaired))
         valid, rejected = normalize.checked(table, options.property, status_map)
         yield tally.add(table, valid, rejected), rejected
 

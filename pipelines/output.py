@@ -57,6 +57,7 @@ def print_summary(results: Sequence[FileResult], out: TextIO) -> None:
             # A file with many overlaps printed tens of thousands of lines here.
             out.write(f"  … and {len(conflicts) - MAX_CONFLICTS_SHOWN} more; see `bookingest conflicts`\n")
     for r in results:
+        out.writelines(f"\n{r.path}: {note}\n" for note in r.notes)
         if r.status is FileStatus.REJECTED and r.reason:
             out.write(f"\n{r.path}: rejected: {r.reason}\n")
         elif r.problems:

@@ -27,6 +27,7 @@ from sources.header import (
     unrecognized,
 )
 from sources.html_tables import html_grids
+from sources.repair import repaired_grid, repaired_table
 from sources.sniff import FileKind, sniff
 from sources.tables import HEADER_SCAN_ROWS, Grid, RawTable
 from sources.workbooks import Prefetch, Workbook
@@ -40,10 +41,10 @@ def read_export(data: bytes, path: str, layout_name: str | None = None, book: Wo
     `book`: the workbook already opened from these bytes, if it is one."""
     kind = sniff(data, path)
     first_rows: list[str] = []
-    for grid in _grids(data, path, kind, book):
+    for grid in map(repaired_grid, _grids(data, path, kind, book)):
         found = find_header(grid, layouts_to_try(layout_name))
         if found is not None:
-            return table_below(grid, path, kind, *found)
+            return repaired_table(table_below(grid, path, kind, *found), grid)
         if not first_rows:
             first_rows = [str(c) for c in first_nonblank_row(grid)]
     raise unrecognized(path, first_rows, layout_name)
@@ -84,7 +85,7 @@ def read_export_chunks(
             # Read whole, but handed on in slices: the caller stores one while it checks the next.
             yield from slices(read_export(head + f.read(), path, layout_name), tuning)
             return
-        grid = csv_grid(head, path)
+        grid = repaired_grid(csv_grid(head, path))
         found = find_header(grid, layouts_to_try(layout_name))
         if found is None:
             raise unrecognized(path, [str(c) for c in first_nonblank_row(grid)], layout_name)
@@ -106,7 +107,7 @@ def read_export_chunks(
             table.rows_expected = max(len(table), lines * (size - body) // max(f.tell() - body, 1))
             if len(table):
                 read_any = True
-                yield table
+                yield repaired_table(table, grid)
             if ended:
                 break
         if not read_any:

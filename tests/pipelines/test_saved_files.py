@@ -5,16 +5,21 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
+import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pytest
 from airbnb_export import airbnb_csv, airbnb_row
 from sqlalchemy import Engine
 
 from pipelines.discover import FileOptions
 from pipelines.ingest import ingest_file
+from pipelines.output import print_summary
 from schemas.vocab import FileStatus
+from sources.repair import repair_note
 
 if TYPE_CHECKING:  # the fixtures' types; pytest imports conftest.py itself
     from pipelines.conftest import Db
@@ -52,3 +57,24 @@ def test_a_wrapped_export_loads_the_bookings_of_the_plain_one(engine: Engine, tm
     plain.write_bytes(airbnb_csv(rows()))
     again = ingest_file(engine, plain, FileOptions(as_of=AS_OF))
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, 2), again
+
+
+def test_a_garbled_export_is_stored_repaired_and_the_summary_says_so(
+    engine: Engine, tmp_path: Path, db: type[Db], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # UTF-8 read as Windows-1252 (the name, the listing) and as Mac Roman (the euro sign).
+    row = airbnb_row(
+        "HMSAVE0003", "Confirmed", "ZoÃ« MÃ¼ller", DAY, DAY + dt.timedelta(days=2), "CafÃ© Loft", Decimal(0)
+    )
+    row[-1] = "97.35 ‚Ç¨"
+    path = tmp_path / "garbled.csv"
+    path.write_bytes(airbnb_csv([row]))
+    result = ingest_file(engine, path, FileOptions(as_of=AS_OF))
+    assert (result.status, result.inserted, result.rejected) == (FileStatus.LOADED, 1, 0), result
+    assert result.notes == [repair_note(["guest_name", "property_name", "payout"])]
+    (stored,) = db.dump(engine)
+    assert (stored["guest_name"], stored["property"]) == ("Zoë Müller", "Café Loft")
+    assert (stored["payout"], stored["currency"]) == (Decimal("97.35"), "EUR")
+    print_summary([result], sys.stdout)
+    assert f"{path}: repaired text garbled by a wrong encoding" in capsys.readouterr().out
+    assert json.loads(json.dumps(result.to_json()))["notes"] == result.notes
