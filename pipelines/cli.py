@@ -117,6 +117,8 @@ def _ingest(args: argparse.Namespace) -> int:
     if not files:
         raise UsageError("no files found in " + ", ".join(args.paths))
     mode = args.prefect or settings.prefect
+    if args.dry_run:  # creating the database would be a write
+        _must_exist(url, "a dry run writes nothing, so it does not create one; pass --db")
     if args.dry_run and args.prefect == "yes":  # a flow run is a record in Prefect's database
         raise UsageError("--dry-run writes nothing, so it runs in this process only: drop --prefect")
     use_prefect = not args.dry_run and (mode == "yes" or (mode == "auto" and settings.prefect_api_url is not None))
@@ -169,6 +171,14 @@ def _serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _must_exist(url: str, hint: str) -> None:
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        from pathlib import Path
+
+        if not Path(url.removeprefix("sqlite:///")).exists():
+            raise UsageError(f"no database at {url}; {hint}")
+
+
 def _open_existing(args: argparse.Namespace) -> Any:
     """The database for a report command: it must exist already (a report never creates one)."""
     from loaders.errors import DatabaseUnavailable
@@ -177,11 +187,7 @@ def _open_existing(args: argparse.Namespace) -> Any:
 
     settings = Settings.load()
     url = args.db or settings.database_url
-    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-        from pathlib import Path
-
-        if not Path(url.removeprefix("sqlite:///")).exists():
-            raise UsageError(f"no database at {url}; run `bookingest ingest` first or pass --db")
+    _must_exist(url, "run `bookingest ingest` first or pass --db")
     try:
         return open_database(url, settings.tuning())
     except DatabaseUnavailable as err:

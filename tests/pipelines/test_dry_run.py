@@ -96,6 +96,7 @@ def test_a_dry_run_reports_what_the_real_run_then_does_and_writes_nothing(
 def test_the_command_says_it_was_a_dry_run(db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = write(tmp_path / "one.csv", [stay("HMDRY00010", "Ann", 0)])
     args = ["ingest", str(path), "--db", db_url, "--no-prefect", "--as-of", "2025-12-01"]
+    open_database(db_url).dispose()  # a dry run needs a database that exists
     assert main([*args, "--dry-run"]) == 0
     assert "DRY RUN: nothing was written" in capsys.readouterr().out
     assert main([*args, "--dry-run", "--json"]) == 0
@@ -111,5 +112,15 @@ def test_the_command_says_it_was_a_dry_run(db_url: str, tmp_path: Path, capsys: 
 
 def test_a_dry_run_refuses_prefect(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = write(tmp_path / "one.csv", [stay("HMDRY00020", "Ann", 0)])
-    assert main(["ingest", str(path), "--db", f"sqlite:///{tmp_path / 'x.db'}", "--dry-run", "--prefect"]) == 2
-    assert "--dry-run" in capsys.readouterr().err
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    open_database(url).dispose()
+    assert main(["ingest", str(path), "--db", url, "--dry-run", "--prefect"]) == 2
+    assert "--dry-run writes nothing, so it runs in this process only" in capsys.readouterr().err
+
+
+def test_a_dry_run_does_not_create_a_database(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path / "one.csv", [stay("HMDRY00030", "Ann", 0)])
+    missing = tmp_path / "new.db"
+    assert main(["ingest", str(path), "--db", f"sqlite:///{missing}", "--dry-run", "--no-prefect"]) == 2
+    assert "no database at" in capsys.readouterr().err
+    assert not missing.exists()
