@@ -50,14 +50,21 @@ def find_loaded(engine: Engine, sha256: str) -> tuple[str, str | None] | None:
 
 
 @contextmanager
-def loading(engine: Engine, record: FileRecord, tuning: Tuning = DEFAULT_TUNING) -> Iterator[FileLoad]:
+def loading(
+    engine: Engine, record: FileRecord, tuning: Tuning = DEFAULT_TUNING, dry_run: bool = False
+) -> Iterator[FileLoad]:
     """One file's load in ONE transaction: record the file, stage its rows (chunk by chunk),
     merge. Whatever the block raises rolls everything back, so a file never half-loads.
+
+    With `dry_run` the transaction is rolled back when the block ends instead of committed: the
+    load runs, counts and derives exactly as a real one (the block may read its effects on
+    `load.conn`), and leaves the database as it was, DDL included (PostgreSQL and SQLite both
+    roll back a dropped and rebuilt index). Only sequences move on: ids are never reused anyway.
 
     Raises DuplicateFile when the same bytes were loaded before, also by a concurrent run.
     """
     try:
-        with engine.begin() as conn:
+        with engine.connect() as conn, conn.begin() as transaction:
             dialect_of(conn).lock_merges(conn, tuning)
             previous = conn.execute(select(source_files.c.path).where(source_files.c.sha256 == record.sha256)).scalar()
             if previous is not None:
@@ -80,6 +87,8 @@ def loading(engine: Engine, record: FileRecord, tuning: Tuning = DEFAULT_TUNING)
                 yield load
             finally:
                 load.close()
+            if dry_run:
+                transaction.rollback()
     except IntegrityError as err:
         # Two runs raced on the same file: the unique sha256 let only one of them in.
         if "sha256" in str(err.orig):

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from pipelines import layouts_command
 from pipelines.discover import FileOptions, UsageError, discover, parse_as_of
 from pipelines.output import Progress, print_summary, print_table
 
@@ -45,6 +46,9 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("--property", help="the property of exports that name none (Booking.com: one per account)")
     ingest.add_argument("--as-of", help="the moment the export describes (default: the file's modification time)")
     ingest.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
+    ingest.add_argument(
+        "--dry-run", action="store_true", help="read, check and report as a real run would, then write nothing"
+    )
     mode = ingest.add_mutually_exclusive_group()
     mode.add_argument("--prefect", dest="prefect", action="store_const", const="yes", help="run as a Prefect flow run")
     mode.add_argument("--no-prefect", dest="prefect", action="store_const", const="no", help="run in this process only")
@@ -87,6 +91,8 @@ def _parser() -> argparse.ArgumentParser:
     _db_option(serve)
     serve.add_argument("--cron", default="0 * * * *", help="when to ingest the inbox (default: hourly)")
     serve.set_defaults(run=_serve)
+
+    layouts_command.add_parser(sub)
     return parser
 
 
@@ -111,7 +117,11 @@ def _ingest(args: argparse.Namespace) -> int:
     if not files:
         raise UsageError("no files found in " + ", ".join(args.paths))
     mode = args.prefect or settings.prefect
-    use_prefect = mode == "yes" or (mode == "auto" and settings.prefect_api_url is not None)
+    if args.dry_run:  # creating the database would be a write
+        _must_exist(url, "a dry run writes nothing, so it does not create one; pass --db")
+    if args.dry_run and args.prefect == "yes":  # a flow run is a record in Prefect's database
+        raise UsageError("--dry-run writes nothing, so it runs in this process only: drop --prefect")
+    use_prefect = not args.dry_run and (mode == "yes" or (mode == "auto" and settings.prefect_api_url is not None))
     if not use_prefect:
         from sources.workbooks import prefetch
 
@@ -134,12 +144,13 @@ def _ingest(args: argparse.Namespace) -> int:
             results = ingest_flow(args.paths, url, options, tuning)
         else:
             with Progress(len(files)) as progress:
-                results = ingest_paths(engine, files, on_file=progress.advance, tuning=tuning)
+                results = ingest_paths(engine, files, progress.advance, tuning, args.dry_run)
     except DatabaseUnavailable as err:
         raise UsageError(str(err)) from None
 
     if args.json:
-        json.dump({"database": _safe_url(url), "files": [r.to_json() for r in results]}, sys.stdout, indent=2)
+        summary = {"database": _safe_url(url), "dry_run": args.dry_run, "files": [r.to_json() for r in results]}
+        json.dump(summary, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
         print_summary(results, sys.stdout)
@@ -160,6 +171,14 @@ def _serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _must_exist(url: str, hint: str) -> None:
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        from pathlib import Path
+
+        if not Path(url.removeprefix("sqlite:///")).exists():
+            raise UsageError(f"no database at {url}; {hint}")
+
+
 def _open_existing(args: argparse.Namespace) -> Any:
     """The database for a report command: it must exist already (a report never creates one)."""
     from loaders.errors import DatabaseUnavailable
@@ -168,11 +187,7 @@ def _open_existing(args: argparse.Namespace) -> Any:
 
     settings = Settings.load()
     url = args.db or settings.database_url
-    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-        from pathlib import Path
-
-        if not Path(url.removeprefix("sqlite:///")).exists():
-            raise UsageError(f"no database at {url}; run `bookingest ingest` first or pass --db")
+    _must_exist(url, "run `bookingest ingest` first or pass --db")
     try:
         return open_database(url, settings.tuning())
     except DatabaseUnavailable as err:

@@ -7,7 +7,7 @@ import hashlib
 import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -31,6 +31,7 @@ from sources import normalize, workbooks
 from sources.errors import SourceError
 from sources.layouts import LAYOUTS
 from sources.readers import RawTable, read_export_chunks
+from sources.repair import repair_note
 from sources.repeats import Tally
 from sources.workbooks import Prefetch
 
@@ -55,6 +56,7 @@ def ingest_file(
     options: FileOptions,
     status_map: StatusMap | None = None,
     tuning: Tuning = DEFAULT_TUNING,
+    dry_run: bool = False,
 ) -> FileResult:
     """One file through DESIGN.md's flow: claim (hash, duplicate check), read, then map, validate
     and normalize (sources.normalize), then merge and derive (the load's strategy, in one
@@ -63,7 +65,16 @@ def ingest_file(
 
     A large CSV is read, checked and staged a chunk at a time inside the file's one
     transaction, so memory stays bounded and a bad chunk still loads nothing of the file.
+
+    A `dry_run` does all of this, its double bookings included, in the file's transaction and
+    rolls it back: the result is the real run's against the database as it is, marked dry_run.
     """
+    return replace(_ingest_file(engine, path, options, status_map, tuning, dry_run), dry_run=dry_run)
+
+
+def _ingest_file(
+    engine: Engine, path: Path, options: FileOptions, status_map: StatusMap | None, tuning: Tuning, dry_run: bool
+) -> FileResult:
     shown = str(path)
     ahead = workbooks.take(path)  # a read begun in the background (by the CLI), if any
     claim = _claim(engine, path, options)
@@ -71,22 +82,26 @@ def ingest_file(
         return claim
     status_map = status_map or StatusMap(db.status_map_entries(engine))
     tally = Tally()
+    repaired: dict[str, None] = {}  # what any chunk repaired, in order (sources.repair)
     layout = options.source
     try:
         first, rest = _read(path, options, ahead, tuning)
         layout = first.layout.name
         record = FileRecord(claim.sha256, shown, layout, claim.as_of, first.rows_expected)
-        merged = _merge(
-            engine, record, _normalized(itertools.chain([first], rest), options, status_map, tally), tally, tuning
-        )
+        chunks = _normalized(itertools.chain([first], rest), options, status_map, tally, repaired)
+        merged = _merge(engine, record, chunks, tally, tuning, dry_run)
     except SQLAlchemyError as err:
         if is_transient(err):
             raise
         return _not_loaded(err, shown, layout, tally)
     except (SourceError, OSError, DuplicateFile) as err:
         return _not_loaded(err, shown, layout, tally)
-    conflicts = _double_bookings(engine, merged.file_id, tuning) if merged.may_double_book else []
-    return _loaded(shown, layout, tally, merged, conflicts)
+    if merged.conflicts is not None:
+        conflicts = merged.conflicts
+    else:
+        conflicts = _double_bookings(engine, merged.file_id, tuning) if merged.may_double_book else []
+    notes = [repair_note(list(repaired))] if repaired else []
+    return replace(_loaded(shown, layout, tally, merged, conflicts), notes=notes)
 
 
 @dataclass(frozen=True)
@@ -132,11 +147,12 @@ def _read(
 
 
 def _normalized(
-    tables: Iterable[RawTable], options: FileOptions, status_map: StatusMap, tally: Tally
+    tables: Iterable[RawTable], options: FileOptions, status_map: StatusMap, tally: Tally, repaired: dict[str, None]
 ) -> Iterator[tuple[pd.DataFrame, list[Rejected]]]:
     """Each chunk mapped, validated and normalized, counted by the tally, which takes out the
-    codes the chunk lists again: what to stage."""
+    codes the chunk lists again: what to stage. `repaired` gathers what the chunks repaired."""
     for table in tables:
+        repaired.update(dict.fromkeys(table.repaired))
         valid, rejected = normalize.checked(table, options.property, status_map)
         yield tally.add(table, valid, rejected), rejected
 
@@ -147,6 +163,7 @@ class _Merged:
     file_id: int
     may_double_book: bool
     strategy: str | None
+    conflicts: list[str] | None = None  # a dry run's, read before its rollback
 
 
 def _merge(
@@ -155,14 +172,18 @@ def _merge(
     chunks: Iterable[tuple[pd.DataFrame, list[Rejected]]],
     tally: Tally,
     tuning: Tuning,
+    dry_run: bool = False,
 ) -> _Merged:
     """Stage every chunk, take out the rows whose code a later chunk lists again, merge: one transaction."""
-    with loading(engine, record, tuning=tuning) as load:
+    with loading(engine, record, tuning=tuning, dry_run=dry_run) as load:
         for valid, rejected in chunks:
             load.stage(valid, rejected)
         load.discard(*tally.repeated(load.staged_keys))
         counts = load.merge(tally.rows, len(tally.rejected_rows))
-        return _Merged(counts, load.file_id, load.may_double_book, load.strategy)
+        found = None
+        if dry_run:  # after the rollback, the file's bookings are gone
+            found = [str(c) for c in conflicts(load.conn, file_id=load.file_id)] if load.may_double_book else []
+        return _Merged(counts, load.file_id, load.may_double_book, load.strategy, found)
 
 
 def _not_loaded(err: Exception, shown: str, layout: str | None, tally: Tally) -> FileResult:
@@ -237,13 +258,16 @@ def ingest_paths(
     files: list[tuple[Path, FileOptions]],
     on_file: Callable[[FileResult], None] | None = None,
     tuning: Tuning = DEFAULT_TUNING,
+    dry_run: bool = False,
 ) -> list[FileResult]:
-    """Ingest files one after another without Prefect; one bad file never stops the others."""
+    """Ingest files one after another without Prefect; one bad file never stops the others.
+    A `dry_run` checks each file against the database as it is: a file does not see the files
+    before it in the same run, which a real run would have committed."""
     status_map = StatusMap(db.status_map_entries(engine))
     results = []
     for path, options in files:
         try:
-            result = retrying(lambda p=path, o=options: ingest_file(engine, p, o, status_map, tuning), tuning)  # type: ignore[misc]
+            result = retrying(lambda p=path, o=options: ingest_file(engine, p, o, status_map, tuning, dry_run), tuning)  # type: ignore[misc]
         except SQLAlchemyError as err:
             reason = str(getattr(err, "orig", err)).strip().splitlines()[0]
             result = FileResult(
@@ -255,7 +279,7 @@ def ingest_paths(
         except Exception as err:  # a bug must not cost the operator the other files of the run
             result = FileResult(str(path), options.source, FileStatus.REJECTED,
                                 reason=f"internal error, nothing was loaded; please report it ({type(err).__name__}: {err})")  # fmt: skip
-        results.append(result)
+        results.append(replace(result, dry_run=dry_run))
         if on_file:
             on_file(result)
     return results

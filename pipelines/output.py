@@ -57,6 +57,7 @@ def print_summary(results: Sequence[FileResult], out: TextIO) -> None:
             # A file with many overlaps printed tens of thousands of lines here.
             out.write(f"  … and {len(conflicts) - MAX_CONFLICTS_SHOWN} more; see `bookingest conflicts`\n")
     for r in results:
+        out.writelines(f"\n{r.path}: {note}\n" for note in r.notes)
         if r.status is FileStatus.REJECTED and r.reason:
             out.write(f"\n{r.path}: rejected: {r.reason}\n")
         elif r.problems:
@@ -64,6 +65,12 @@ def print_summary(results: Sequence[FileResult], out: TextIO) -> None:
             out.writelines(f"  {p}\n" for p in r.problems)
             if r.problems_total > len(r.problems):
                 out.write(f"  ... and {r.problems_total - len(r.problems)} more\n")
+    if any(r.dry_run for r in results):
+        # Each file's transaction is rolled back, so a file does not see the ones before it.
+        alone = " (each file checked against the database as it is, without the files before it)"
+        out.write(
+            f"\nDRY RUN: nothing was written; a real run now would report the above{alone if len(results) > 1 else ''}\n"
+        )
 
 
 class Progress:

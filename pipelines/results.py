@@ -28,6 +28,8 @@ class FileResult:
     # How its rows were merged (first_load, staged_merge, known_rows): a means, not an outcome,
     # so two results that differ only in it are equal.
     strategy: str | None = field(default=None, compare=False)
+    notes: list[str] = field(default_factory=list)  # what was done to read it, e.g. text repaired
+    dry_run: bool = False  # read, checked and merged as a real run would, then rolled back
 
     def to_json(self) -> dict[str, object]:
         out = asdict(self)

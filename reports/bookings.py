@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, and_, select
+from sqlalchemy import Connection, Engine, and_, select
 
 from loaders.rules.overlaps import conflicts_query
 from loaders.rules.tasks import turnover_arrival
@@ -31,11 +31,16 @@ def _stay(source: str, code: str, guest: str | None, check_in: dt.date, check_ou
     return f"{source} {code} ({guest or 'no name'}, {check_in}→{check_out})"
 
 
-def conflicts(engine: Engine, property_name: str | None = None, file_id: int | None = None) -> list[Conflict]:
+def conflicts(
+    bind: Engine | Connection, property_name: str | None = None, file_id: int | None = None
+) -> list[Conflict]:
     """Double bookings: active stays of one property that overlap. With `file_id`, only those
-    involving a booking that file wrote."""
-    with engine.connect() as conn:
-        rows = conn.execute(conflicts_query(property_name, file_id)).all()
+    involving a booking that file wrote. On a connection, they are read in its transaction (a
+    dry run's, before it is rolled back)."""
+    if isinstance(bind, Engine):
+        with bind.connect() as conn:
+            return conflicts(conn, property_name, file_id)
+    rows = bind.execute(conflicts_query(property_name, file_id)).all()
     seen: set[tuple[int, int]] = set()
     unique = []
     for r in rows:

@@ -14,6 +14,7 @@ import pyarrow.csv as pacsv
 
 from sources.sniff import decode_text
 from sources.tables import HEADER_SCAN_ROWS, Grid, rows_frame
+from sources.wrapped import unwrap
 
 HEAD_BYTES = 1 << 18
 DELIMITERS = (",", ";", "\t", "|")
@@ -21,10 +22,12 @@ DELIMITERS = (",", ";", "\t", "|")
 
 def csv_grid(data: bytes, path: str) -> Grid:
     """A CSV's grid: its delimiter (the most frequent of DELIMITERS in its first lines), those
-    lines as the head, and a body read by Arrow when it can, else by Python's csv."""
+    lines as the head, and a body read by Arrow when it can, else by Python's csv. A file
+    re-saved with every line wrapped in one quoted field is unwrapped first (sources.wrapped)."""
+    data = unwrap(data)
     utf8 = utf8_body(data)
     # The header is looked for in the first lines only; a UTF-8 file is never decoded whole.
-    text = decode_text(_whole_lines(utf8[:HEAD_BYTES]), path) if utf8 is not None else decode_text(data, path)
+    text = decode_text(whole_lines(utf8[:HEAD_BYTES]), path) if utf8 is not None else decode_text(data, path)
     lines = text.splitlines()[:HEADER_SCAN_ROWS]
     counts = {d: sum(line.count(d) for line in lines) for d in DELIMITERS}
     delimiter = max(counts, key=lambda d: counts[d])
@@ -41,7 +44,7 @@ def csv_grid(data: bytes, path: str) -> Grid:
     return Grid(None, head, body, delimiter)
 
 
-def _whole_lines(head: bytes) -> bytes:
+def whole_lines(head: bytes) -> bytes:
     """The head of a file up to its last line end, so that no character is cut in two."""
     end = head.rfind(b"\n")
     return head[: end + 1] if 0 < end < len(head) - 1 else head

@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sources.errors import NoRows, SourceError, UnrecognizedLayout
+from sources.errors import Nearest, NoRows, SourceError, UnrecognizedLayout
 from sources.layouts import LAYOUTS, Layout, header_key
 from sources.sniff import FileKind
 from sources.tables import Grid, RawTable
@@ -24,9 +24,25 @@ def layouts_to_try(layout_name: str | None) -> list[Layout]:
 
 
 def unrecognized(path: str, first_rows: list[str], layout_name: str | None) -> SourceError:
-    """The error for a file where no header was found, quoting its first non-blank row."""
-    error = UnrecognizedLayout(path, first_rows)
-    return error.forced(LAYOUTS[layout_name]) if layout_name else error
+    """The error for a file where no header was found, quoting its first non-blank row and
+    naming the layout that comes closest to it."""
+    nearest = _nearest(first_rows, layouts_to_try(layout_name))
+    if layout_name:
+        return UnrecognizedLayout(path, first_rows).forced(LAYOUTS[layout_name], nearest)
+    return UnrecognizedLayout(path, first_rows, nearest)
+
+
+def _nearest(row: list[str], layouts: list[Layout]) -> Nearest | None:
+    """The layout with the most fields whose header is in `row` (fewest required ones missing
+    on a tie); None when none has any. Only an error takes this path, so a loop is fine."""
+    keys = {header_key(c) for c in row}
+    best: tuple[int, int, Nearest] | None = None
+    for layout in layouts:
+        present = {f for f, spellings in layout.headers.items() if any(header_key(s) in keys for s in spellings)}
+        missing = tuple(layout.headers[f][0] for f in layout.headers if f in layout.required - present)
+        if present and (best is None or (len(present), -len(missing)) > best[:2]):
+            best = (len(present), -len(missing), Nearest(layout.title, len(present), len(layout.headers), missing))
+    return best[2] if best else None
 
 
 def first_nonblank_row(grid: Grid) -> Sequence[object]:

@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from schemas.tuning import DEFAULT_TUNING, Tuning
 from sources.chunks import csv_pieces, slices
-from sources.csv_text import HEAD_BYTES, csv_grid, line_offset, utf8_body
+from sources.csv_text import HEAD_BYTES, csv_grid, line_offset, utf8_body, whole_lines
 from sources.header import (
     find_header,
     first_nonblank_row,
@@ -27,9 +27,11 @@ from sources.header import (
     unrecognized,
 )
 from sources.html_tables import html_grids
+from sources.repair import repaired_grid, repaired_table
 from sources.sniff import FileKind, sniff
 from sources.tables import HEADER_SCAN_ROWS, Grid, RawTable
 from sources.workbooks import Prefetch, Workbook
+from sources.wrapped import unwrap
 
 __all__ = ["HEAD_BYTES", "Grid", "RawTable", "read_export", "read_export_chunks"]
 
@@ -39,10 +41,10 @@ def read_export(data: bytes, path: str, layout_name: str | None = None, book: Wo
     `book`: the workbook already opened from these bytes, if it is one."""
     kind = sniff(data, path)
     first_rows: list[str] = []
-    for grid in _grids(data, path, kind, book):
+    for grid in map(repaired_grid, _grids(data, path, kind, book)):
         found = find_header(grid, layouts_to_try(layout_name))
         if found is not None:
-            return table_below(grid, path, kind, *found)
+            return repaired_table(table_below(grid, path, kind, *found), grid)
         if not first_rows:
             first_rows = [str(c) for c in first_nonblank_row(grid)]
     raise unrecognized(path, first_rows, layout_name)
@@ -73,11 +75,17 @@ def read_export_chunks(
     with file.open("rb") as f:
         head = f.read(HEAD_BYTES)
         utf8 = utf8_body(head) if head else None
-        if file.stat().st_size <= tuning.chunk_bytes or utf8 is None or sniff(head, path) is not FileKind.TEXT:
+        # A wrapped file (sources.wrapped) is read whole: its unwrapped bytes are not the file's.
+        if (
+            file.stat().st_size <= tuning.chunk_bytes
+            or utf8 is None
+            or sniff(head, path) is not FileKind.TEXT
+            or _wrapped(whole_lines(utf8))
+        ):
             # Read whole, but handed on in slices: the caller stores one while it checks the next.
             yield from slices(read_export(head + f.read(), path, layout_name), tuning)
             return
-        grid = csv_grid(head, path)
+        grid = repaired_grid(csv_grid(head, path))
         found = find_header(grid, layouts_to_try(layout_name))
         if found is None:
             raise unrecognized(path, [str(c) for c in first_nonblank_row(grid)], layout_name)
@@ -99,11 +107,15 @@ def read_export_chunks(
             table.rows_expected = max(len(table), lines * (size - body) // max(f.tell() - body, 1))
             if len(table):
                 read_any = True
-                yield table
+                yield repaired_table(table, grid)
             if ended:
                 break
         if not read_any:
             raise no_rows(path, FileKind.TEXT, None, layout, header_index + 1)
+
+
+def _wrapped(head: bytes) -> bool:
+    return unwrap(head) is not head
 
 
 def _grids(data: bytes, path: str, kind: FileKind, book: Workbook | None = None) -> Iterator[Grid]:

@@ -23,6 +23,7 @@ class Grid:
     head: Sequence[Sequence[object]]
     body: Callable[[int], tuple[pd.DataFrame, np.ndarray]]  # header index -> (cells, row numbers)
     delimiter: str = ","  # of a CSV
+    repaired: frozenset[str] = frozenset()  # the texts of its head repaired (sources.repair)
 
 
 @dataclass
@@ -40,6 +41,7 @@ class RawTable:
     # How many rows the whole file has, as far as is known by this chunk (a large CSV's is
     # estimated from the bytes read so far); 0 when unknown.
     rows_expected: int = 0
+    repaired: tuple[str, ...] = ()  # what had text garbled by a wrong encoding: "headers", fields
 
     def __len__(self) -> int:
         return len(self.row_numbers)

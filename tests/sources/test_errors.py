@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from sources.errors import MissingOption, NoRows, SourceError, UnreadableFile, UnrecognizedLayout
+from sources.errors import MissingOption, Nearest, NoRows, SourceError, UnreadableFile, UnrecognizedLayout
 from sources.layouts import LAYOUTS
 from sources.mapping import to_canonical
 from sources.readers import read_export
@@ -51,6 +51,7 @@ ERRORS = [
     pytest.param(raised_no_rows, NoRows, "inbox/airbnb.csv", id="NoRows"),
     pytest.param(raised_missing_option, MissingOption, "inbox/bcom.csv", id="MissingOption"),
     pytest.param(raised_forced, SourceError, "inbox/foo.csv", id="forced-layout-SourceError"),
+    pytest.param(lambda: raised_near_miss(), UnrecognizedLayout, "inbox/near.csv", id="UnrecognizedLayout-near-miss"),
 ]
 
 
@@ -103,3 +104,36 @@ def test_pickled_error_can_be_raised_and_caught_by_type() -> None:
     buf.seek(0)
     with pytest.raises(NoRows, match="no rows"):
         raise pickle.load(buf)
+
+
+def raised_near_miss() -> UnrecognizedLayout:
+    with pytest.raises(UnrecognizedLayout) as info:
+        read_export(b"Confirmation code,Status,Guest name,Listing,Start\r\nHMAAAA1111,x,y,z,1\r\n", "inbox/near.csv")
+    return info.value
+
+
+def test_a_near_miss_names_the_closest_layout_its_matches_and_what_it_lacks() -> None:
+    err = raised_near_miss()
+    assert err.nearest == Nearest("Airbnb reservations export", 4, 12, ("Start date", "End date"))
+    assert str(err) == (
+        "no known export layout matches this file (first row: Confirmation code, Status, Guest name, Listing, Start); "
+        "the closest layout, the Airbnb reservations export, matches 4 of its 12 headers but lacks the required "
+        "Start date and End date; pass --source to force one, or check that it is a reservations export"
+    )
+    copy = pickle.loads(pickle.dumps(err))
+    assert (copy.nearest, str(copy)) == (err.nearest, str(err))
+
+
+def test_the_closest_layout_is_the_one_with_most_headers() -> None:
+    # "Status" and "Guest name" are Airbnb's and Booking.com's; the book number makes it Booking.com.
+    with pytest.raises(UnrecognizedLayout) as info:
+        read_export(b"Book number,Status,Guest name\r\n1,ok,Ann\r\n", "inbox/bcom.csv")
+    nearest = info.value.nearest
+    assert nearest is not None and nearest.title == LAYOUTS["booking_com"].title
+    assert (nearest.matched, nearest.missing) == (3, ("Check-in", "Check-out"))
+
+
+def test_a_forced_layout_names_the_required_headers_the_file_lacks() -> None:
+    with pytest.raises(SourceError) as info:
+        read_export(b"Confirmation code,Status,Listing,Start date\r\nHMAAAA1111,x,z,1\r\n", "inbox/near.csv", "airbnb")
+    assert str(info.value).endswith("(first row: Confirmation code, Status, Listing, Start date): it lacks End date")

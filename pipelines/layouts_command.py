@@ -1,0 +1,83 @@
+"""The `bookingest layouts` command: every layout the reader knows, with its headers and status vocabulary."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, TextIO
+
+from pipelines.output import print_table
+from schemas.status_map import StatusMapEntry, load_seed
+from sources.layouts import LAYOUTS, Layout
+
+
+def add_parser(sub: Any) -> None:
+    """Register the command on the CLI's subparsers."""
+    cmd = sub.add_parser(
+        "layouts",
+        help="the export layouts bookingest recognises: headers, dates, sources, statuses",
+        description="List every export layout: the header spellings of each field, which fields it "
+        "requires, its source, its date format and the status labels of its source(s).",
+    )
+    cmd.add_argument("--json", action="store_true", help="print JSON on stdout")
+    cmd.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    described = [describe(layout, load_seed()) for layout in LAYOUTS.values()]
+    if args.json:
+        json.dump(described, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        for i, layout in enumerate(described):
+            print_layout(layout, sys.stdout, first=i == 0)
+    return 0
+
+
+def describe(layout: Layout, seed: list[StatusMapEntry]) -> dict[str, Any]:
+    """One layout as plain data (what --json prints and the text is made from). Its status
+    vocabulary is the seed's labels for the sources its rows can have; the database's own
+    status_map may hold more (added by an operator)."""
+    sources = [layout.source] if layout.source is not None else list(dict.fromkeys(layout.source_labels.values()))
+    return {
+        "name": layout.name,
+        "title": layout.title,
+        "fields": {
+            f: {"headers": list(spellings), "required": f in layout.required} for f, spellings in layout.headers.items()
+        },
+        "source": layout.source.value if layout.source is not None else None,
+        "source_labels": {label: s.value for label, s in layout.source_labels.items()},
+        "date_format": layout.date_format,
+        "date_hint": layout.date_hint,
+        "code_pattern": layout.code_pattern,
+        "code_hint": layout.code_hint or None,
+        "default_currency": layout.default_currency,
+        "statuses": {s.value: {e.raw_status: e.status for e in seed if e.source == s.value} for s in sources},
+    }
+
+
+def print_layout(layout: dict[str, Any], out: TextIO, first: bool = False) -> None:
+    """A heading, a table of fields and their header spellings, then the sources and statuses."""
+    out.write(("" if first else "\n") + f"{layout['name']}: {layout['title']}\n")
+    rows = [
+        (name, " | ".join(f["headers"]), "required" if f["required"] else "") for name, f in layout["fields"].items()
+    ]
+    print_table(("field", "headers", "required"), rows, out)
+    if layout["source"]:
+        out.write(f"source: {layout['source']}\n")
+    else:
+        labels = ", ".join(f"{label} → {s}" for label, s in layout["source_labels"].items())
+        out.write(f"source: from the source column ({labels})\n")
+    out.write(f"dates: {layout['date_hint']}" + (f" ({layout['date_format']})" if layout["date_format"] else "") + "\n")
+    if layout["code_hint"]:
+        out.write(f"codes: {layout['code_hint']}\n")
+    # Grouped by canonical status: a platform has a few dozen labels for nine statuses.
+    grouped = [
+        (source, status, ", ".join(raw for raw, s in labels.items() if s == status))
+        for source, labels in layout["statuses"].items()
+        for status in dict.fromkeys(labels.values())
+    ]
+    if grouped:
+        out.write("status labels (from the status map seed):\n")
+        print_table(("source", "status", "labels"), grouped, out)
