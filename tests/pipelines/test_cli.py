@@ -313,3 +313,16 @@ def test_a_bad_setting_in_the_environment_is_a_usage_error(
     assert code == 2
     assert "BOOKINGEST_PREFECT" in err and "Traceback" not in err
     assert not (tmp_path / "x.db").exists()
+
+
+def test_a_reader_that_goes_away_ends_the_output_quietly() -> None:
+    # `bookingest layouts | head -1`: the pipe closes early; no traceback, exit status 0.
+    script = Path(sys.executable).with_name("bookingest")
+    command = (
+        f"'{script}' layouts | head -n 1"
+        if script.exists()
+        else f"'{sys.executable}' -m pipelines.cli layouts | head -n 1"
+    )
+    done = subprocess.run(["bash", "-o", "pipefail", "-c", command], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and done.stdout.strip()
