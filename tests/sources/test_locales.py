@@ -132,3 +132,14 @@ def test_an_unknown_french_status_is_quarantined_naming_it() -> None:
     [problem] = rejected
     assert (problem.row_number, problem.column, problem.value) == (3, "Statut", "Expirée")
     assert "unknown status 'Expirée' for source airbnb" in problem.error
+
+
+def test_the_one_cast_and_the_per_distinct_value_paths_agree() -> None:
+    written = ["1\u202f023,64\u00a0€", "97,35\u00a0€", "1 023,64 €", "-5,50\u00a0€", "2\u00a0500,00\u00a0€", "7\u00a0€"]
+    expected = [1023.64, 97.35, 1023.64, -5.5, 2500.0, 7.0]
+    together, _, bad = parsers.money(pd.Series(written), "EUR", "fr_FR")  # every cell plain: one Arrow cast
+    assert not bad.any() and list(together) == pytest.approx(expected)
+    # One cell of another shape sends the column through babel, each distinct value once.
+    mixed, currency, bad = parsers.money(pd.Series([*written, "12,00 $"]), "EUR", "fr_FR")
+    assert not bad.any() and list(mixed) == pytest.approx([*expected, 12.0])
+    assert list(currency) == ["EUR"] * len(written) + ["USD"]
