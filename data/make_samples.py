@@ -18,6 +18,8 @@ It (re)writes everything in ``data/samples/``:
   row 3 and ends with a "Total" row.
 * ``cleaning_schedule_v1.xlsx`` .. ``_v3.xlsx`` the operator's workbook as real
   ones are, three versions a few days apart (see ``workbook_samples.py``; xlsxwriter).
+* ``airbnb_reservations_fr_2025-12.csv`` the same export from a French-speaking host
+  account (see ``airbnb_fr_sample.py``): day-first dates, "1\u202f023,64\u00a0€".
 * ``bookingest.toml``                      per-folder manifest for the CLI.
 
 Every row is valid data. CSV/HTML/TOML/XLS output is byte-identical between
@@ -49,6 +51,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import airbnb_fr_sample
 import openpyxl
 import workbook_samples
 import xlwt
@@ -826,6 +829,10 @@ match = "airbnb_reservations_2025-12-01.csv"
 as_of = "2025-12-01T06:00:00"
 
 [[files]]
+match = "airbnb_reservations_fr_2025-12.csv"
+as_of = "2025-12-01T06:30:00"
+
+[[files]]
 match = "booking_com_reservations_2025-12.xls"
 as_of = "2025-12-01T07:00:00"
 
@@ -873,6 +880,8 @@ def main() -> None:
     _, turn_jan = check_calendar(blocking_stays(airbnb, schedule, bcom_jan), "January")
 
     write_airbnb_csv(airbnb, OUT / "airbnb_reservations_2025-12-01.csv")
+    airbnb_fr_sample.write(OUT)
+    assert f'match = "{airbnb_fr_sample.NAME}"\nas_of = "{airbnb_fr_sample.AS_OF.isoformat()}"' in MANIFEST
     write_bcom_xls(bcom_dec, OUT / "booking_com_reservations_2025-12.xls")
     write_bcom_html(bcom_jan, OUT / "booking_com_reservations_2026-01.xls")
     write_schedule_xlsx(schedule, OUT / "cleaning_schedule.xlsx")

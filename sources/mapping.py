@@ -115,7 +115,7 @@ def to_canonical(table: RawTable, property_name: str | None = None) -> Mapped:
         flag(out[fld].isna() & ~bad, fld, "the date is empty")
     for fld in DATETIME_FIELDS:
         if fld in cols:
-            out[fld], bad = parsers.datetimes(cols[fld], layout.date_format)
+            out[fld], bad = parsers.datetimes(cols[fld], layout.booked_format or layout.date_format)
             flag(bad, fld, "'{value}' is not a real date/time")
         else:
             out[fld] = pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
@@ -124,7 +124,7 @@ def to_canonical(table: RawTable, property_name: str | None = None) -> Mapped:
     currency = pd.Series(pd.NA, index=index, dtype="str")
     for fld in MONEY_FIELDS:
         if fld in cols:
-            amounts[fld], cur, bad = parsers.money(cols[fld], layout.default_currency)
+            amounts[fld], cur, bad = parsers.money(cols[fld], layout.default_currency, layout.money_locale)
             flag(bad, fld, "'{value}' is not an amount of money")
             currency = currency.fillna(cur)
     # A layout may derive the payout from the gross and a deduction (Booking.com's commission).

@@ -9,8 +9,14 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from babel.numbers import NumberFormatError, get_decimal_symbol, get_group_symbol, parse_decimal
 
 _SYMBOLS = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "CHF": "CHF", "zł": "PLN", "kr": "SEK"}
+# An amount written in a locale: sign, symbol before or after, digits grouped by any kind of
+# space (U+00A0, U+202F) or the locale's separators; babel says what the separators mean.
+_LOCAL_MONEY = re.compile(
+    r"(?P<sign>[-\u2212])?\s*(?P<pre>[^\d\s.,+\-\u2212]*)\s*(?P<num>[-\u2212]?\d(?:[\d\s.,']*\d)?)\s*(?P<post>[^\d\s]*)"
+)
 _MONEY = r"^(?P<sign>[-+])?\s*(?P<pre>[^\d\-+.,\s]*)\s*(?P<num>[-+]?[\d.,' ]*\d)\s*(?P<post>[A-Za-z]{3}|[^\d\s]{1,3})?$"
 
 
@@ -90,16 +96,20 @@ def _in_range(moments: pd.Series) -> pd.Series:
     return moments.where(inside).astype("datetime64[ns]")
 
 
-def money(cells: pd.Series, default_currency: str | None) -> tuple[pd.Series, pd.Series, pd.Series]:
+def money(
+    cells: pd.Series, default_currency: str | None, locale: str | None = None
+) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Amounts like "$1,234.56", "126.6314 EUR", "12,50 €" or numeric cells: (amount, currency, bad).
 
-    Runs in Arrow compute (RE2), not in Python per cell.
+    Runs in Arrow compute (RE2), not in Python per cell; with a `locale`, see `_localized`.
     """
     if _numeric(cells):  # number cells of a workbook: amounts in the layout's currency
         amount = pd.Series(cells.to_numpy("float64", na_value=np.nan), index=cells.index)
         currency = pd.Series(default_currency, index=cells.index, dtype="str").where(amount.notna())
         return amount, currency, pd.Series(False, index=cells.index)
     txt = text(cells)
+    if locale is not None:
+        return _localized(txt, default_currency, locale)
     arr = pa.array(txt, type=pa.string(), from_pandas=True)
     plain = _plain_amounts(arr)
     if plain is not None:  # the common case: one symbol (or none) and grouped digits, one cast
@@ -126,6 +136,63 @@ def money(cells: pd.Series, default_currency: str | None) -> tuple[pd.Series, pd
     bad = txt.notna() & (amount.isna() | (marker.notna() & currency.isna()))
     keep = (txt.notna() & ~bad).to_numpy()
     return amount.where(keep), currency.astype("str").where(keep), bad
+
+
+def _localized(txt: pd.Series, default_currency: str | None, locale: str) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Amounts in a locale's notation ("1\u202f023,64\u00a0€" in fr_FR), read with the locale's
+    separators from babel's CLDR data rather than rules of our own: in one Arrow cast when every
+    cell has the plain shape, otherwise each distinct text once by babel."""
+    arr = pa.array(txt, type=pa.string(), from_pandas=True)
+    plain = _plain_local_amounts(arr, locale)
+    if plain is not None:
+        amounts, symbol = plain
+        code = _SYMBOLS.get(symbol, default_currency) if symbol else default_currency
+        amount = pd.Series(amounts.to_numpy(zero_copy_only=False), index=txt.index)
+        return (
+            amount,
+            pd.Series(code, index=txt.index, dtype="str").where(txt.notna()),
+            pd.Series(False, index=txt.index),
+        )
+    # A million rows hold far fewer distinct amounts; babel sees each of them once.
+    codes, uniques = pd.factorize(txt)
+    amounts_ = np.full(len(uniques) + 1, np.nan)  # the extra last slot: empty cells (code -1)
+    currencies = np.full(len(uniques) + 1, None, dtype=object)
+    for k, value in enumerate(uniques):
+        parts = _LOCAL_MONEY.fullmatch(value)
+        if parts is None:
+            continue
+        marker = parts["pre"] or parts["post"]
+        currency = _SYMBOLS.get(marker, marker.upper() if len(marker) == 3 else None) if marker else default_currency
+        try:
+            number = float(parse_decimal(parts["num"].replace("\u2212", "-"), locale=locale))
+        except NumberFormatError:
+            continue
+        if currency is not None:
+            amounts_[k] = -number if parts["sign"] else number
+            currencies[k] = currency
+    amount = pd.Series(amounts_[codes], index=txt.index)
+    currency = pd.Series(currencies[codes], index=txt.index, dtype="str")
+    return amount, currency, txt.notna() & amount.isna()
+
+
+def _plain_local_amounts(arr: pa.Array, locale: str) -> tuple[pa.Array, str] | None:
+    """(amounts, symbol) when every non-empty cell is digits grouped by the locale's separator
+    (any kind of space where CLDR says a space), its decimal symbol, and the same trailing
+    currency symbol (or none): "1\u202f023,64\u00a0€" in fr_FR."""
+    present = arr.drop_null()
+    if len(present) == 0:
+        return None
+    group, decimal = get_group_symbol(locale), get_decimal_symbol(locale)
+    spaces = "[ \u00a0\u202f]"
+    grouping = spaces if group in " \u00a0\u202f" else re.escape(group)
+    tail = _LOCAL_MONEY.fullmatch(present[0].as_py())
+    symbol = tail["post"] if tail is not None and not tail["pre"] else ""
+    after = f"{spaces}*" + re.escape(symbol) if symbol else ""
+    pattern = f"^-?(\\d{{1,3}}({grouping}\\d{{3}})+|\\d+)({re.escape(decimal)}\\d+)?{after}$"
+    if not pc.all(pc.match_substring_regex(present, pattern)).as_py():
+        return None
+    digits = pc.replace_substring_regex(arr, f"{grouping}|{after}$" if symbol else grouping, "")
+    return pc.cast(pc.replace_substring(digits, decimal, "."), pa.float64()), symbol
 
 
 def _numeric(cells: pd.Series) -> bool:

@@ -38,6 +38,9 @@ class Layout:
     source_labels: Mapping[str, Source] = field(default_factory=dict)  # header_key(value) -> Source
     date_format: str | None = None  # strptime format of text dates; ISO 8601 is always accepted
     date_hint: str = "YYYY-MM-DD"  # the format as a person writes it, for messages
+    # The booked date's own format where it differs from the stay dates' (French Airbnb
+    # writes the stay day first but `Réservée` in ISO); None: `date_format`.
+    booked_format: str | None = None
     code_pattern: str | None = None  # a regex every identifier must fully match
     code_hint: str = ""
     keyless_sources: frozenset[Source] = frozenset()  # rows of these sources may lack a code
@@ -49,6 +52,9 @@ class Layout:
     code_sources: tuple[tuple[str, Source], ...] = ()
     code_sources_hint: str = ""
     default_currency: str | None = None  # when a money cell carries no symbol or code
+    # CLDR locale of the amounts ("fr_FR": "1\u202f023,64\u00a0€"), parsed with babel; None:
+    # the English/Arrow parser, which also reads "$1,234.56" and "126.6314 EUR".
+    money_locale: str | None = None
     # When the export states no payout: what the host receives is the gross less this money
     # field (a missing amount of it counts as none).
     payout_less: str | None = None

@@ -37,6 +37,7 @@ SEED = ROOT / "schemas" / "status_map.csv"
 SAMPLE_NAMES = sorted(p.name for p in SAMPLES.iterdir() if p.is_file() and p.name != "bookingest.toml")
 LAYOUT_OF = {
     "airbnb_reservations_2025-12-01.csv": "airbnb",
+    "airbnb_reservations_fr_2025-12.csv": "airbnb_fr",
     "booking_com_reservations_2025-12.xls": "booking_com",
     "booking_com_reservations_2026-01.xls": "booking_com",
     "cleaning_schedule.xlsx": "cleaning_schedule",
@@ -123,6 +124,40 @@ def read_airbnb(path: Path) -> list[dict[str, object]]:
                 "payout": _money(r["Earnings"]),
                 "gross": None,
                 "currency": "USD",
+            }
+            for r in csv.DictReader(f)
+        ]
+
+
+def _euros(text: str) -> Decimal:
+    # fr_FR: "1\u202f023,64\u00a0€", read here with the standard library only.
+    assert text.endswith("\u00a0€"), text
+    return Decimal(text.removesuffix("\u00a0€").replace("\u202f", "").replace(",", "."))
+
+
+def read_airbnb_fr(path: Path) -> list[dict[str, object]]:
+    raw = path.read_bytes()
+    assert not raw.startswith(b"\xef\xbb\xbf") and b"\r" not in raw  # no BOM, LF as the real files
+    with path.open(encoding="utf-8", newline="") as f:
+        return [
+            {
+                "source": "airbnb",
+                "external_code": r["Code de confirmation"],
+                "property": r["Annonce"],
+                "guest_name": r["Nom du voyageur"],
+                "guest_contact": r["Contact"],
+                "adults": int(r["# des adultes"]),
+                "children": int(r["# des enfants"]),
+                "infants": int(r["# des bébés"]),
+                "check_in": dt.datetime.strptime(r["Date de début"], "%d/%m/%Y").date(),
+                "check_out": dt.datetime.strptime(r["Date de fin"], "%d/%m/%Y").date(),
+                "nights": int(r["# des nuits"]),
+                "booked_at": dt.datetime.fromisoformat(r["Réservée"]),
+                "raw_status": r["Statut"],
+                "status": canonical_status("airbnb", r["Statut"]),
+                "payout": _euros(r["Revenus"]),
+                "gross": None,
+                "currency": "EUR",
             }
             for r in csv.DictReader(f)
         ]
@@ -279,6 +314,8 @@ def read_sample(name: str) -> list[dict[str, object]]:
     layout = LAYOUT_OF[name]
     if layout == "airbnb":
         return read_airbnb(path)
+    if layout == "airbnb_fr":
+        return read_airbnb_fr(path)
     if layout == "booking_com":
         return read_booking_com(path, str(manifest_options(name)["property"]))
     if name.startswith("cleaning_schedule_v"):
