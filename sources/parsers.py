@@ -113,14 +113,7 @@ def money(
     arr = pa.array(txt, type=pa.string(), from_pandas=True)
     plain = _plain_amounts(arr)
     if plain is not None:  # the common case: one symbol (or none) and grouped digits, one cast
-        amounts, symbol = plain
-        code = _SYMBOLS.get(symbol, default_currency) if symbol else default_currency
-        amount = pd.Series(amounts.to_numpy(zero_copy_only=False), index=txt.index)
-        return (
-            amount,
-            pd.Series(code, index=txt.index, dtype="str").where(txt.notna()),
-            pd.Series(False, index=txt.index),
-        )
+        return _one_cast(txt, plain, default_currency)
     parts = pc.extract_regex(arr, _MONEY)
     sign, pre, num, post = (pc.struct_field(parts, n) for n in ("sign", "pre", "num", "post"))
     index = txt.index
@@ -138,6 +131,19 @@ def money(
     return amount.where(keep), currency.astype("str").where(keep), bad
 
 
+def _one_cast(
+    txt: pd.Series, plain: tuple[pa.Array, str], default_currency: str | None
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """The amounts, currencies and (no) errors of a column read in one cast: one symbol for all."""
+    amounts, symbol = plain
+    code = _SYMBOLS.get(symbol, default_currency) if symbol else default_currency
+    return (
+        pd.Series(amounts.to_numpy(zero_copy_only=False), index=txt.index),
+        pd.Series(code, index=txt.index, dtype="str").where(txt.notna()),
+        pd.Series(False, index=txt.index),
+    )
+
+
 def _localized(txt: pd.Series, default_currency: str | None, locale: str) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Amounts in a locale's notation ("1\u202f023,64\u00a0€" in fr_FR), read with the locale's
     separators from babel's CLDR data rather than rules of our own: in one Arrow cast when every
@@ -145,14 +151,7 @@ def _localized(txt: pd.Series, default_currency: str | None, locale: str) -> tup
     arr = pa.array(txt, type=pa.string(), from_pandas=True)
     plain = _plain_local_amounts(arr, locale)
     if plain is not None:
-        amounts, symbol = plain
-        code = _SYMBOLS.get(symbol, default_currency) if symbol else default_currency
-        amount = pd.Series(amounts.to_numpy(zero_copy_only=False), index=txt.index)
-        return (
-            amount,
-            pd.Series(code, index=txt.index, dtype="str").where(txt.notna()),
-            pd.Series(False, index=txt.index),
-        )
+        return _one_cast(txt, plain, default_currency)
     # A million rows hold far fewer distinct amounts; babel sees each of them once.
     codes, uniques = pd.factorize(txt)
     amounts_ = np.full(len(uniques) + 1, np.nan)  # the extra last slot: empty cells (code -1)
