@@ -30,17 +30,20 @@ class PayoutLayout(Layout):
     # other is stored as `other` with its label kept.
     type_kinds: Mapping[str, PayoutKind] = field(default_factory=dict)
     type_prefixes: Mapping[str, PayoutKind] = field(default_factory=dict)
+    _kinds: Mapping[str, PayoutKind] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _prefixes: Mapping[str, PayoutKind] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.source is None:
             raise ValueError(f"earnings layout {self.name} must name the platform that paid (source)")
-        object.__setattr__(self, "type_kinds", MappingProxyType({header_key(k): v for k, v in self.type_kinds.items()}))
-        prefixes = {header_key(k): v for k, v in self.type_prefixes.items()}
-        object.__setattr__(self, "type_prefixes", MappingProxyType(prefixes))
+        object.__setattr__(self, "type_kinds", MappingProxyType(dict(self.type_kinds)))
+        object.__setattr__(self, "type_prefixes", MappingProxyType(dict(self.type_prefixes)))
+        object.__setattr__(self, "_kinds", {header_key(k): v for k, v in self.type_kinds.items()})
+        object.__setattr__(self, "_prefixes", {header_key(k): v for k, v in self.type_prefixes.items()})
 
     def kind_of(self, label: str) -> PayoutKind:
         """The canonical kind of one type label (already `header_key`ed)."""
-        if label in self.type_kinds:
-            return self.type_kinds[label]
-        return next((k for p, k in self.type_prefixes.items() if label.startswith(p + " ")), PayoutKind.OTHER)
+        if label in self._kinds:
+            return self._kinds[label]
+        return next((k for p, k in self._prefixes.items() if label.startswith(p + " ")), PayoutKind.OTHER)
