@@ -109,6 +109,11 @@ def payout_lines(table: RawTable, keys: LineKeys) -> tuple[pd.DataFrame, list[Re
         else:
             out[fld] = pd.Series(float("nan"), index=index)
     out["currency"] = stated
+    # What the table cannot hold is this line's problem, not the whole file's refusal.
+    flag(stated.notna() & ~stated.str.fullmatch(r"[A-Z]{3}").fillna(False).astype(bool), "currency",
+         "'{value}' is not a currency code (3 letters, like USD)")  # fmt: skip
+    flag(out["external_code"].str.len().gt(64).fillna(False).astype(bool), "external_code",
+         "'{value}' is too long for a booking code (64 characters at most)")  # fmt: skip
     frame = pd.DataFrame(out, index=index)
     frame = frame.drop(index=sorted({p.index for p in problems})) if problems else frame
     frame["line_key"] = keys.of(frame)

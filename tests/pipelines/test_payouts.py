@@ -195,3 +195,27 @@ def test_the_payouts_command_on_a_missing_database_is_a_usage_error(
 ) -> None:
     code, out, err = run_cli(capsys, "payouts", "--db", f"sqlite:///{tmp_path / 'none.db'}")
     assert code == 2 and "no database" in err and "Traceback" not in out + err
+
+
+def test_an_unknown_type_is_stored_as_other_with_its_label_and_a_note(engine: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "new-type.csv"
+    path.write_text(HEADER + ADJUST + "11/29/2025,Pass Through Tot,HMWUVCDFGK,,,,,USD,4.20,\n")
+    [result] = ingest(engine, path)
+    assert (result.inserted, result.rejected) == (2, 0)
+    assert result.notes == ["lines of a type no layout knows ('Pass Through Tot') were stored as kind other"]
+    with engine.connect() as conn:
+        kinds = dict(map(tuple, conn.execute(select(payouts.c.raw_type, payouts.c.kind))))
+    assert kinds == {"Adjustment": "adjustment", "Pass Through Tot": "other"}
+
+
+def test_a_currency_or_code_the_table_cannot_hold_is_that_line_s_problem(engine: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "odd.csv"
+    path.write_text(
+        HEADER
+        + ADJUST
+        + "11/29/2025,Adjustment,,,,,,US Dollars,1.00,\n"
+        + f"11/29/2025,Adjustment,{'H' * 65},,,,,USD,1.00,\n"
+    )
+    [result] = ingest(engine, path)
+    assert (result.status, result.inserted, result.rejected) == ("loaded", 1, 2)
+    assert [p.split(":")[0] for p in result.problems] == ["row 3, Currency", "row 4, Confirmation code"]
