@@ -20,11 +20,12 @@ from sources.tables import RawTable
 
 def ingest(engine: Engine, record: FileRecord, tables: Iterable[RawTable], tuning: Tuning, dry_run: bool) -> FileResult:
     """Every line of the export parsed and stored once (a line an overlapping export stored
-    before is counted unchanged), the others quarantined with their problems. An earnings
+    before is counted unchanged, or updated when this export completed it), the others
+    quarantined with their problems. An earnings
     export has no status, so it never creates, cancels or changes a booking: the lines are
     linked to bookings by the payout_lines view. Raises what `loading` and the reader raise."""
     keys = LineKeys()
-    rows, valid = 0, 0
+    rows, valid, completed = 0, 0, 0
     problems: list[Rejected] = []
     repaired: dict[str, None] = {}
     unknown: dict[str, None] = {}  # the type labels stored as `other`, in order
@@ -36,10 +37,10 @@ def ingest(engine: Engine, record: FileRecord, tables: Iterable[RawTable], tunin
             problems.extend(rejected)
             unknown.update(dict.fromkeys(lines.loc[lines["kind"] == PayoutKind.OTHER.value, "raw_type"]))
             load.stage(pd.DataFrame(), rejected)  # the rejected rows only: no booking is staged
-            store_lines(load.conn, load.file_id, lines)
+            completed += store_lines(load.conn, load.file_id, lines)
         rejected_rows = len({r.row_number for r in problems})
         load.merge(rows, rejected_rows)  # completes the file's record
-        counts = count_lines(load.conn, load.file_id, valid)
+        counts = count_lines(load.conn, load.file_id, valid, completed)
     notes = [repair_note(list(repaired))] if repaired else []
     if unknown:
         labels = ", ".join(f"'{u}'" for u in unknown)
@@ -51,6 +52,7 @@ def ingest(engine: Engine, record: FileRecord, tables: Iterable[RawTable], tunin
         status=FileStatus.LOADED,
         rows=rows,
         inserted=counts.inserted,
+        updated=counts.updated,
         unchanged=counts.unchanged,
         rejected=rejected_rows,
         problems=[described(r) for r in problems[:MAX_PROBLEMS_SHOWN]],

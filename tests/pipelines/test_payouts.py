@@ -26,6 +26,7 @@ OLD = SAMPLES / "airbnb_earnings_old_2025-11.csv"
 PT_BR = SAMPLES / "airbnb_earnings_pt_br_2025-12.csv"
 RESERVATIONS = SAMPLES / "airbnb_reservations_2025-12-01.csv"
 AS_OF = dt.datetime(2025, 12, 1, 6)
+NOVEMBER = dt.date(2025, 11, 1)  # the older English sample's lines from then on are in the current one too
 
 
 def ingest(engine: Engine, *paths: Path, dry_run: bool = False) -> list[FileResult]:
@@ -85,8 +86,33 @@ def test_overlapping_exports_store_each_line_once(engine: Engine, order: tuple[P
         (r["Date"], r["Type"], r["Confirmation Code"]) for r in csv_rows(OLD)
     }
     assert first.inserted == first.rows
-    assert (second.unchanged, second.inserted) == (len(common), second.rows - len(common))
+    assert (second.unchanged + second.updated, second.inserted) == (len(common), second.rows - len(common))
+    # The current export completes what the older one lacked (booking date, gross, ...); the
+    # older one adds nothing to the current one's lines.
+    assert second.updated == (len(common) if order[0] == OLD else 0)
     assert len(stored(engine)) == len(csv_rows(CURRENT)) + len(csv_rows(OLD)) - len(common)
+
+
+def content(engine: Engine) -> list[tuple[object, ...]]:
+    """The payout lines without their provenance (which file stated them first)."""
+    columns = [c for c in payouts.c if c.name not in ("id", "source_file_id", "source_row")]
+    with engine.connect() as conn:
+        return sorted(map(tuple, conn.execute(select(*columns))), key=repr)
+
+
+def test_overlapping_exports_end_with_the_same_lines_in_either_order(engine: Engine) -> None:
+    ingest(engine, OLD, CURRENT)
+    old_first = content(engine)
+    with engine.begin() as conn:
+        for table in (payouts, rejected_rows, source_files):
+            conn.execute(table.delete())
+    ingest(engine, CURRENT, OLD)
+    assert content(engine) == old_first
+    with engine.connect() as conn:
+        current = select(payouts.c.booked_on).where(payouts.c.kind == "reservation", payouts.c.paid_on >= NOVEMBER)
+        booked = conn.execute(current).scalars().all()
+    # The lines both exports state have the booking date the older one lacks, in either order.
+    assert len(booked) > 0 and None not in booked
 
 
 def test_the_same_export_twice_is_a_duplicate_and_its_lines_stay(engine: Engine, tmp_path: Path) -> None:
