@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select, text
 
-from loaders.tables import booking_changes, bookings, payouts, rejected_rows, source_files, tasks
+from loaders.tables import booking_changes, bookings, payouts, properties, rejected_rows, source_files, tasks
 from pipelines.cli import main
 from pipelines.discover import FileOptions
 from pipelines.ingest import ingest_paths
@@ -39,7 +39,9 @@ def csv_rows(path: Path) -> list[dict[str, str]]:
 
 def booking_state(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
     with engine.connect() as conn:
-        return {t.name: sorted(map(tuple, conn.execute(select(t)))) for t in (bookings, booking_changes, tasks)}
+        return {
+            t.name: sorted(map(tuple, conn.execute(select(t)))) for t in (bookings, booking_changes, tasks, properties)
+        }
 
 
 def stored(engine: Engine) -> list[tuple[object, ...]]:
