@@ -16,18 +16,26 @@ AIRBNB_PAYOUT_TYPES = {
 }
 AIRBNB_PAYOUT_PREFIXES = {"Resolution": PayoutKind.RESOLUTION}  # "Resolution Payout", "Resolution Adjustment"
 
-_COMMON = {
-    "source": Source.AIRBNB,
-    "type_kinds": AIRBNB_PAYOUT_TYPES,
-    "type_prefixes": AIRBNB_PAYOUT_PREFIXES,
-    "date_format": "%m/%d/%Y",
-    "date_hint": "M/D/YYYY",
-}
 
-AIRBNB_EARNINGS = PayoutLayout(
-    name="airbnb_earnings",
-    title="Airbnb earnings export",
-    headers={
+def _airbnb(name: str, title: str, headers: dict[str, tuple[str, ...]]) -> PayoutLayout:
+    """What Airbnb's earnings exports share: their types, M/D/YYYY dates, what they require."""
+    return PayoutLayout(
+        name=name,
+        title=title,
+        headers=headers,
+        required=frozenset({"paid_on", "raw_type", "currency", "amount"}),
+        source=Source.AIRBNB,
+        type_kinds=AIRBNB_PAYOUT_TYPES,
+        type_prefixes=AIRBNB_PAYOUT_PREFIXES,
+        date_format="%m/%d/%Y",
+        date_hint="M/D/YYYY",
+    )
+
+
+AIRBNB_EARNINGS = _airbnb(
+    "airbnb_earnings",
+    "Airbnb earnings export",
+    {
         "paid_on": ("Date",),
         "arriving_by": ("Arriving by date",),
         "raw_type": ("Type",),
@@ -52,15 +60,13 @@ AIRBNB_EARNINGS = PayoutLayout(
         "remitted_tax": ("Airbnb remitted tax",),
         "earnings_year": ("Earnings year",),
     },
-    required=frozenset({"paid_on", "raw_type", "currency", "amount"}),
-    **_COMMON,  # type: ignore[arg-type]
 )
 
 # The older export: no end date (it is the start plus the nights), "Host Fee" for the service fee.
-AIRBNB_EARNINGS_OLD = PayoutLayout(
-    name="airbnb_earnings_old",
-    title="Airbnb earnings export (older)",
-    headers={
+AIRBNB_EARNINGS_OLD = _airbnb(
+    "airbnb_earnings_old",
+    "Airbnb earnings export (older)",
+    {
         "paid_on": ("Date",),
         "raw_type": ("Type",),
         "external_code": ("Confirmation Code",),
@@ -76,15 +82,13 @@ AIRBNB_EARNINGS_OLD = PayoutLayout(
         "service_fee": ("Host Fee",),
         "cleaning_fee": ("Cleaning Fee",),
     },
-    required=frozenset({"paid_on", "raw_type", "currency", "amount"}),
-    **_COMMON,  # type: ignore[arg-type]
 )
 
 # Brazilian Portuguese: UTF-8 with a BOM, M/D/YYYY dates, "." decimals, as the English one.
-AIRBNB_EARNINGS_PT_BR = PayoutLayout(
-    name="airbnb_earnings_pt_br",
-    title="Airbnb earnings export (Brazilian Portuguese)",
-    headers={
+AIRBNB_EARNINGS_PT_BR = _airbnb(
+    "airbnb_earnings_pt_br",
+    "Airbnb earnings export (Brazilian Portuguese)",
+    {
         "paid_on": ("Data",),
         "arriving_by": ("Disponível por data",),
         "raw_type": ("Tipo",),
@@ -107,6 +111,4 @@ AIRBNB_EARNINGS_PT_BR = PayoutLayout(
         "occupancy_taxes": ("Impostos de ocupação",),
         "earnings_year": ("Ganhos do ano",),
     },
-    required=frozenset({"paid_on", "raw_type", "currency", "amount"}),
-    **_COMMON,  # type: ignore[arg-type]
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from schemas.vocab import Source
 
@@ -61,7 +61,7 @@ class Layout:
     payout_less: str | None = None
     # What a file of this layout holds, and so the fields its headers may map to: bookings, or
     # money lines (sources.layouts.payout_base.PayoutLayout). Detection weighs both alike.
-    kind: ClassVar[str] = "bookings"
+    kind: ClassVar[Literal["bookings", "payouts"]] = "bookings"
     known_fields: ClassVar[tuple[str, ...]] = FIELDS
 
     def __post_init__(self) -> None:

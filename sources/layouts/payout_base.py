@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from schemas.vocab import PAYOUT_MONEY_FIELDS, PayoutKind
 from sources.layouts.base import Layout, header_key
@@ -23,7 +23,7 @@ class PayoutLayout(Layout):
     it against the booking layouts; its rows become `payouts` lines (sources.payouts), never
     bookings. `source` is the platform that paid (every line's), required here."""
 
-    kind: ClassVar[str] = "payouts"
+    kind: ClassVar[Literal["bookings", "payouts"]] = "payouts"
     known_fields: ClassVar[tuple[str, ...]] = PAYOUT_FIELDS
     # header_key(the platform's type label) -> the canonical kind; a label that is not here
     # but begins with a word of `type_prefixes` ("Resolution Payout") takes that kind; any
