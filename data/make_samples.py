@@ -20,6 +20,8 @@ It (re)writes everything in ``data/samples/``:
   ones are, three versions a few days apart (see ``workbook_samples.py``; xlsxwriter).
 * ``airbnb_reservations_fr_2025-12.csv`` the same export from a French-speaking host
   account (see ``airbnb_fr_sample.py``): day-first dates, "1\u202f023,64\u00a0€".
+* ``airbnb_earnings_*.csv`` Airbnb's earnings (transaction history) exports: current and older
+  English, Brazilian Portuguese (see ``earnings_samples.py``); money lines, not bookings.
 * ``bookingest.toml``                      per-folder manifest for the CLI.
 
 Every row is valid data. CSV/HTML/TOML/XLS output is byte-identical between
@@ -52,6 +54,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import airbnb_fr_sample
+import earnings_samples
 import openpyxl
 import workbook_samples
 import xlwt
@@ -881,6 +884,7 @@ def main() -> None:
 
     write_airbnb_csv(airbnb, OUT / "airbnb_reservations_2025-12-01.csv")
     airbnb_fr_sample.write(OUT)
+    earnings_samples.write(OUT)
     assert f'match = "{airbnb_fr_sample.NAME}"\nas_of = "{airbnb_fr_sample.AS_OF.isoformat()}"' in MANIFEST
     write_bcom_xls(bcom_dec, OUT / "booking_com_reservations_2025-12.xls")
     write_bcom_html(bcom_jan, OUT / "booking_com_reservations_2026-01.xls")

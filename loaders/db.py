@@ -11,6 +11,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlch
 from loaders.dialects import DIALECTS, dialect_of
 from loaders.errors import DatabaseUnavailable
 from loaders.history import history_view_sql
+from loaders.payouts import payout_lines_view_sql
 from loaders.rules.overlaps import conflicts_view_sql
 from loaders.tables import metadata, status_map
 from schemas.tuning import DEFAULT_TUNING, Tuning
@@ -57,6 +58,7 @@ def ensure_schema(engine: Engine, seed: Iterable[tuple[str, str, str]]) -> None:
         dialect.upgrade_schema(conn)
         conn.execute(text(conflicts_view_sql(dialect)))
         conn.execute(text(history_view_sql(dialect)))
+        conn.execute(text(payout_lines_view_sql(dialect)))
     rows = [{"source": s, "raw_status": r, "status": st} for s, r, st in seed]
     with engine.begin() as conn:
         if rows:

@@ -21,7 +21,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from schemas.vocab import BOOKING_KEY, TASK_KINDS, FileStatus, Source, Status, TaskStatus
+from schemas.vocab import (
+    BOOKING_KEY,
+    PAYOUT_MONEY_FIELDS,
+    TASK_KINDS,
+    FileStatus,
+    PayoutKind,
+    Source,
+    Status,
+    TaskStatus,
+)
 
 # Stable constraint names, so that later migrations can name what they alter.
 metadata = MetaData(
@@ -196,6 +205,38 @@ tasks = Table(
     # while the index would cost every import a few seconds per million tasks.
 )
 
+
+# One line of an earnings export: money, never a booking. Linked to its booking by (source,
+# external_code) in the payout_lines view (loaders.payouts), so the link never drifts. A line
+# that two overlapping exports both state has one line_key and is stored once.
+payouts = Table(
+    "payouts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source_file_id", Integer, ForeignKey("source_files.id"), nullable=False, index=True),
+    Column("source_row", Integer, nullable=False),
+    Column("source", String(20), nullable=False),  # the platform that paid
+    Column("kind", String(20), nullable=False),
+    Column("raw_type", Text, nullable=False),  # the type as the export wrote it
+    Column("paid_on", Date, nullable=False),  # the line's date
+    Column("arriving_by", Date),
+    Column("external_code", CODE),  # the booking's code, when the line is for one
+    Column("booked_on", Date),
+    Column("check_in", Date),
+    Column("check_out", Date),
+    Column("nights", Integer),
+    Column("guest_name", Text),
+    Column("property_name", Text),
+    Column("details", Text),
+    Column("reference", Text),
+    Column("currency", String(3)),
+    *(Column(name, MONEY) for name in PAYOUT_MONEY_FIELDS),
+    Column("earnings_year", Integer),
+    Column("line_key", String(64), nullable=False, unique=True),
+    CheckConstraint(_one_of("kind", [k.value for k in PayoutKind]), name="kind"),
+    CheckConstraint(_one_of("source", SOURCES), name="source"),
+    Index(None, "external_code", "source"),
+)
 
 # The booking_history view (created by loaders.db.ensure_schema), declared for queries.
 booking_history = Table(

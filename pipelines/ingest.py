@@ -19,8 +19,9 @@ from loaders import db
 from loaders.errors import DuplicateFile, is_transient
 from loaders.file_load import FileRecord, find_loaded, loading
 from loaders.strategies import MergeCounts
+from pipelines import payouts_ingest
 from pipelines.discover import FileOptions, UsageError
-from pipelines.results import MAX_PROBLEMS_SHOWN
+from pipelines.results import MAX_PROBLEMS_SHOWN, described
 from pipelines.results import FileResult as FileResult
 from reports.bookings import conflicts
 from schemas.problems import Rejected
@@ -88,6 +89,8 @@ def _ingest_file(
         first, rest = _read(path, options, ahead, tuning)
         layout = first.layout.name
         record = FileRecord(claim.sha256, shown, layout, claim.as_of, first.rows_expected)
+        if first.layout.kind == "payouts":  # an earnings export: money lines, never bookings
+            return payouts_ingest.ingest(engine, record, itertools.chain([first], rest), tuning, dry_run)
         chunks = _normalized(itertools.chain([first], rest), options, status_map, tally, repaired)
         merged = _merge(engine, record, chunks, tally, tuning, dry_run)
     except SQLAlchemyError as err:
@@ -218,16 +221,11 @@ def _loaded(shown: str, layout: str | None, tally: Tally, merged: _Merged, confl
         updated=counts.updated,
         unchanged=counts.unchanged,
         rejected=len(tally.rejected_rows),
-        problems=[_describe(r) for r in problems[:MAX_PROBLEMS_SHOWN]],
+        problems=[described(r) for r in problems[:MAX_PROBLEMS_SHOWN]],
         problems_total=len(problems),
         conflicts=conflicts,
         strategy=merged.strategy,
     )
-
-
-def _describe(r: Rejected) -> str:
-    where = f"row {r.row_number}" + (f", {r.column}" if r.column else "")
-    return f"{where}: {r.error}"
 
 
 def _double_bookings(engine: Engine, file_id: int, tuning: Tuning) -> list[str]:

@@ -10,13 +10,14 @@ from typing import Any, TextIO
 from pipelines.output import print_table
 from schemas.status_map import StatusMapEntry, load_seed
 from sources.layouts import LAYOUTS, Layout
+from sources.layouts.payout_base import PayoutLayout
 
 
 def add_parser(sub: Any) -> None:
     """Register the command on the CLI's subparsers."""
     cmd = sub.add_parser(
         "layouts",
-        help="the export layouts bookingest recognises: headers, dates, sources, statuses",
+        help="the export layouts bookingest recognises: headers, dates, sources, statuses, earnings line types",
         description="List every export layout: the header spellings of each field, which fields it "
         "requires, its source, its date format and the status labels of its source(s).",
     )
@@ -40,7 +41,14 @@ def describe(layout: Layout, seed: list[StatusMapEntry]) -> dict[str, Any]:
     vocabulary is the seed's labels for the sources its rows can have; the database's own
     status_map may hold more (added by an operator)."""
     sources = [layout.source] if layout.source is not None else list(dict.fromkeys(layout.source_labels.values()))
+    types: dict[str, str] = {}
+    prefixes: dict[str, str] = {}
+    if isinstance(layout, PayoutLayout):  # money lines: types, not statuses
+        sources = []
+        types = {t: k.value for t, k in layout.type_kinds.items()}
+        prefixes = {t: k.value for t, k in layout.type_prefixes.items()}
     return {
+        "kind": layout.kind,
         "name": layout.name,
         "title": layout.title,
         "fields": {
@@ -54,6 +62,8 @@ def describe(layout: Layout, seed: list[StatusMapEntry]) -> dict[str, Any]:
         "code_hint": layout.code_hint or None,
         "default_currency": layout.default_currency,
         "statuses": {s.value: {e.raw_status: e.status for e in seed if e.source == s.value} for s in sources},
+        "types": types,
+        "type_prefixes": prefixes,
     }
 
 
@@ -78,6 +88,10 @@ def print_layout(layout: dict[str, Any], out: TextIO, first: bool = False) -> No
         for source, labels in layout["statuses"].items()
         for status in dict.fromkeys(labels.values())
     ]
+    if layout["types"]:
+        types = [*layout["types"].items(), *((f"{p} …", k) for p, k in layout["type_prefixes"].items())]
+        out.write("line types (any other is stored as kind other):\n")
+        print_table(("type", "kind"), types, out)
     if grouped:
         out.write("status labels (from the status map seed):\n")
         print_table(("source", "status", "labels"), grouped, out)

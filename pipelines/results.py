@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from schemas.problems import Rejected
 from schemas.vocab import FileStatus
 
 MAX_PROBLEMS_SHOWN = 20  # per file in the summary; all of them are in rejected_rows
@@ -35,3 +36,9 @@ class FileResult:
         out = asdict(self)
         out["status"] = self.status.value
         return out
+
+
+def described(r: Rejected) -> str:
+    """One rejected-row problem as the summary shows it."""
+    where = f"row {r.row_number}" + (f", {r.column}" if r.column else "")
+    return f"{where}: {r.error}"

@@ -56,3 +56,24 @@ class FileStatus(StrEnum):
 # The natural key of a booking, declared once: the schema, the UNIQUE constraint and the
 # upsert's conflict target all use it.
 BOOKING_KEY: tuple[str, str] = ("source", "external_code")
+
+
+class PayoutKind(StrEnum):
+    """What one line of an earnings export is (payouts.kind); platforms' own type labels map to
+    these in their earnings layouts. `other`: a type no layout knows yet, its label kept."""
+
+    PAYOUT = "payout"  # money sent to the host's bank
+    RESERVATION = "reservation"  # a booking's earnings
+    ADJUSTMENT = "adjustment"
+    RESOLUTION = "resolution"  # from the resolution centre (damage, refunds)
+    CO_HOST = "co_host"  # a co-host's share, paid out of the host's earnings
+    CREDIT = "credit"  # miscellaneous credits
+    OTHER = "other"
+
+
+# The money of one payout line, declared once: the earnings layouts' fields and the payouts
+# table's columns.
+PAYOUT_MONEY_FIELDS: tuple[str, ...] = (
+    "amount", "paid_out", "service_fee", "fast_pay_fee", "cleaning_fee", "pet_fee",
+    "gross", "occupancy_taxes", "remitted_tax",
+)  # fmt: skip

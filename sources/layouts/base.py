@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import ClassVar, Literal
 
 from schemas.vocab import Source
 
@@ -58,9 +59,13 @@ class Layout:
     # When the export states no payout: what the host receives is the gross less this money
     # field (a missing amount of it counts as none).
     payout_less: str | None = None
+    # What a file of this layout holds, and so the fields its headers may map to: bookings, or
+    # money lines (sources.layouts.payout_base.PayoutLayout). Detection weighs both alike.
+    kind: ClassVar[Literal["bookings", "payouts"]] = "bookings"
+    known_fields: ClassVar[tuple[str, ...]] = FIELDS
 
     def __post_init__(self) -> None:
-        unknown = set(self.headers) - set(FIELDS)
+        unknown = set(self.headers) - set(self.known_fields)
         if unknown:
             raise ValueError(f"layout {self.name} maps headers to unknown fields {sorted(unknown)}")
         if self.payout_less is not None and self.payout_less not in set(MONEY_FIELDS) - {"payout", "gross"}:

@@ -42,3 +42,13 @@ def test_the_text_shows_each_field_with_its_spellings_and_the_status_labels(caps
     )
     assert any(line.split()[:3] == ["airbnb", "completed", "Past"] for line in lines)
     assert "dates: M/D/YYYY (%m/%d/%Y)" in lines
+
+
+def test_an_earnings_layout_lists_its_line_types_not_booking_statuses(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["layouts", "--json"]) == 0
+    listed = {entry["name"]: entry for entry in json.loads(capsys.readouterr().out)}
+    earnings = listed["airbnb_earnings_pt_br"]
+    assert (earnings["kind"], earnings["statuses"]) == ("payouts", {})
+    assert earnings["types"]["Recebimento do coanfitrião"] == "co_host"
+    assert earnings["type_prefixes"] == {"Resolution": "resolution"}
+    assert listed["airbnb"]["kind"] == "bookings" and listed["airbnb"]["types"] == {}

@@ -31,7 +31,10 @@ AIRBNB_CSV = SAMPLES / "airbnb_reservations_2025-12-01.csv"
 BCOM_BIFF = SAMPLES / "booking_com_reservations_2025-12.xls"
 BCOM_HTML = SAMPLES / "booking_com_reservations_2026-01.xls"
 SCHEDULE_XLSX = SAMPLES / "cleaning_schedule.xlsx"
-EXPORTS = sorted(p for p in SAMPLES.iterdir() if p.suffix in {".csv", ".xls", ".xlsx"})
+# The booking exports: the earnings samples hold money lines (tests/sources/test_payouts.py).
+EXPORTS = sorted(
+    p for p in SAMPLES.iterdir() if p.suffix in {".csv", ".xls", ".xlsx"} and not p.name.startswith("airbnb_earnings")
+)
 BCOM_EXPORTS = [BCOM_BIFF, BCOM_HTML]
 PROPERTY = "Old Town Flat"  # what bookingest.toml supplies for the Booking.com files
 

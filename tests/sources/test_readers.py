@@ -99,6 +99,9 @@ EXPECTED_LAYOUT = {
     BCOM_HTML.name: "booking_com",
     SCHEDULE_XLSX.name: "cleaning_schedule",
     **{f"cleaning_schedule_v{v}.xlsx": "cleaning_schedule" for v in (1, 2, 3)},
+    "airbnb_earnings_2025-12.csv": "airbnb_earnings",
+    "airbnb_earnings_old_2025-11.csv": "airbnb_earnings_old",
+    "airbnb_earnings_pt_br_2025-12.csv": "airbnb_earnings_pt_br",
 }
 
 
