@@ -9,12 +9,16 @@ from types import MappingProxyType
 from schemas.vocab import Source
 
 # The fields a layout can map a header to. Parsing is chosen by field, not by layout.
-TEXT_FIELDS = ("external_code", "raw_status", "guest_name", "guest_contact", "property_name", "source")
+# `currency`: a column that names the amounts' currency (Booking.com's short export).
+TEXT_FIELDS = ("external_code", "raw_status", "guest_name", "guest_contact", "property_name", "source", "currency")
 COUNT_FIELDS = ("adults", "children", "infants")
 DATE_FIELDS = ("check_in", "check_out")
 DATETIME_FIELDS = ("booked_at",)
+# Dates an export may state that are checked against other columns, not stored: a booking with
+# a cancellation date must have a cancelled status (sources/normalize.py).
+CHECK_DATE_FIELDS = ("cancelled_on",)
 MONEY_FIELDS = ("payout", "gross", "commission")
-FIELDS = TEXT_FIELDS + COUNT_FIELDS + DATE_FIELDS + DATETIME_FIELDS + MONEY_FIELDS
+FIELDS = TEXT_FIELDS + COUNT_FIELDS + DATE_FIELDS + DATETIME_FIELDS + CHECK_DATE_FIELDS + MONEY_FIELDS
 
 
 def header_key(text: object) -> str:
@@ -58,6 +62,7 @@ class Layout:
     # When the export states no payout: what the host receives is the gross less this money
     # field (a missing amount of it counts as none).
     payout_less: str | None = None
+    language: str = "en"  # the language of its headers (and labels), as `bookingest layouts` lists it
 
     def __post_init__(self) -> None:
         unknown = set(self.headers) - set(FIELDS)
