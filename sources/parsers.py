@@ -154,6 +154,8 @@ def _localized(txt: pd.Series, default_currency: str | None, locale: str) -> tup
         return _one_cast(txt, plain, default_currency)
     # A million rows hold far fewer distinct amounts; babel sees each of them once.
     codes, uniques = pd.factorize(txt)
+    group = get_group_symbol(locale)
+    spaced = group in " \u00a0\u202f"  # where CLDR groups by a space, any kind of space groups
     amounts_ = np.full(len(uniques) + 1, np.nan)  # the extra last slot: empty cells (code -1)
     currencies = np.full(len(uniques) + 1, None, dtype=object)
     for k, value in enumerate(uniques):
@@ -162,8 +164,13 @@ def _localized(txt: pd.Series, default_currency: str | None, locale: str) -> tup
             continue
         marker = parts["pre"] or parts["post"]
         currency = _SYMBOLS.get(marker, marker.upper() if len(marker) == 3 else None) if marker else default_currency
+        num = parts["num"].replace("\u2212", "-")
         try:
-            number = float(parse_decimal(parts["num"].replace("\u2212", "-"), locale=locale))
+            # Strict: digits grouped against the locale's rule ("1,234.56" in es_AR, where "." groups)
+            # are not an amount; lenient babel would read them as 1.23456.
+            number = float(
+                parse_decimal(re.sub(r"[ \u00a0\u202f]", group, num) if spaced else num, locale, strict=True)
+            )
         except NumberFormatError:
             continue
         if currency is not None:
