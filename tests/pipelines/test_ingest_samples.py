@@ -446,6 +446,8 @@ def test_a_sample_loads_every_row_as_the_file_states_it(engine: Engine, name: st
         len(rejected),
     )
     assert sorted((r.row_number, r.column, r.value) for r in quarantined) == sorted(rejected)
+    # Each is a cancellation date contradicting the status: the message names both values.
+    assert all(f"'{r.value}'" in r.error and "Status 'ok'" in r.error and "disagree" in r.error for r in quarantined)
     assert all(b["source_file_id"] == file_row["id"] for b in stored)
     assert sorted(names) == sorted({str(r["property"]) for r in expected})
 
