@@ -27,7 +27,9 @@ It (re)writes everything in ``data/samples/``:
   ``booking_short_2025-12.csv`` Booking.com's short export (see ``booking_com_locale_samples.py``).
 * ``bookingest.toml``                      per-folder manifest for the CLI.
 
-Every row is valid data. CSV/HTML/TOML/XLS output is byte-identical between
+Every row is valid data, except two rows of the Croatian Booking.com download
+whose cancellation date contradicts their status: they must be quarantined.
+CSV/HTML/TOML/XLS output is byte-identical between
 runs; the .xlsx is written with fixed document properties and fixed ZIP entry
 timestamps so it is byte-identical too (content-identical is what matters).
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -17,6 +18,7 @@ import python_calamine
 
 Status = Callable[[str, str], str]  # (source, label) -> canonical status, from the seed file
 Rejected = tuple[int, str, str]  # (row number, header as written, value)
+SEED = Path(__file__).resolve().parents[1] / "schemas" / "status_map.csv"
 ES_NAME = "airbnb_reservations_es_2025-12.csv"
 HR_NAME = "booking_hr_reservations_2025-12.xls"
 SHORT_NAME = "booking_short_2025-12.csv"
@@ -138,3 +140,20 @@ def read_short(path: Path, status: Status) -> tuple[list[dict[str, object]], lis
             for r in csv.DictReader(f)
         ]
     return rows, []
+
+
+def seed_status(source: str, label: str) -> str:
+    """A label's canonical status as the seed file states it (case, repeated white space and
+    numbers do not matter, as DESIGN.md says)."""
+    key = re.sub(r"\d+", "#", " ".join(label.split()).casefold())
+    lines = [ln for ln in SEED.read_text(encoding="utf-8").splitlines() if not ln.startswith("#")]
+    for r in csv.DictReader(lines):
+        if r["source"].strip() == source and re.sub(r"\d+", "#", " ".join(r["raw_status"].split()).casefold()) == key:
+            return r["status"].strip()
+    raise KeyError((source, label))
+
+
+def rejected_in(samples: Path) -> dict[str, list[Rejected]]:
+    """The rows of the sample folder that contradict themselves, by file: a run over the folder
+    quarantines exactly these (and so exits 1)."""
+    return {HR_NAME: read_hr(samples / HR_NAME, seed_status, "")[1]}
