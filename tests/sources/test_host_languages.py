@@ -290,3 +290,14 @@ def test_a_short_export_date_in_another_form_is_not_guessed() -> None:
     _, rejected = load(short([short_row(arrival="12/15/2025")]))
     assert [(r.column, r.value) for r in rejected] == [("Arrival", "12/15/2025")]
     assert "D Month YYYY" in rejected[0].error
+
+
+def test_the_one_cast_and_the_per_distinct_value_paths_agree_in_spanish() -> None:
+    written = ["$\u00a01.234,56", "-$\u00a050,00", "$102,25", "$ 4.070,32", "$\u00a00,00", "$\u00a07"]
+    expected = [1234.56, -50.0, 102.25, 4070.32, 0.0, 7.0]
+    together, currency, bad = parsers.money(pd.Series(written), "USD", "es_AR")  # every cell plain: one Arrow cast
+    assert not bad.any() and list(together) == pytest.approx(expected) and set(currency) == {"USD"}
+    # One cell of another shape sends the column through babel, each distinct value once.
+    mixed, currency, bad = parsers.money(pd.Series([*written, "12,00\u00a0€"]), "USD", "es_AR")
+    assert not bad.any() and list(mixed) == pytest.approx([*expected, 12.0])
+    assert list(currency) == ["USD"] * len(written) + ["EUR"]
