@@ -22,9 +22,16 @@ It (re)writes everything in ``data/samples/``:
   account (see ``airbnb_fr_sample.py``): day-first dates, "1\u202f023,64\u00a0€".
 * ``airbnb_earnings_*.csv`` Airbnb's earnings (transaction history) exports: current and older
   English, Brazilian Portuguese (see ``earnings_samples.py``); money lines, not bookings.
+* ``airbnb_reservations_es_2025-12.csv`` the same from a Spanish-speaking host account (see
+  ``airbnb_es_sample.py``): D/M/YYYY dates, "$\u00a01.234,56".
+* ``booking_hr_reservations_2025-12.xls`` the Booking.com download from a Croatian extranet,
+  with two rows whose cancellation date contradicts their status, and
+  ``booking_short_2025-12.csv`` Booking.com's short export (see ``booking_com_locale_samples.py``).
 * ``bookingest.toml``                      per-folder manifest for the CLI.
 
-Every row is valid data. CSV/HTML/TOML/XLS output is byte-identical between
+Every row is valid data, except two rows of the Croatian Booking.com download
+whose cancellation date contradicts their status: they must be quarantined.
+CSV/HTML/TOML/XLS output is byte-identical between
 runs; the .xlsx is written with fixed document properties and fixed ZIP entry
 timestamps so it is byte-identical too (content-identical is what matters).
 
@@ -53,8 +60,10 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import airbnb_es_sample
 import airbnb_fr_sample
 import earnings_samples
+import booking_com_locale_samples
 import openpyxl
 import workbook_samples
 import xlwt
@@ -836,6 +845,19 @@ match = "airbnb_reservations_fr_2025-12.csv"
 as_of = "2025-12-01T06:30:00"
 
 [[files]]
+match = "airbnb_reservations_es_2025-12.csv"
+as_of = "2025-12-01T06:45:00"
+
+[[files]]
+match = "booking_hr_reservations_2025-12.xls"
+as_of = "2025-12-01T07:30:00"
+property = "Kuća Lavanda"       # the download names no property
+
+[[files]]
+match = "booking_short_2025-12.csv"
+as_of = "2025-12-01T07:45:00"
+
+[[files]]
 match = "booking_com_reservations_2025-12.xls"
 as_of = "2025-12-01T07:00:00"
 
@@ -886,6 +908,12 @@ def main() -> None:
     airbnb_fr_sample.write(OUT)
     earnings_samples.write(OUT)
     assert f'match = "{airbnb_fr_sample.NAME}"\nas_of = "{airbnb_fr_sample.AS_OF.isoformat()}"' in MANIFEST
+    airbnb_es_sample.write(OUT)
+    assert f'match = "{airbnb_es_sample.NAME}"\nas_of = "{airbnb_es_sample.AS_OF.isoformat()}"' in MANIFEST
+    booking_com_locale_samples.write(OUT)
+    for name, as_of in ((booking_com_locale_samples.HR_NAME, booking_com_locale_samples.HR_AS_OF),
+                        (booking_com_locale_samples.SHORT_NAME, booking_com_locale_samples.SHORT_AS_OF)):
+        assert f'match = "{name}"\nas_of = "{as_of.isoformat()}"' in MANIFEST, name
     write_bcom_xls(bcom_dec, OUT / "booking_com_reservations_2025-12.xls")
     write_bcom_html(bcom_jan, OUT / "booking_com_reservations_2026-01.xls")
     write_schedule_xlsx(schedule, OUT / "cleaning_schedule.xlsx")

@@ -46,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("paths", nargs="+", metavar="PATH", help="export files, or folders to walk")
     _db_option(ingest)
     ingest.add_argument(
-        "--source", help="force a layout instead of detecting it (airbnb, booking_com, cleaning_schedule)"
+        "--source", help="force a layout instead of detecting it (a name that `bookingest layouts` lists)"
     )
     ingest.add_argument("--property", help="the property of exports that name none (Booking.com: one per account)")
     ingest.add_argument("--as-of", help="the moment the export describes (default: the file's modification time)")

@@ -51,6 +51,7 @@ def describe(layout: Layout, seed: list[StatusMapEntry]) -> dict[str, Any]:
         "kind": layout.kind,
         "name": layout.name,
         "title": layout.title,
+        "language": layout.language,
         "fields": {
             f: {"headers": list(spellings), "required": f in layout.required} for f, spellings in layout.headers.items()
         },
@@ -69,7 +70,7 @@ def describe(layout: Layout, seed: list[StatusMapEntry]) -> dict[str, Any]:
 
 def print_layout(layout: dict[str, Any], out: TextIO, first: bool = False) -> None:
     """A heading, a table of fields and their header spellings, then the sources and statuses."""
-    out.write(("" if first else "\n") + f"{layout['name']}: {layout['title']}\n")
+    out.write(("" if first else "\n") + f"{layout['name']}: {layout['title']} [{layout['language']}]\n")
     rows = [
         (name, " | ".join(f["headers"]), "required" if f["required"] else "") for name, f in layout["fields"].items()
     ]

@@ -13,7 +13,14 @@ import pyarrow.compute as pc
 from schemas.booking import COLUMNS, RowProblem
 from sources import parsers
 from sources.errors import MissingOption
-from sources.layouts.base import COUNT_FIELDS, DATE_FIELDS, DATETIME_FIELDS, MONEY_FIELDS, header_key
+from sources.layouts.base import (
+    CHECK_DATE_FIELDS,
+    COUNT_FIELDS,
+    DATE_FIELDS,
+    DATETIME_FIELDS,
+    MONEY_FIELDS,
+    header_key,
+)
 from sources.tables import RawTable
 
 
@@ -51,6 +58,7 @@ class Mapped:
     `frame` is indexed 0..n-1 like the raw table; rows with a problem are already removed.
     `cells` is every row, with the cells that did not parse left empty, so that later checks
     (status map, schema) can report all of a row's problems at once, not one per re-run.
+    It also holds the dates kept only for checks between columns (a cancellation date).
     `raw` keeps each field's raw text so a later stage can quote the value a person typed.
     """
 
@@ -119,6 +127,10 @@ def to_canonical(table: RawTable, property_name: str | None = None) -> Mapped:
             flag(bad, fld, "'{value}' is not a real date/time")
         else:
             out[fld] = pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
+    for fld in CHECK_DATE_FIELDS:  # not stored: checked against the status (sources/normalize.py)
+        if fld in cols:
+            out[fld], bad = parsers.dates(cols[fld], layout.date_format)
+            flag(bad, fld, "'{value}' is not a real date (expected " + layout.date_hint + ")")
 
     amounts: dict[str, pd.Series] = {}
     currency = pd.Series(pd.NA, index=index, dtype="str")
@@ -133,6 +145,11 @@ def to_canonical(table: RawTable, property_name: str | None = None) -> Mapped:
         amounts.setdefault("payout", amounts["gross"] - amounts[less].fillna(0))
     out["payout"] = amounts.get("payout", pd.Series(float("nan"), index=index))
     out["gross"] = amounts.get("gross", pd.Series(float("nan"), index=index))
+    if "currency" in raw:  # a column naming the currency (Booking.com's short export) wins over a symbol
+        stated = raw["currency"].str.upper()
+        odd = stated.notna() & ~stated.str.fullmatch(r"[A-Z]{3}").fillna(False).astype(bool)
+        flag(odd, "currency", "'{value}' is not a currency code (three letters, such as EUR)")
+        currency = stated.mask(odd).fillna(currency)
     out["currency"] = currency
 
     out["external_code"] = _codes(table, raw, out, problems)
@@ -145,8 +162,8 @@ def to_canonical(table: RawTable, property_name: str | None = None) -> Mapped:
             has_nul = out[fld].str.contains("\x00", regex=False).fillna(False).astype(bool)
             flag(has_nul, fld, "the cell contains a NUL character, which cannot be stored; re-save the export")
 
-    cells = pd.DataFrame(out, index=index)[COLUMNS]
-    frame = cells.drop(index=sorted({p.index for p in problems})) if problems else cells
+    cells = pd.DataFrame(out, index=index)[COLUMNS + [f for f in CHECK_DATE_FIELDS if f in out]]
+    frame = cells[COLUMNS].drop(index=sorted({p.index for p in problems})) if problems else cells[COLUMNS]
     return Mapped(frame, problems, cells, raw, dict(table.headers))
 
 

@@ -8,6 +8,7 @@ from schemas import booking
 from schemas.booking import RowProblem
 from schemas.problems import Rejected
 from schemas.status_map import StatusMap
+from schemas.vocab import Status
 from sources.mapping import RawText, to_canonical
 from sources.readers import RawTable
 
@@ -32,6 +33,8 @@ def checked(table: RawTable, property_name: str | None, status_map: StatusMap) -
                 "(schemas/status_map.csv, or the status_map table)",
             )
         )
+    conflicts = _cancelled_but_not(frame, mapped.raw, mapped.headers)
+    problems.extend(conflicts)
     checked, failed = booking.validate(frame)
     # A row without a status (empty, unknown, or of an unknown source) is reported already.
     reported = {(p.index, p.column) for p in problems} | {
@@ -39,8 +42,31 @@ def checked(table: RawTable, property_name: str | None, status_map: StatusMap) -
     }
     problems.extend(p for p in failed if (p.index, p.column) not in reported)
     # The rows that survive: they passed parsing, the status map and the schema.
-    valid = checked.loc[checked.index.isin(mapped.frame.index)]
+    valid = checked.loc[checked.index.isin(mapped.frame.index) & ~checked.index.isin([p.index for p in conflicts])]
     return valid, _rejected_rows(problems, table.row_numbers, mapped.raw, mapped.headers)
+
+
+def _cancelled_but_not(frame: pd.DataFrame, raw: RawText, headers: dict[str, str]) -> list[RowProblem]:
+    """The rule between two columns, once for every layout that states a cancellation date: a
+    row with one whose status (after the status map) is not cancelled contradicts itself
+    (Booking.com's `ok` with a `Cancellation date`). Which column is right is the operator's
+    call, not ours: the row is quarantined naming both values."""
+    if "cancelled_on" not in frame:
+        return []
+    stated = frame["cancelled_on"].notna() & frame["status"].notna()
+    conflict = stated & (frame["status"] != Status.CANCELLED.value)
+    date_header, status_header = headers.get("cancelled_on", "cancellation date"), headers.get("raw_status", "status")
+    return [
+        RowProblem(
+            int(str(i)),
+            "cancelled_on",
+            raw.value("cancelled_on", int(str(i))),
+            f"the {date_header} '{raw.value('cancelled_on', int(str(i)))}' says the booking was cancelled, but its "
+            f"{status_header} '{rec['raw_status']}' means {rec['status']}: the two columns disagree; correct one "
+            "of them in the export (or the status map) and import it again",
+        )
+        for i, rec in frame[conflict].iterrows()
+    ]
 
 
 def _rejected_rows(

@@ -154,6 +154,8 @@ def _localized(txt: pd.Series, default_currency: str | None, locale: str) -> tup
         return _one_cast(txt, plain, default_currency)
     # A million rows hold far fewer distinct amounts; babel sees each of them once.
     codes, uniques = pd.factorize(txt)
+    group = get_group_symbol(locale)
+    spaced = group in " \u00a0\u202f"  # where CLDR groups by a space, any kind of space groups
     amounts_ = np.full(len(uniques) + 1, np.nan)  # the extra last slot: empty cells (code -1)
     currencies = np.full(len(uniques) + 1, None, dtype=object)
     for k, value in enumerate(uniques):
@@ -162,8 +164,13 @@ def _localized(txt: pd.Series, default_currency: str | None, locale: str) -> tup
             continue
         marker = parts["pre"] or parts["post"]
         currency = _SYMBOLS.get(marker, marker.upper() if len(marker) == 3 else None) if marker else default_currency
+        num = parts["num"].replace("\u2212", "-")
         try:
-            number = float(parse_decimal(parts["num"].replace("\u2212", "-"), locale=locale))
+            # Strict: digits grouped against the locale's rule ("1,234.56" in es_AR, where "." groups)
+            # are not an amount; lenient babel would read them as 1.23456.
+            number = float(
+                parse_decimal(re.sub(r"[ \u00a0\u202f]", group, num) if spaced else num, locale, strict=True)
+            )
         except NumberFormatError:
             continue
         if currency is not None:
@@ -176,21 +183,25 @@ def _localized(txt: pd.Series, default_currency: str | None, locale: str) -> tup
 
 def _plain_local_amounts(arr: pa.Array, locale: str) -> tuple[pa.Array, str] | None:
     """(amounts, symbol) when every non-empty cell is digits grouped by the locale's separator
-    (any kind of space where CLDR says a space), its decimal symbol, and the same trailing
-    currency symbol (or none): "1\u202f023,64\u00a0€" in fr_FR."""
+    (any kind of space where CLDR says a space), its decimal symbol, and the same currency
+    symbol (or none) after or before them: "1\u202f023,64\u00a0€" in fr_FR, "$\u00a01.234,56"
+    and "-$\u00a050,00" in es_AR."""
     present = arr.drop_null()
     if len(present) == 0:
         return None
     group, decimal = get_group_symbol(locale), get_decimal_symbol(locale)
     spaces = "[ \u00a0\u202f]"
     grouping = spaces if group in " \u00a0\u202f" else re.escape(group)
-    tail = _LOCAL_MONEY.fullmatch(present[0].as_py())
-    symbol = tail["post"] if tail is not None and not tail["pre"] else ""
-    after = f"{spaces}*" + re.escape(symbol) if symbol else ""
-    pattern = f"^-?(\\d{{1,3}}({grouping}\\d{{3}})+|\\d+)({re.escape(decimal)}\\d+)?{after}$"
+    first = _LOCAL_MONEY.fullmatch(present[0].as_py())
+    pre = first["pre"] if first is not None else ""
+    symbol = pre or (first["post"] if first is not None else "")
+    before = re.escape(pre) + f"{spaces}*" if pre else ""
+    after = f"{spaces}*" + re.escape(symbol) if symbol and not pre else ""
+    pattern = f"^-?{before}(\\d{{1,3}}({grouping}\\d{{3}})+|\\d+)({re.escape(decimal)}\\d+)?{after}$"
     if not pc.all(pc.match_substring_regex(present, pattern)).as_py():
         return None
-    digits = pc.replace_substring_regex(arr, f"{grouping}|{after}$" if symbol else grouping, "")
+    marks = "|".join([grouping] + ([before] if pre else []) + ([after + "$"] if after else []))
+    digits = pc.replace_substring_regex(arr, marks, "")
     return pc.cast(pc.replace_substring(digits, decimal, "."), pa.float64()), symbol
 
 

@@ -28,4 +28,5 @@ AIRBNB_FR = replace(
     booked_format="%Y-%m-%d",  # `Réservée` is ISO in the same file
     money_locale="fr_FR",  # "1\u202f023,64\u00a0€"
     default_currency="EUR",
+    language="fr",
 )

@@ -10,12 +10,16 @@ from typing import ClassVar, Literal
 from schemas.vocab import Source
 
 # The fields a layout can map a header to. Parsing is chosen by field, not by layout.
-TEXT_FIELDS = ("external_code", "raw_status", "guest_name", "guest_contact", "property_name", "source")
+# `currency`: a column that names the amounts' currency (Booking.com's short export).
+TEXT_FIELDS = ("external_code", "raw_status", "guest_name", "guest_contact", "property_name", "source", "currency")
 COUNT_FIELDS = ("adults", "children", "infants")
 DATE_FIELDS = ("check_in", "check_out")
 DATETIME_FIELDS = ("booked_at",)
+# Dates an export may state that are checked against other columns, not stored: a booking with
+# a cancellation date must have a cancelled status (sources/normalize.py).
+CHECK_DATE_FIELDS = ("cancelled_on",)
 MONEY_FIELDS = ("payout", "gross", "commission")
-FIELDS = TEXT_FIELDS + COUNT_FIELDS + DATE_FIELDS + DATETIME_FIELDS + MONEY_FIELDS
+FIELDS = TEXT_FIELDS + COUNT_FIELDS + DATE_FIELDS + DATETIME_FIELDS + CHECK_DATE_FIELDS + MONEY_FIELDS
 
 
 def header_key(text: object) -> str:
@@ -63,6 +67,7 @@ class Layout:
     # money lines (sources.layouts.payout_base.PayoutLayout). Detection weighs both alike.
     kind: ClassVar[Literal["bookings", "payouts"]] = "bookings"
     known_fields: ClassVar[tuple[str, ...]] = FIELDS
+    language: str = "en"  # the language of its headers (and labels), as `bookingest layouts` lists it
 
     def __post_init__(self) -> None:
         unknown = set(self.headers) - set(self.known_fields)

@@ -18,6 +18,8 @@ BOOKING_COM = Layout(
         "booked_at": ("Booked on",),
         "gross": ("Price",),
         "commission": ("Commission amount",),
+        # Checked against the status, not stored: a cancellation date with `ok` is a conflict.
+        "cancelled_on": ("Cancellation date",),
     },
     required=frozenset({"external_code", "raw_status", "check_in", "check_out"}),
     source=Source.BOOKING_COM,

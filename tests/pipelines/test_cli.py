@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import locale_samples
 import pytest
 from sqlalchemy import Engine, create_engine, select
 
@@ -25,6 +26,10 @@ if TYPE_CHECKING:  # the fixtures' types; pytest imports conftest.py itself
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "data" / "samples"
 SAMPLE_PATHS = sorted(str(p) for p in SAMPLES.iterdir() if p.is_file() and p.name != "bookingest.toml")
+# The Croatian download's rows whose cancellation date contradicts their status are quarantined
+# on purpose: a run over the folder reports them and exits 1.
+REJECTED = locale_samples.rejected_in(SAMPLES)
+FIRST_RUN_EXIT = 1 if any(REJECTED.values()) else 0
 JSON_KEYS = {"path", "source", "status", "rows", "inserted", "updated", "unchanged", "rejected", "reason"}
 
 
@@ -58,7 +63,7 @@ def engine_for(url: str) -> Engine:
 def test_the_samples_load_then_a_second_run_is_all_duplicates(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "ingest", str(SAMPLES), "--db", db_url, "--no-prefect")
 
-    assert code == 0, err
+    assert code == FIRST_RUN_EXIT, err
     lines = table_lines(out)
     assert set(lines) == set(SAMPLE_PATHS)
     assert all(" loaded " in f" {line} " for line in lines.values()), out
@@ -79,7 +84,7 @@ def test_the_samples_load_then_a_second_run_is_all_duplicates(db_url: str, capsy
 def test_json_reports_every_file_with_its_counts(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "ingest", str(SAMPLES), "--db", db_url, "--no-prefect", "--json")
 
-    assert code == 0, err
+    assert code == FIRST_RUN_EXIT, err
     files = json.loads(out)["files"]
     assert all(f.keys() >= JSON_KEYS for f in files)
     # What the summary says is what the database recorded for each file.
@@ -94,6 +99,7 @@ def test_json_reports_every_file_with_its_counts(db_url: str, capsys: pytest.Cap
         want = {k: row[k] for k in ("source", "rows", "inserted", "updated", "unchanged", "rejected")}
         assert {k: got[k] for k in want} == want
         assert (got["status"], got["reason"]) == ("loaded", None)
+        assert got["rejected"] == len(REJECTED.get(Path(got["path"]).name, []))
     assert sum(f["inserted"] for f in files if "earnings" not in f["source"]) == total  # the others are payouts
     assert sum(f["updated"] for f in files) > 0  # the January export moves and cancels bookings
 
@@ -288,7 +294,7 @@ def test_the_installed_console_script_loads_the_samples(tmp_path: Path) -> None:
         check=False,
     )
 
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == FIRST_RUN_EXIT, done.stderr
     assert "Traceback" not in done.stderr
     lines = table_lines(done.stdout)
     assert set(lines) == set(SAMPLE_PATHS) and all(" loaded " in f" {ln} " for ln in lines.values()), done.stdout

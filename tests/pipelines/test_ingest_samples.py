@@ -19,12 +19,13 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
+import locale_samples
 import openpyxl
 import pytest
 import python_calamine
 from sqlalchemy import Engine, create_engine, select, text
 
-from loaders.tables import bookings, properties, source_files, status_map
+from loaders.tables import bookings, properties, rejected_rows, source_files, status_map
 from pipelines.discover import FileOptions, discover
 from pipelines.ingest import ingest_paths, open_database
 
@@ -43,6 +44,9 @@ SAMPLE_NAMES = sorted(
 LAYOUT_OF = {
     "airbnb_reservations_2025-12-01.csv": "airbnb",
     "airbnb_reservations_fr_2025-12.csv": "airbnb_fr",
+    locale_samples.ES_NAME: "airbnb_es",
+    locale_samples.HR_NAME: "booking_com_hr",
+    locale_samples.SHORT_NAME: "booking_com_short",
     "booking_com_reservations_2025-12.xls": "booking_com",
     "booking_com_reservations_2026-01.xls": "booking_com",
     "cleaning_schedule.xlsx": "cleaning_schedule",
@@ -314,9 +318,30 @@ def read_workbook(path: Path) -> list[dict[str, object]]:
     return out
 
 
+def read_locale_sample(name: str) -> tuple[list[dict[str, object]], list[locale_samples.Rejected]] | None:
+    """The rows of a sample in the host's language that load, and those quarantined (None: not one)."""
+    path, layout = SAMPLES / name, LAYOUT_OF[name]
+    if layout == "airbnb_es":
+        return locale_samples.read_es(path, canonical_status)
+    if layout == "booking_com_hr":
+        return locale_samples.read_hr(path, canonical_status, str(manifest_options(name)["property"]))
+    if layout == "booking_com_short":
+        return locale_samples.read_short(path, canonical_status)
+    return None
+
+
+def expected_rejected(name: str) -> list[locale_samples.Rejected]:
+    """The rows the file itself shows contradicting themselves (none in most samples)."""
+    read = read_locale_sample(name)
+    return [] if read is None else read[1]
+
+
 def read_sample(name: str) -> list[dict[str, object]]:
     path = SAMPLES / name
     layout = LAYOUT_OF[name]
+    read = read_locale_sample(name)
+    if read is not None:
+        return read[0]
     if layout == "airbnb":
         return read_airbnb(path)
     if layout == "airbnb_fr":
@@ -389,16 +414,16 @@ def sample_files(order: list[str] | None = None) -> list[tuple[Path, FileOptions
 @pytest.mark.parametrize("name", SAMPLE_NAMES)
 def test_a_sample_loads_every_row_as_the_file_states_it(engine: Engine, name: str) -> None:
     path = SAMPLES / name
-    expected = read_sample(name)
+    expected, rejected = read_sample(name), expected_rejected(name)
     [result] = ingest_paths(engine, discover([str(path)], FileOptions()))
 
     assert (result.status, result.rows, result.inserted, result.updated, result.unchanged, result.rejected) == (
         "loaded",
+        len(expected) + len(rejected),
         len(expected),
-        len(expected),
         0,
         0,
-        0,
+        len(rejected),
     )
     stored = dump(engine)
     assert len(stored) == len(expected) == len({key_of(r) for r in expected})
@@ -408,20 +433,26 @@ def test_a_sample_loads_every_row_as_the_file_states_it(engine: Engine, name: st
     with engine.connect() as conn:
         [file_row] = conn.execute(select(source_files)).mappings().all()
         names = conn.execute(select(properties.c.name)).scalars().all()
+        quarantined = conn.execute(
+            select(rejected_rows.c.row_number, rejected_rows.c.column, rejected_rows.c.value, rejected_rows.c.error)
+        ).all()
     assert {k: file_row[k] for k in ("sha256", "path", "source", "as_of", "status", "rows")} == {
         "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
         "path": str(path),
         "source": LAYOUT_OF[name],
         "as_of": manifest_options(name)["as_of"],
         "status": "loaded",
-        "rows": len(expected),
+        "rows": len(expected) + len(rejected),
     }
     assert (file_row["inserted"], file_row["updated"], file_row["unchanged"], file_row["rejected"]) == (
         len(expected),
         0,
         0,
-        0,
+        len(rejected),
     )
+    assert sorted((r.row_number, r.column, r.value) for r in quarantined) == sorted(rejected)
+    # Each is a cancellation date contradicting the status: the message names both values.
+    assert all(f"'{r.value}'" in r.error and "Status 'ok'" in r.error and "disagree" in r.error for r in quarantined)
     assert all(b["source_file_id"] == file_row["id"] for b in stored)
     assert sorted(names) == sorted({str(r["property"]) for r in expected})
 

@@ -36,7 +36,7 @@ def test_the_text_shows_each_field_with_its_spellings_and_the_status_labels(caps
     assert main(["layouts"]) == 0
     out = capsys.readouterr().out
     lines = out.splitlines()
-    assert "booking_com: Booking.com reservations download" in lines
+    assert "booking_com: Booking.com reservations download [en]" in lines
     assert any(
         line.split() == ["external_code", "Book", "number", "|", "Reservation", "number", "required"] for line in lines
     )
@@ -52,3 +52,33 @@ def test_an_earnings_layout_lists_its_line_types_not_booking_statuses(capsys: py
     assert earnings["types"]["Recebimento do coanfitrião"] == "co_host"
     assert earnings["type_prefixes"] == {"Resolution": "resolution"}
     assert listed["airbnb"]["kind"] == "bookings" and listed["airbnb"]["types"] == {}
+
+
+def test_the_layouts_in_the_hosts_language_are_listed_with_their_language(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["layouts", "--json"]) == 0
+    listed = {entry["name"]: entry for entry in json.loads(capsys.readouterr().out)}
+    assert {name: listed[name]["language"] for name in ("airbnb", "airbnb_fr", "airbnb_es", "booking_com_hr")} == {
+        "airbnb": "en",
+        "airbnb_fr": "fr",
+        "airbnb_es": "es",
+        "booking_com_hr": "hr",
+    }
+    spanish = listed["airbnb_es"]
+    assert spanish["fields"]["external_code"] == {"headers": ["Código de confirmación"], "required": True}
+    assert (spanish["date_format"], spanish["source"]) == ("%d/%m/%Y", "airbnb")
+    assert spanish["statuses"]["airbnb"]["Cancelada por vos"] == "cancelled"
+    croatian = listed["booking_com_hr"]
+    assert croatian["fields"]["cancelled_on"]["headers"] == ["Datum otkazivanja"]
+    assert croatian["statuses"]["booking_com"]["ok"] == "confirmed"
+    short = listed["booking_com_short"]
+    assert short["fields"]["property_name"] == {"headers": ["Property name"], "required": True}
+    assert short["fields"]["currency"]["headers"] == ["Currency"]
+    assert listed["booking_com"]["fields"]["cancelled_on"]["headers"] == ["Cancellation date"]
+
+
+def test_the_text_names_each_language(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["layouts"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "airbnb_es: Airbnb reservations export (Spanish) [es]" in lines
+    assert "booking_com_hr: Booking.com reservations download (Croatian) [hr]" in lines
+    assert "booking_com_short: Booking.com short reservations export [en]" in lines

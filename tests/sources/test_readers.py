@@ -95,6 +95,9 @@ def schedule_sheet() -> tuple[int, int, list[tuple[int, dict[str, object]]]]:
 EXPECTED_LAYOUT = {
     AIRBNB_CSV.name: "airbnb",
     "airbnb_reservations_fr_2025-12.csv": "airbnb_fr",
+    "airbnb_reservations_es_2025-12.csv": "airbnb_es",
+    "booking_hr_reservations_2025-12.xls": "booking_com_hr",
+    "booking_short_2025-12.csv": "booking_com_short",
     BCOM_BIFF.name: "booking_com",
     BCOM_HTML.name: "booking_com",
     SCHEDULE_XLSX.name: "cleaning_schedule",
