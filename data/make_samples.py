@@ -20,6 +20,11 @@ It (re)writes everything in ``data/samples/``:
   ones are, three versions a few days apart (see ``workbook_samples.py``; xlsxwriter).
 * ``airbnb_reservations_fr_2025-12.csv`` the same export from a French-speaking host
   account (see ``airbnb_fr_sample.py``): day-first dates, "1\u202f023,64\u00a0€".
+* ``airbnb_reservations_wrapped_2026-01.csv`` and ``airbnb_reservations_fr_mojibake_2026-01.csv``
+  exports as people save them: every line one quoted field, UTF-8 read as Mac Roman (see
+  ``resaved_samples.py``).
+* ``example_pms_reservations_2025-12.csv`` the export of a layout the operator declares in
+  ``data/example_layouts.toml`` (see ``declared_sample.py``).
 * ``bookingest.toml``                      per-folder manifest for the CLI.
 
 Every row is valid data. CSV/HTML/TOML/XLS output is byte-identical between
@@ -52,7 +57,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import airbnb_fr_sample
+import declared_sample
 import openpyxl
+import resaved_samples
 import workbook_samples
 import xlwt
 from openpyxl.styles import Alignment, Font
@@ -819,6 +826,10 @@ MANIFEST = """\
 # Options for files in this folder that the exports themselves do not carry.
 # A file may match several entries; later entries override earlier keys.
 
+# The layouts this folder's exports may have besides the built-in ones (README: "Declaring
+# your own layout"); without this key, a layouts.toml in the folder is read.
+layouts = "../example_layouts.toml"
+
 [[files]]
 match = "booking_com_*"        # fnmatch glob on the file name
 source = "booking_com"
@@ -855,6 +866,18 @@ as_of = "2026-01-08T08:00:00"
 [[files]]
 match = "cleaning_schedule_v3.xlsx"
 as_of = "2026-01-12T08:00:00"
+
+[[files]]
+match = "airbnb_reservations_wrapped_2026-01.csv"
+as_of = "2026-01-06T06:00:00"
+
+[[files]]
+match = "airbnb_reservations_fr_mojibake_2026-01.csv"
+as_of = "2026-01-06T06:30:00"
+
+[[files]]
+match = "example_pms_reservations_2025-12.csv"
+as_of = "2025-12-01T08:00:00"
 """
 
 
@@ -887,6 +910,14 @@ def main() -> None:
     write_schedule_xlsx(schedule, OUT / "cleaning_schedule.xlsx")
     workbook_turnovers = workbook_samples.write_all(OUT, fixed_zip)
     for name, as_of, _ in workbook_samples.VERSIONS:
+        assert f'match = "{name}"\nas_of = "{as_of.isoformat()}"' in MANIFEST, name
+    resaved_samples.write(OUT)
+    declared_sample.write(OUT)
+    for name, as_of in (
+        (resaved_samples.WRAPPED, resaved_samples.WRAPPED_AS_OF),
+        (resaved_samples.MOJIBAKE, resaved_samples.MOJIBAKE_AS_OF),
+        (declared_sample.NAME, declared_sample.AS_OF),
+    ):
         assert f'match = "{name}"\nas_of = "{as_of.isoformat()}"' in MANIFEST, name
     (OUT / "bookingest.toml").write_bytes(MANIFEST.encode("utf-8"))
 

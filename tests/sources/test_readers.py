@@ -15,6 +15,7 @@ import openpyxl
 import pytest
 import python_calamine
 from airbnb_export import AIRBNB_SHORT_COLUMNS
+from example_layouts import DECLARED
 
 from sources.errors import NoRows, SourceError, UnrecognizedLayout
 from sources.readers import read_export
@@ -99,12 +100,15 @@ EXPECTED_LAYOUT = {
     BCOM_HTML.name: "booking_com",
     SCHEDULE_XLSX.name: "cleaning_schedule",
     **{f"cleaning_schedule_v{v}.xlsx": "cleaning_schedule" for v in (1, 2, 3)},
+    "airbnb_reservations_wrapped_2026-01.csv": "airbnb",
+    "airbnb_reservations_fr_mojibake_2026-01.csv": "airbnb_fr",
+    "example_pms_reservations_2025-12.csv": "example_pms",  # declared in data/example_layouts.toml
 }
 
 
 @pytest.mark.parametrize("path", EXPORTS, ids=lambda p: p.name)
 def test_every_sample_reads_with_its_layout(path: Path) -> None:
-    table = read_export(path.read_bytes(), str(path))
+    table = read_export(path.read_bytes(), str(path), declared=DECLARED)
     assert table.layout.name == EXPECTED_LAYOUT[path.name]
     assert table.path == str(path)
     assert len(table) > 0
@@ -117,7 +121,7 @@ def test_every_sample_reads_with_its_layout(path: Path) -> None:
 @pytest.mark.parametrize("path", EXPORTS, ids=lambda p: p.name)
 def test_every_sample_reads_when_its_layout_is_forced(path: Path) -> None:
     name = EXPECTED_LAYOUT[path.name]
-    assert read_export(path.read_bytes(), str(path), name).layout.name == name
+    assert read_export(path.read_bytes(), str(path), name, declared=DECLARED).layout.name == name
 
 
 def test_airbnb_csv_rows_and_numbers_match_the_csv_module() -> None:
