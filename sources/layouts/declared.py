@@ -25,7 +25,7 @@ from schemas.status_map import StatusMapEntry, match_key
 from schemas.vocab import Source, Status
 from sources.layouts.base import FIELDS, MONEY_FIELDS, Layout, header_key
 
-# Every declared layout maps these: the mapping needs them to make a booking at all.
+# Every declared layout maps these (and `source` when it has a source column): a booking needs them.
 ESSENTIAL = ("external_code", "raw_status", "check_in", "check_out")
 KEYS = frozenset(
     {
@@ -111,7 +111,7 @@ def check_statuses(declared: Iterable[Declared], existing: Iterable[tuple[str, s
                     f"{d.where}: status label {raw!r} -> {status} conflicts with {before[2]}, which maps "
                     f"{before[0]!r} to {before[1]} for source {source}; use that status or another label"
                 )
-            mine[key] = (raw, status, f"the same layout ({raw!r})")
+            mine[key] = (raw, status, "the same layout")
         known.update({k: (raw, st, f"{d.where}") for k, (raw, st, _) in mine.items()})
 
 
@@ -155,6 +155,7 @@ def _entry(path: Path, index: int, entry: dict[str, object], taken: set[str]) ->
         labels = {header_key(k): _source(str(v), fail) for k, v in table.items()}
         if "source" not in headers:
             raise fail("source_labels is given but 'headers' gives no spelling for the 'source' column")
+        required.add("source")  # without it no row could tell its source
     date_format, date_hint = _dates(entry, fail)
     booked = entry.get("booked_format")
     if booked is not None:
