@@ -216,3 +216,18 @@ def test_labels_already_mapped_alike_are_accepted(tmp_path: Path) -> None:
     check_statuses(declared, load_seed(), SEED_NAME)
     status_map = StatusMap([*load_seed(), *declared[0].status_entries()])
     assert status_map.lookup("vrbo", "BOOKED") == "confirmed"
+
+
+def test_the_readmes_example_declaration_loads_as_it_says(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Declaring your own layout", 1)[1]
+    example = section.split("```toml\n", 1)[1].split("```", 1)[0]
+    [declared] = load(write(tmp_path, example), LAYOUTS)
+    check_statuses([declared], load_seed(), SEED_NAME)
+    layout = declared.layout
+    assert (layout.name, layout.date_hint, layout.money_locale) == ("villa_pms", "DD/MM/YYYY", "fr_FR")
+    assert layout.required == {"external_code", "raw_status", "check_in", "check_out", "property_name", "source"}
+    export = "Booking,Via,Booking status,Client,Villa,From,To,Net,Nights\n"
+    export += 'D-0001,AirBnB,Firm,Ann Lee,Villa Rosa,01/12/2025,05/12/2025,"1\u202f023,64\u00a0€",4\n'
+    frame = to_canonical(read_export(export.encode(), "x.csv", declared=[layout])).frame
+    assert frame[["external_code", "source", "payout"]].values.tolist() == [["D-0001", "airbnb", 1023.64]]
