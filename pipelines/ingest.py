@@ -75,7 +75,7 @@ def _ingest_file(
     claim = _claim(engine, path, options)
     if isinstance(claim, FileResult):
         return claim
-    status_map = status_map or StatusMap(db.status_map_entries(engine))
+    status_map = status_map or status_map_for(engine, [(path, options)], dry_run)
     tally = Tally()
     repaired: dict[str, None] = {}  # what any chunk repaired, in order (sources.repair)
     layout = options.source
