@@ -243,3 +243,22 @@ def test_bookingest_layouts_lists_the_declared_ones_with_their_file(
     exports.write("inbox/layouts.toml", LAYOUTS_TOML.replace("fr_FR", "fr_XX").encode())
     assert main(["layouts", "--inbox", str(folder)]) == 2
     assert "money_locale 'fr_XX'" in capsys.readouterr().err
+
+
+def test_the_manifest_may_name_the_layouts_file_and_a_wrong_name_is_a_usage_error(
+    engine: Engine, exports: Exports, capsys: pytest.CaptureFixture[str], db_url: str
+) -> None:
+    exports.write("shared/villas.toml", LAYOUTS_TOML.encode())
+    exports.write("inbox/villas.csv", (HEADER + ROWS[0]).encode())
+    exports.write("inbox/bookingest.toml", b'layouts = "../shared/villas.toml"\n')
+    folder = exports.folder / "inbox"
+
+    [result] = ingest_paths(engine, discover([str(folder)], FileOptions()))
+    assert (result.status, result.source, result.inserted) == ("loaded", "villa_pms", 1)
+
+    exports.write("inbox/bookingest.toml", b'layouts = "../shared/villa.toml"\n')
+    assert main(["ingest", str(folder), "--db", db_url, "--no-prefect"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"bookingest: {folder / 'bookingest.toml'}: layouts = '../shared/villa.toml' does not name a layouts file "
+        f"(a path from {folder})"
+    )
