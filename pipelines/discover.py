@@ -123,23 +123,31 @@ def declared_in(folder: Path) -> tuple[Declared, ...]:
     if not path.is_file():
         return ()
     try:
-        return _declared(path, path.stat().st_mtime_ns)
+        return _declared(path, path.read_bytes())
     except DeclaredLayoutError as err:
         raise UsageError(str(err)) from None
 
 
 def declared_below(root: Path) -> list[Declared]:
-    """Every layout declared for a folder at or below `root` (hidden folders skipped), each once."""
+    """Every layout declared for a folder at or below `root` (hidden folders skipped), each once;
+    a label two of them map to different statuses for one source is a UsageError, as in a run."""
     folders = [root, *sorted(p for p in root.rglob("*") if p.is_dir() and not _ignored(p, root))]
     seen: dict[tuple[Path, int], Declared] = {}
     for folder in folders:
         seen.update({(d.file.resolve(), d.index): d for d in declared_in(folder)})
+    try:
+        check_statuses(seen.values(), load_seed(), _SEED)
+    except DeclaredLayoutError as err:
+        raise UsageError(str(err)) from None
     return list(seen.values())
 
 
+_SEED = "the status map seed (schemas/status_map.csv)"
+
+
 @functools.lru_cache(maxsize=32)
-def _declared(path: Path, _mtime_ns: int) -> tuple[Declared, ...]:
-    # Read once per run for all the files of its folder; `_mtime_ns` makes an edited file read again.
+def _declared(path: Path, _content: bytes) -> tuple[Declared, ...]:
+    # Read once per run for all the files of its folder; keyed by the content, so an edit is read again.
     declared = load(path, LAYOUTS)
-    check_statuses(declared, load_seed(), "the status map seed (schemas/status_map.csv)")
+    check_statuses(declared, load_seed(), _SEED)
     return tuple(declared)

@@ -262,3 +262,21 @@ def test_the_manifest_may_name_the_layouts_file_and_a_wrong_name_is_a_usage_erro
         f"bookingest: {folder / 'bookingest.toml'}: layouts = '../shared/villa.toml' does not name a layouts file "
         f"(a path from {folder})"
     )
+
+
+def test_two_folders_that_map_a_label_two_ways_are_refused_by_layouts_and_by_ingest(
+    exports: Exports, capsys: pytest.CaptureFixture[str], db_url: str
+) -> None:
+    folder = inbox(exports)
+    other = LAYOUTS_TOML.replace("villa_pms", "villa_pms_old").replace('"Left" = "completed"', '"Left" = "cancelled"')
+    exports.write("inbox/old/layouts.toml", other.encode())
+    exports.write("inbox/old/villas.csv", (HEADER + ROWS[1]).encode())
+    expected = (
+        f"{folder / 'old' / 'layouts.toml'}: layout 1 (villa_pms_old): status label 'Left' -> cancelled conflicts "
+        f"with {folder / 'layouts.toml'}: layout 1 (villa_pms), which maps 'Left' to completed for source airbnb"
+    )
+
+    assert main(["layouts", "--inbox", str(folder)]) == 2
+    assert expected in capsys.readouterr().err
+    assert main(["ingest", str(folder), "--db", db_url, "--no-prefect"]) == 2
+    assert expected in capsys.readouterr().err
