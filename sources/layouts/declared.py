@@ -86,12 +86,10 @@ def load(path: Path, builtin: Iterable[str]) -> list[Declared]:
     if extra or not isinstance(entries, list) or not entries or not all(isinstance(e, dict) for e in entries):
         unknown = f"unknown key {extra[0]!r}; " if extra else ""
         raise DeclaredLayoutError(f"{path}: {unknown}declare each layout in a [[layouts]] table")
-    taken = set(builtin)
+    builtin = set(builtin)
     out: list[Declared] = []
     for index, entry in enumerate(entries, start=1):
-        declared = _entry(path, index, entry, taken)
-        taken.add(declared.layout.name)
-        out.append(declared)
+        out.append(_entry(path, index, entry, builtin, {d.layout.name: d.index for d in out}))
     return out
 
 
@@ -115,7 +113,7 @@ def check_statuses(declared: Iterable[Declared], existing: Iterable[tuple[str, s
         known.update({k: (raw, st, f"{d.where}") for k, (raw, st, _) in mine.items()})
 
 
-def _entry(path: Path, index: int, entry: dict[str, object], taken: set[str]) -> Declared:
+def _entry(path: Path, index: int, entry: dict[str, object], builtin: set[str], earlier: dict[str, int]) -> Declared:
     raw_name = entry.get("name")
     where = f"{path}: layout {index} ({raw_name if isinstance(raw_name, str) and raw_name else 'no name'})"
 
@@ -133,8 +131,10 @@ def _entry(path: Path, index: int, entry: dict[str, object], taken: set[str]) ->
     name = _text(entry, "name", fail)
     if not _NAME.fullmatch(name):
         raise fail(f"name {name!r} must be lower-case letters, digits and '_' (it is what --source takes)")
-    if name in taken:
-        raise fail(f"the name {name!r} is taken by another layout; choose another name")
+    if name in builtin:
+        raise fail(f"the name {name!r} is a built-in layout's; choose another name")
+    if name in earlier:
+        raise fail(f"the name {name!r} is layout {earlier[name]}'s already; choose another name")
     headers = _headers(entry["headers"], fail)
     required = set(ESSENTIAL) | set(_strings(entry.get("required", []), "required", fail))
     for fld in sorted(required):
@@ -238,6 +238,8 @@ def _statuses(value: object, fail: _Fail) -> dict[str, Status]:
         raise fail('statuses must be a table of the export\'s status labels: "Label" = "confirmed"')
     out = {}
     for label, status in value.items():
+        if not label.strip():
+            raise fail("statuses has an empty label")
         if status not in Status.__members__.values():
             canonical = ", ".join(s.value for s in Status)
             raise fail(f"status label {label!r} maps to unknown status {status!r} (statuses: {canonical})")

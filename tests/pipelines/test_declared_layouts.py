@@ -130,7 +130,7 @@ BAD = [
     pytest.param(LAYOUTS_TOML.replace('"Direct" = "direct"', '"Direct" = "web"'), "unknown source 'web'", id="source"),
     pytest.param(LAYOUTS_TOML.replace('guest_name = ["Client"]', 'guest = ["Client"]'), "unknown field 'guest'", id="field"),
     pytest.param(LAYOUTS_TOML.replace("fr_FR", "fr_XX"), "money_locale 'fr_XX' is not a locale", id="locale"),
-    pytest.param(LAYOUTS_TOML.replace('name = "villa_pms"', 'name = "airbnb"'), "'airbnb' is taken", id="name"),
+    pytest.param(LAYOUTS_TOML.replace('name = "villa_pms"', 'name = "airbnb"'), "the name 'airbnb' is a built-in layout's", id="name"),
     pytest.param(LAYOUTS_TOML.replace('"Firm" = "confirmed"', '"Confirmed" = "pending"'), "conflicts with the status map seed", id="seed"),
     pytest.param(LAYOUTS_TOML.replace('date_format = "%d/%m/%Y"', 'date_format = "%d/%m"'), "is not a date format", id="date"),
     pytest.param(LAYOUTS_TOML.replace('default_currency = "EUR"', 'code_pattern = "D-[0-9"'), "code_pattern 'D-[0-9' is not a regular expression", id="regex"),

@@ -120,7 +120,9 @@ BAD = [
     pytest.param(entry(title=None), "the required key 'title' is missing", id="missing-title"),
     pytest.param(entry(statuses=None), "the required key 'statuses' is missing", id="missing-statuses"),
     pytest.param(entry(header={}), "unknown key 'header'", id="unknown-key"),
-    pytest.param(entry(name="airbnb"), "the name 'airbnb' is taken by another layout", id="built-in-name"),
+    pytest.param(
+        entry(name="airbnb"), "the name 'airbnb' is a built-in layout's; choose another name", id="built-in-name"
+    ),
     pytest.param(entry(name="My PMS"), "name 'My PMS' must be lower-case letters", id="bad-name"),
     pytest.param(
         entry(headers={**entry()["headers"], "guest_nam": ["Guest"]}),  # type: ignore[dict-item]
@@ -143,6 +145,7 @@ BAD = [
     pytest.param(entry(source=None), "give either 'source'", id="no-source"),
     pytest.param(entry(source_labels={"X": "airbnb"}), "give either 'source'", id="both-sources"),
     pytest.param(entry(statuses={"Booked": "confirmd"}), "maps to unknown status 'confirmd'", id="unknown-status"),
+    pytest.param(entry(statuses={" ": "confirmed"}), "statuses has an empty label", id="empty-label"),
     pytest.param(entry(code_pattern="R[0-9"), "code_pattern 'R[0-9' is not a regular expression", id="bad-regex"),
     pytest.param(entry(code_pattern=r"(?<=R)\d+"), "is not a regular expression we can use", id="regex-re2-refuses"),
     pytest.param(entry(money_locale="xx_YY"), "money_locale 'xx_YY' is not a locale babel knows", id="bad-locale"),
@@ -189,7 +192,7 @@ def test_two_layouts_of_one_file_may_not_map_a_label_two_ways(tmp_path: Path) ->
 
 
 def test_a_name_may_be_declared_once(tmp_path: Path) -> None:
-    with pytest.raises(DeclaredLayoutError, match=r"layout 2 \(my_pms\): the name 'my_pms' is taken"):
+    with pytest.raises(DeclaredLayoutError, match=r"layout 2 \(my_pms\): the name 'my_pms' is layout 1's already"):
         load(write(tmp_path, toml(entry(), entry())), LAYOUTS)
 
 
