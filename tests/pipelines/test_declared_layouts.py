@@ -16,6 +16,7 @@ from loaders.tables import bookings, rejected_rows, source_files, status_map
 from pipelines.cli import main
 from pipelines.discover import FileOptions, discover
 from pipelines.ingest import ingest_paths
+from sources.layouts import LAYOUTS
 
 if TYPE_CHECKING:  # the fixtures' types; pytest imports conftest.py itself
     from pipelines.conftest import Exports
@@ -181,8 +182,7 @@ def test_source_names_a_declared_layout_in_its_folder_only(
     err = capsys.readouterr().err
     assert code == 2
     assert err.strip() == (
-        f"bookingest: unknown --source 'villa_pms' for {elsewhere}; choose one of: "
-        "airbnb, airbnb_fr, booking_com, cleaning_schedule"
+        f"bookingest: unknown --source 'villa_pms' for {elsewhere}; choose one of: {', '.join(LAYOUTS)}"
     )
 
 
