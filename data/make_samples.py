@@ -27,6 +27,11 @@ It (re)writes everything in ``data/samples/``:
 * ``booking_hr_reservations_2025-12.xls`` the Booking.com download from a Croatian extranet,
   with two rows whose cancellation date contradicts their status, and
   ``booking_short_2025-12.csv`` Booking.com's short export (see ``booking_com_locale_samples.py``).
+* ``airbnb_reservations_wrapped_2026-01.csv`` and ``airbnb_reservations_fr_mojibake_2026-01.csv``
+  exports as people save them: every line one quoted field, UTF-8 read as Mac Roman (see
+  ``resaved_samples.py``).
+* ``example_pms_reservations_2025-12.csv`` the export of a layout the operator declares in
+  ``data/example_layouts.toml`` (see ``declared_sample.py``).
 * ``bookingest.toml``                      per-folder manifest for the CLI.
 
 Every row is valid data, except two rows of the Croatian Booking.com download
@@ -64,7 +69,9 @@ import airbnb_es_sample
 import airbnb_fr_sample
 import earnings_samples
 import booking_com_locale_samples
+import declared_sample
 import openpyxl
+import resaved_samples
 import workbook_samples
 import xlwt
 from openpyxl.styles import Alignment, Font
@@ -831,6 +838,10 @@ MANIFEST = """\
 # Options for files in this folder that the exports themselves do not carry.
 # A file may match several entries; later entries override earlier keys.
 
+# The layouts this folder's exports may have besides the built-in ones (README: "Declaring
+# your own layout"); without this key, a layouts.toml in the folder is read.
+layouts = "../example_layouts.toml"
+
 [[files]]
 match = "booking_com_*"        # fnmatch glob on the file name
 source = "booking_com"
@@ -880,6 +891,18 @@ as_of = "2026-01-08T08:00:00"
 [[files]]
 match = "cleaning_schedule_v3.xlsx"
 as_of = "2026-01-12T08:00:00"
+
+[[files]]
+match = "airbnb_reservations_wrapped_2026-01.csv"
+as_of = "2026-01-06T06:00:00"
+
+[[files]]
+match = "airbnb_reservations_fr_mojibake_2026-01.csv"
+as_of = "2026-01-06T06:30:00"
+
+[[files]]
+match = "example_pms_reservations_2025-12.csv"
+as_of = "2025-12-01T08:00:00"
 """
 
 
@@ -919,6 +942,14 @@ def main() -> None:
     write_schedule_xlsx(schedule, OUT / "cleaning_schedule.xlsx")
     workbook_turnovers = workbook_samples.write_all(OUT, fixed_zip)
     for name, as_of, _ in workbook_samples.VERSIONS:
+        assert f'match = "{name}"\nas_of = "{as_of.isoformat()}"' in MANIFEST, name
+    resaved_samples.write(OUT)
+    declared_sample.write(OUT)
+    for name, as_of in (
+        (resaved_samples.WRAPPED, resaved_samples.WRAPPED_AS_OF),
+        (resaved_samples.MOJIBAKE, resaved_samples.MOJIBAKE_AS_OF),
+        (declared_sample.NAME, declared_sample.AS_OF),
+    ):
         assert f'match = "{name}"\nas_of = "{as_of.isoformat()}"' in MANIFEST, name
     (OUT / "bookingest.toml").write_bytes(MANIFEST.encode("utf-8"))
 

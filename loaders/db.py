@@ -59,11 +59,17 @@ def ensure_schema(engine: Engine, seed: Iterable[tuple[str, str, str]]) -> None:
         conn.execute(text(conflicts_view_sql(dialect)))
         conn.execute(text(history_view_sql(dialect)))
         conn.execute(text(payout_lines_view_sql(dialect)))
-    rows = [{"source": s, "raw_status": r, "status": st} for s, r, st in seed]
+    add_status_entries(engine, seed)
+
+
+def add_status_entries(engine: Engine, entries: Iterable[tuple[str, str, str]]) -> None:
+    """Add (source, raw label, status) entries to the status map; a label already there is kept."""
+    rows = [{"source": s, "raw_status": r, "status": st} for s, r, st in entries]
     with engine.begin() as conn:
         if rows:
             conn.execute(
-                dialect.insert(status_map).on_conflict_do_nothing(index_elements=["source", "raw_status"]), rows
+                dialect_of(engine).insert(status_map).on_conflict_do_nothing(index_elements=["source", "raw_status"]),
+                rows,
             )
 
 

@@ -135,11 +135,11 @@ def _ingest(args: argparse.Namespace) -> int:
         prefetch(files[0][0])
 
     from loaders.errors import DatabaseUnavailable
-    from pipelines.ingest import check_source, ingest_paths, open_database
+    from pipelines.declared import check_source
+    from pipelines.ingest import ingest_paths, open_database
 
-    check_source(options.source)
-    for _, file_options in files:
-        check_source(file_options.source)
+    for path, file_options in files:  # a layout the operator declared is known in its folder only
+        check_source(file_options.source, file_options, path)
 
     try:
         # Opened here in both modes, so that a wrong URL is a usage error, never a per-file one.

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
+import functools
 import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from schemas.status_map import load_seed
+from sources.layouts import LAYOUTS
+from sources.layouts.declared import Declared, DeclaredLayoutError, check_statuses, load
+
 MANIFEST = "bookingest.toml"
+LAYOUTS_FILE = "layouts.toml"  # the layouts an operator declares for the exports of its folder
 
 
 class UsageError(Exception):
@@ -22,6 +28,7 @@ class FileOptions:
     source: str | None = None  # a layout name, to skip detection
     property: str | None = None  # for single-property exports
     as_of: dt.datetime | None = None  # the moment the export describes; default: mtime
+    declared: tuple[Declared, ...] = ()  # the layouts the operator declared for the file's folder
 
     def over(self, base: FileOptions) -> FileOptions:
         """These options where set, `base` elsewhere."""
@@ -29,6 +36,7 @@ class FileOptions:
             source=self.source or base.source,
             property=self.property or base.property,
             as_of=self.as_of or base.as_of,
+            declared=self.declared or base.declared,
         )
 
 
@@ -55,7 +63,7 @@ def discover(paths: list[str], cli: FileOptions) -> list[tuple[Path, FileOptions
         else:
             raise UsageError(f"no such file or folder: {arg}")
         for file in files:
-            found.append((file, cli.over(_manifest_options(file))))
+            found.append((file, replace(cli.over(_manifest_options(file)), declared=declared_in(file.parent))))
     unique = dict(found)  # a file named twice is still read once
     return sorted(unique.items(), key=lambda item: (item[1].as_of or _mtime(item[0]), str(item[0])))
 
@@ -63,7 +71,7 @@ def discover(paths: list[str], cli: FileOptions) -> list[tuple[Path, FileOptions
 def _ignored(file: Path, root: Path) -> bool:
     parts = file.relative_to(root).parts
     return (
-        file.name == MANIFEST
+        file.suffix.lower() == ".toml"  # configuration (bookingest.toml, layouts files), never an export
         or any(p.startswith(".") for p in parts)  # hidden files and folders
         or file.name.startswith("~$")  # Excel's lock files
     )
@@ -96,3 +104,50 @@ def _manifest_options(file: Path) -> FileOptions:
 
 def _mtime(path: Path) -> dt.datetime:
     return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).replace(tzinfo=None)
+
+
+def declared_in(folder: Path) -> tuple[Declared, ...]:
+    """The layouts declared for the exports of `folder`: in the file its bookingest.toml names
+    (`layouts = "path"`, relative to the folder), else in its layouts.toml, if any. Checked when
+    loaded (also against the status map seed); a UsageError says what is wrong where."""
+    path = folder / LAYOUTS_FILE
+    manifest = folder / MANIFEST
+    if manifest.is_file():
+        try:
+            named = tomllib.loads(manifest.read_text(encoding="utf-8")).get("layouts")
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+            raise UsageError(f"{manifest}: not valid TOML ({err})") from None
+        if named is not None and not (isinstance(named, str) and (folder / named).is_file()):
+            raise UsageError(f"{manifest}: layouts = {named!r} does not name a layouts file (a path from {folder})")
+        path = folder / named if named is not None else path
+    if not path.is_file():
+        return ()
+    try:
+        return _declared(path, path.read_bytes())
+    except DeclaredLayoutError as err:
+        raise UsageError(str(err)) from None
+
+
+def declared_below(root: Path) -> list[Declared]:
+    """Every layout declared for a folder at or below `root` (hidden folders skipped), each once;
+    a label two of them map to different statuses for one source is a UsageError, as in a run."""
+    folders = [root, *sorted(p for p in root.rglob("*") if p.is_dir() and not _ignored(p, root))]
+    seen: dict[tuple[Path, int], Declared] = {}
+    for folder in folders:
+        seen.update({(d.file.resolve(), d.index): d for d in declared_in(folder)})
+    try:
+        check_statuses(seen.values(), load_seed(), _SEED)
+    except DeclaredLayoutError as err:
+        raise UsageError(str(err)) from None
+    return list(seen.values())
+
+
+_SEED = "the status map seed (schemas/status_map.csv)"
+
+
+@functools.lru_cache(maxsize=32)
+def _declared(path: Path, _content: bytes) -> tuple[Declared, ...]:
+    # Read once per run for all the files of its folder; keyed by the content, so an edit is read again.
+    declared = load(path, LAYOUTS)
+    check_statuses(declared, load_seed(), _SEED)
+    return tuple(declared)

@@ -10,6 +10,7 @@ from prefect.cache_policies import NO_CACHE
 from sqlalchemy import Engine
 
 from loaders.errors import is_transient
+from pipelines.declared import status_map_for
 from pipelines.discover import FileOptions, discover
 from pipelines.ingest import ingest_file, open_database
 from pipelines.results import FileResult
@@ -61,11 +62,13 @@ def ingest_flow(
         tuning = Settings.load().tuning()
     elif isinstance(tuning, dict):  # a deployment's parameters arrive as JSON
         tuning = Tuning(**tuning)
-    _engine(database_url, tuning)  # an unusable database fails the run once, not every file
+    engine = _engine(database_url, tuning)  # an unusable database fails the run once, not every file
+    files = discover(paths, options or FileOptions())
+    status_map_for(engine, files)  # the labels of the declared layouts, in the status map before any file
     # The decorator's retries are the default policy's; the settings may change them.
     ingest = ingest_file_task.with_options(**_retry_options(tuning))
     results = []
-    for path, file_options in discover(paths, options or FileOptions()):
+    for path, file_options in files:
         state = ingest(str(path), file_options, database_url, tuning, return_state=True)
         value = state.result(raise_on_failure=False)
         if isinstance(value, FileResult):

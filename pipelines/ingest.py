@@ -20,7 +20,8 @@ from loaders.errors import DuplicateFile, is_transient
 from loaders.file_load import FileRecord, find_loaded, loading
 from loaders.strategies import MergeCounts
 from pipelines import payouts_ingest
-from pipelines.discover import FileOptions, UsageError
+from pipelines.declared import status_map_for
+from pipelines.discover import FileOptions
 from pipelines.results import MAX_PROBLEMS_SHOWN, described
 from pipelines.results import FileResult as FileResult
 from reports.bookings import conflicts
@@ -30,7 +31,6 @@ from schemas.tuning import DEFAULT_TUNING, Tuning
 from schemas.vocab import FileStatus
 from sources import normalize, workbooks
 from sources.errors import SourceError
-from sources.layouts import LAYOUTS
 from sources.readers import RawTable, read_export_chunks
 from sources.repair import repair_note
 from sources.repeats import Tally
@@ -44,11 +44,6 @@ def open_database(url: str, tuning: Tuning = DEFAULT_TUNING) -> Engine:
     engine = db.connect(url, tuning)
     retrying(lambda: db.ensure_schema(engine, load_seed()), tuning)
     return engine
-
-
-def check_source(name: str | None) -> None:
-    if name is not None and name not in LAYOUTS:
-        raise UsageError(f"unknown --source {name!r}; choose one of: {', '.join(LAYOUTS)}")
 
 
 def ingest_file(
@@ -81,7 +76,7 @@ def _ingest_file(
     claim = _claim(engine, path, options)
     if isinstance(claim, FileResult):
         return claim
-    status_map = status_map or StatusMap(db.status_map_entries(engine))
+    status_map = status_map or status_map_for(engine, [(path, options)], dry_run)
     tally = Tally()
     repaired: dict[str, None] = {}  # what any chunk repaired, in order (sources.repair)
     layout = options.source
@@ -145,7 +140,8 @@ def _read(
     path: Path, options: FileOptions, ahead: Prefetch | None, tuning: Tuning
 ) -> tuple[RawTable, Iterator[RawTable]]:
     """The first chunk (it names the layout and how many rows to expect) and the rest, read lazily."""
-    chunks = read_export_chunks(path, str(path), options.source, ahead=ahead, tuning=tuning)
+    declared = [d.layout for d in options.declared]
+    chunks = read_export_chunks(path, str(path), options.source, ahead=ahead, tuning=tuning, declared=declared)
     return next(chunks), chunks
 
 
@@ -261,7 +257,7 @@ def ingest_paths(
     """Ingest files one after another without Prefect; one bad file never stops the others.
     A `dry_run` checks each file against the database as it is: a file does not see the files
     before it in the same run, which a real run would have committed."""
-    status_map = StatusMap(db.status_map_entries(engine))
+    status_map = status_map_for(engine, files, dry_run)  # with the labels of the declared layouts
     results = []
     for path, options in files:
         try:

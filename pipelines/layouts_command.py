@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any, TextIO
 
+from pipelines.discover import UsageError, declared_below
 from pipelines.output import print_table
 from schemas.status_map import StatusMapEntry, load_seed
 from sources.layouts import LAYOUTS, Layout
+from sources.layouts.declared import Declared
 from sources.layouts.payout_base import PayoutLayout
 
 
@@ -22,11 +25,22 @@ def add_parser(sub: Any) -> None:
         "requires, its source, its date format and the status labels of its source(s).",
     )
     cmd.add_argument("--json", action="store_true", help="print JSON on stdout")
+    cmd.add_argument(
+        "--inbox",
+        metavar="FOLDER",
+        help="also the layouts declared for this folder and the folders below it (layouts.toml)",
+    )
     cmd.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    described = [describe(layout, load_seed()) for layout in LAYOUTS.values()]
+    if args.inbox and not Path(args.inbox).is_dir():
+        raise UsageError(f"no such folder: {args.inbox}")
+    declared = declared_below(Path(args.inbox)) if args.inbox else []
+    # The declared layouts' labels are entries of the one status map, like the seed's.
+    entries = [*load_seed(), *(e for d in declared for e in d.status_entries())]
+    described = [describe(layout, entries) for layout in LAYOUTS.values()]
+    described += [describe(d.layout, entries, d) for d in declared]
     if args.json:
         json.dump(described, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
@@ -36,10 +50,11 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def describe(layout: Layout, seed: list[StatusMapEntry]) -> dict[str, Any]:
+def describe(layout: Layout, seed: list[StatusMapEntry], declared: Declared | None = None) -> dict[str, Any]:
     """One layout as plain data (what --json prints and the text is made from). Its status
-    vocabulary is the seed's labels for the sources its rows can have; the database's own
-    status_map may hold more (added by an operator)."""
+    vocabulary is the labels of `seed` (the seed file's, and those of the declared layouts
+    listed) for the sources its rows can have; the database's own status_map may hold more
+    (added by an operator). `declared`: where the layout was declared, if it was."""
     sources = [layout.source] if layout.source is not None else list(dict.fromkeys(layout.source_labels.values()))
     types: dict[str, str] = {}
     prefixes: dict[str, str] = {}
@@ -52,6 +67,7 @@ def describe(layout: Layout, seed: list[StatusMapEntry]) -> dict[str, Any]:
         "name": layout.name,
         "title": layout.title,
         "language": layout.language,
+        "declared": None if declared is None else {"file": str(declared.file), "index": declared.index},
         "fields": {
             f: {"headers": list(spellings), "required": f in layout.required} for f, spellings in layout.headers.items()
         },
@@ -70,7 +86,9 @@ def describe(layout: Layout, seed: list[StatusMapEntry]) -> dict[str, Any]:
 
 def print_layout(layout: dict[str, Any], out: TextIO, first: bool = False) -> None:
     """A heading, a table of fields and their header spellings, then the sources and statuses."""
-    out.write(("" if first else "\n") + f"{layout['name']}: {layout['title']} [{layout['language']}]\n")
+    where = layout["declared"]
+    declared = f" (declared in {where['file']}, layout {where['index']})" if where else ""
+    out.write(("" if first else "\n") + f"{layout['name']}: {layout['title']} [{layout['language']}]{declared}\n")
     rows = [
         (name, " | ".join(f["headers"]), "required" if f["required"] else "") for name, f in layout["fields"].items()
     ]
@@ -94,5 +112,5 @@ def print_layout(layout: dict[str, Any], out: TextIO, first: bool = False) -> No
         out.write("line types (any other is stored as kind other):\n")
         print_table(("type", "kind"), types, out)
     if grouped:
-        out.write("status labels (from the status map seed):\n")
+        out.write("status labels (from the status map seed" + (" and the declared layouts" if where else "") + "):\n")
         print_table(("source", "status", "labels"), grouped, out)

@@ -18,17 +18,22 @@ from sources.tables import Grid, RawTable
 _TOTAL = re.compile(r"\s*(grand\s+)?(sub)?totals?\s*:?\s*", re.I)
 
 
-def layouts_to_try(layout_name: str | None) -> list[Layout]:
-    """The layout named by --source, or every layout when none is named."""
-    return [LAYOUTS[layout_name]] if layout_name else list(LAYOUTS.values())
+def layouts_to_try(layout_name: str | None, declared: Sequence[Layout] = ()) -> list[Layout]:
+    """The layout named by --source, or every layout when none is named: the built-in ones, then
+    those the operator `declared` for the file (so that a built-in one wins a tie)."""
+    known = {**LAYOUTS, **{layout.name: layout for layout in declared}}
+    return [known[layout_name]] if layout_name else list(known.values())
 
 
-def unrecognized(path: str, first_rows: list[str], layout_name: str | None) -> SourceError:
+def unrecognized(
+    path: str, first_rows: list[str], layout_name: str | None, declared: Sequence[Layout] = ()
+) -> SourceError:
     """The error for a file where no header was found, quoting its first non-blank row and
     naming the layout that comes closest to it."""
-    nearest = _nearest(first_rows, layouts_to_try(layout_name))
+    layouts = layouts_to_try(layout_name, declared)
+    nearest = _nearest(first_rows, layouts)
     if layout_name:
-        return UnrecognizedLayout(path, first_rows).forced(LAYOUTS[layout_name], nearest)
+        return UnrecognizedLayout(path, first_rows).forced(layouts[0], nearest)
     return UnrecognizedLayout(path, first_rows, nearest)
 
 

@@ -7,7 +7,7 @@ pages), the workbook grids below (fastexcel), `header` (finding the table) and `
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +27,7 @@ from sources.header import (
     unrecognized,
 )
 from sources.html_tables import html_grids
+from sources.layouts import Layout
 from sources.repair import repaired_grid, repaired_table
 from sources.sniff import FileKind, sniff
 from sources.tables import HEADER_SCAN_ROWS, Grid, RawTable
@@ -36,18 +37,25 @@ from sources.wrapped import unwrap
 __all__ = ["HEAD_BYTES", "Grid", "RawTable", "read_export", "read_export_chunks"]
 
 
-def read_export(data: bytes, path: str, layout_name: str | None = None, book: Workbook | None = None) -> RawTable:
+def read_export(
+    data: bytes,
+    path: str,
+    layout_name: str | None = None,
+    book: Workbook | None = None,
+    declared: Sequence[Layout] = (),
+) -> RawTable:
     """Find the booking table in an export and return its raw cells; SourceError if there is none.
-    `book`: the workbook already opened from these bytes, if it is one."""
+    `book`: the workbook already opened from these bytes, if it is one; `declared`: the layouts
+    the operator declared for the file, tried after the built-in ones."""
     kind = sniff(data, path)
     first_rows: list[str] = []
     for grid in map(repaired_grid, _grids(data, path, kind, book)):
-        found = find_header(grid, layouts_to_try(layout_name))
+        found = find_header(grid, layouts_to_try(layout_name, declared))
         if found is not None:
             return repaired_table(table_below(grid, path, kind, *found), grid)
         if not first_rows:
             first_rows = [str(c) for c in first_nonblank_row(grid)]
-    raise unrecognized(path, first_rows, layout_name)
+    raise unrecognized(path, first_rows, layout_name, declared)
 
 
 def read_export_chunks(
@@ -57,6 +65,7 @@ def read_export_chunks(
     ahead: Prefetch | None = None,
     *,
     tuning: Tuning = DEFAULT_TUNING,
+    declared: Sequence[Layout] = (),
 ) -> Iterator[RawTable]:
     """The booking rows of the export in `file`, a chunk at a time, so that memory stays bounded.
 
@@ -65,12 +74,13 @@ def read_export_chunks(
     and other encodings are read whole and handed on in slices of `tuning.chunk_rows` rows.
     Raises SourceError like `read_export`, also from a later chunk (so a caller loading chunk
     by chunk must be able to undo the earlier ones); NoRows when no chunk had a booking row.
-    `ahead`: the workbook's read begun in the background (sources.workbooks.prefetch), if any.
+    `ahead`: the workbook's read begun in the background (sources.workbooks.prefetch), if any;
+    `declared`: as for `read_export`.
     """
     read = ahead.result() if ahead is not None else None
     if read is not None:
         data, book = read
-        yield from slices(read_export(data, path, layout_name, book), tuning)
+        yield from slices(read_export(data, path, layout_name, book, declared), tuning)
         return
     with file.open("rb") as f:
         head = f.read(HEAD_BYTES)
@@ -83,17 +93,17 @@ def read_export_chunks(
             or _wrapped(whole_lines(utf8))
         ):
             # Read whole, but handed on in slices: the caller stores one while it checks the next.
-            yield from slices(read_export(head + f.read(), path, layout_name), tuning)
+            yield from slices(read_export(head + f.read(), path, layout_name, declared=declared), tuning)
             return
         grid = repaired_grid(csv_grid(head, path))
-        found = find_header(grid, layouts_to_try(layout_name))
+        found = find_header(grid, layouts_to_try(layout_name, declared))
         if found is None:
-            raise unrecognized(path, [str(c) for c in first_nonblank_row(grid)], layout_name)
+            raise unrecognized(path, [str(c) for c in first_nonblank_row(grid)], layout_name, declared)
         header_index, layout, columns = found
         offset = line_offset(utf8, header_index + 1)
         if offset is None or any(len(r) == 0 for r in grid.head[: header_index + 1]):
             f.seek(0)
-            yield from slices(read_export(f.read(), path, layout_name), tuning)
+            yield from slices(read_export(f.read(), path, layout_name, declared=declared), tuning)
             return
         body = len(head) - len(utf8) + offset
         f.seek(body)

@@ -246,6 +246,7 @@ def test_every_sample_in_a_folder_loads_once_however_often_the_folder_is_run(
 ) -> None:
     inbox = tmp_path / "inbox"
     shutil.copytree(SAMPLES, inbox)
+    shutil.copy(ROOT / "data" / "example_layouts.toml", tmp_path)  # what the manifest's `layouts` names
     first = ingest_paths(engine, discover([str(inbox)], FileOptions()))
     before = full_dump(engine)
 

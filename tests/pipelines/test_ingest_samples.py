@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import fnmatch
 import hashlib
+import io
 import re
 import tomllib
 from decimal import Decimal
@@ -53,7 +54,12 @@ LAYOUT_OF = {
     "cleaning_schedule_v1.xlsx": "cleaning_schedule",
     "cleaning_schedule_v2.xlsx": "cleaning_schedule",
     "cleaning_schedule_v3.xlsx": "cleaning_schedule",
+    "airbnb_reservations_wrapped_2026-01.csv": "airbnb",
+    "airbnb_reservations_fr_mojibake_2026-01.csv": "airbnb_fr",
+    "example_pms_reservations_2025-12.csv": "example_pms",
 }
+# The layout the samples' bookingest.toml declares (layouts = "../example_layouts.toml"), read as data.
+EXAMPLE_PMS = tomllib.loads((ROOT / "data" / "example_layouts.toml").read_text(encoding="utf-8"))["layouts"][0]
 FOUR_PLACES = Decimal("0.0001")
 FIELDS = (
     "property",
@@ -112,8 +118,9 @@ def _mdy(text: str) -> dt.date:
     return dt.datetime.strptime(text, "%m/%d/%Y").date()
 
 
-def read_airbnb(path: Path) -> list[dict[str, object]]:
-    with path.open(encoding="utf-8-sig", newline="") as f:
+def read_airbnb(path: Path, text: str | None = None) -> list[dict[str, object]]:
+    """The rows of an Airbnb export (`text`: the file's text as meant, when the bytes are not)."""
+    with io.StringIO(path.read_text(encoding="utf-8-sig") if text is None else text, newline="") as f:
         return [
             {
                 "source": "airbnb",
@@ -144,10 +151,10 @@ def _euros(text: str) -> Decimal:
     return Decimal(text.removesuffix("\u00a0€").replace("\u202f", "").replace(",", "."))
 
 
-def read_airbnb_fr(path: Path) -> list[dict[str, object]]:
+def read_airbnb_fr(path: Path, text: str | None = None) -> list[dict[str, object]]:
     raw = path.read_bytes()
     assert not raw.startswith(b"\xef\xbb\xbf") and b"\r" not in raw  # no BOM, LF as the real files
-    with path.open(encoding="utf-8", newline="") as f:
+    with io.StringIO(raw.decode("utf-8") if text is None else text, newline="") as f:
         return [
             {
                 "source": "airbnb",
@@ -165,6 +172,48 @@ def read_airbnb_fr(path: Path) -> list[dict[str, object]]:
                 "raw_status": r["Statut"],
                 "status": canonical_status("airbnb", r["Statut"]),
                 "payout": _euros(r["Revenus"]),
+                "gross": None,
+                "currency": "EUR",
+            }
+            for r in csv.DictReader(f)
+        ]
+
+
+def unwrapped(path: Path) -> str:
+    """A CSV whose every line is one quoted field holding a CSV line, as the csv module reads it."""
+    lines = [next(csv.reader([line])) for line in path.read_text(encoding="utf-8-sig").splitlines()]
+    assert all(len(fields) == 1 for fields in lines)  # every line is one field
+    return "\n".join(fields[0] for fields in lines) + "\n"
+
+
+def unmangled(path: Path) -> str:
+    """The text of a file whose UTF-8 was read as Mac Roman and saved again, as it was meant."""
+    garbled = path.read_text(encoding="utf-8")
+    assert "# des b√©b√©s" in garbled  # "# des b√©b√©s", as the issue quotes it
+    return garbled.encode("mac_roman").decode("utf-8")
+
+
+def read_example_pms(path: Path) -> list[dict[str, object]]:
+    """The example PMS export, read as its declaration in data/example_layouts.toml says."""
+    with path.open(encoding="utf-8", newline="") as f:
+        return [
+            {
+                "source": EXAMPLE_PMS["source_labels"][r["Channel"]],
+                "external_code": r["Channel ref"],
+                "property": r["Unit"],
+                "guest_name": r["Guest"],
+                "guest_contact": r["Phone"],
+                "adults": int(r["Adults"]),
+                "children": int(r["Children"]),
+                "infants": None,
+                "check_in": dt.datetime.strptime(r["Arrive"], "%d.%m.%Y").date(),
+                "check_out": dt.datetime.strptime(r["Depart"], "%d.%m.%Y").date(),
+                "nights": int(r["Nights"]),
+                "booked_at": dt.datetime.strptime(r["Created"], "%d.%m.%Y %H:%M"),
+                "raw_status": r["State"],
+                "status": EXAMPLE_PMS["statuses"][r["State"]],
+                # de_DE: "1.048,00 €", read here with the standard library only.
+                "payout": Decimal(r["Payout"].removesuffix("\u00a0€").replace(".", "").replace(",", ".")),
                 "gross": None,
                 "currency": "EUR",
             }
@@ -342,6 +391,12 @@ def read_sample(name: str) -> list[dict[str, object]]:
     read = read_locale_sample(name)
     if read is not None:
         return read[0]
+    if "wrapped" in name:
+        return read_airbnb(path, unwrapped(path))
+    if "mojibake" in name:
+        return read_airbnb_fr(path, unmangled(path))
+    if layout == "example_pms":
+        return read_example_pms(path)
     if layout == "airbnb":
         return read_airbnb(path)
     if layout == "airbnb_fr":

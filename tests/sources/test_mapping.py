@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 import python_calamine
 from airbnb_export import AIRBNB_SHORT_COLUMNS
+from example_layouts import DECLARED, seed_and_declared
 
 from schemas.booking import COLUMNS, validate
 from schemas.status_map import StatusMap, load_seed
@@ -84,7 +85,7 @@ def canonical(rows: list[list[str]], property_name: str | None = None) -> Mapped
 @cache
 def read_sample(path: Path, property_name: str | None = None) -> Mapped:
     """Cached: tests copy the frame before changing it."""
-    return to_canonical(read_export(path.read_bytes(), str(path)), property_name)
+    return to_canonical(read_export(path.read_bytes(), str(path), declared=DECLARED), property_name)
 
 
 def problems_by_row(mapped: Mapped) -> dict[int, list[tuple[str | None, object, str]]]:
@@ -155,7 +156,7 @@ def test_every_sample_maps_validates_and_normalizes_without_problems(path: Path)
     assert mapped.problems == []
     frame = mapped.frame.copy()
     assert list(frame.columns) == COLUMNS
-    frame["status"] = StatusMap(load_seed()).map_series(frame["source"], frame["raw_status"])
+    frame["status"] = StatusMap(seed_and_declared()).map_series(frame["source"], frame["raw_status"])
     assert frame["status"].notna().all(), frame.loc[frame["status"].isna(), "raw_status"].tolist()
     valid, problems = validate(frame)
     assert problems == []

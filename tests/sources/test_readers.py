@@ -15,6 +15,7 @@ import openpyxl
 import pytest
 import python_calamine
 from airbnb_export import AIRBNB_SHORT_COLUMNS
+from example_layouts import DECLARED
 
 from sources.errors import NoRows, SourceError, UnrecognizedLayout
 from sources.readers import read_export
@@ -105,12 +106,15 @@ EXPECTED_LAYOUT = {
     "airbnb_earnings_2025-12.csv": "airbnb_earnings",
     "airbnb_earnings_old_2025-11.csv": "airbnb_earnings_old",
     "airbnb_earnings_pt_br_2025-12.csv": "airbnb_earnings_pt_br",
+    "airbnb_reservations_wrapped_2026-01.csv": "airbnb",
+    "airbnb_reservations_fr_mojibake_2026-01.csv": "airbnb_fr",
+    "example_pms_reservations_2025-12.csv": "example_pms",  # declared in data/example_layouts.toml
 }
 
 
 @pytest.mark.parametrize("path", EXPORTS, ids=lambda p: p.name)
 def test_every_sample_reads_with_its_layout(path: Path) -> None:
-    table = read_export(path.read_bytes(), str(path))
+    table = read_export(path.read_bytes(), str(path), declared=DECLARED)
     assert table.layout.name == EXPECTED_LAYOUT[path.name]
     assert table.path == str(path)
     assert len(table) > 0
@@ -123,7 +127,7 @@ def test_every_sample_reads_with_its_layout(path: Path) -> None:
 @pytest.mark.parametrize("path", EXPORTS, ids=lambda p: p.name)
 def test_every_sample_reads_when_its_layout_is_forced(path: Path) -> None:
     name = EXPECTED_LAYOUT[path.name]
-    assert read_export(path.read_bytes(), str(path), name).layout.name == name
+    assert read_export(path.read_bytes(), str(path), name, declared=DECLARED).layout.name == name
 
 
 def test_airbnb_csv_rows_and_numbers_match_the_csv_module() -> None:

@@ -29,6 +29,9 @@ SAMPLE_KINDS = {
     BCOM_HTML.name: FileKind.HTML,
     SCHEDULE_XLSX.name: FileKind.XLSX,
     **{f"cleaning_schedule_v{v}.xlsx": FileKind.XLSX for v in (1, 2, 3)},
+    "airbnb_reservations_wrapped_2026-01.csv": FileKind.TEXT,
+    "airbnb_reservations_fr_mojibake_2026-01.csv": FileKind.TEXT,
+    "example_pms_reservations_2025-12.csv": FileKind.TEXT,
 }
 
 
