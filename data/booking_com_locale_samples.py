@@ -5,8 +5,10 @@ from an extranet in Croatian, and the short reservations export.
   English download in make_samples.py), Croatian headers (those a published importer of the
   Croatian file maps), the book number a number cell, dates and times in ISO text, amounts
   like "126.6314 EUR", Booking.com's own status codes (the importer matches the Croatian file
-  on them). Two rows contradict themselves: status `ok` with a `Datum otkazivanja`; they are
-  the cancellation-date conflict and must be quarantined.
+  on them). Every row is valid, so the demo over ``data/samples/`` loads everything.
+* ``data/quirks/booking_hr_cancellation_conflicts_2025-12.xls``: the same download with two more
+  rows that contradict themselves (status `ok` with a `Datum otkazivanja`): the
+  cancellation-date conflict, which must be quarantined. It lives outside the demo folder.
 * ``booking_short_2025-12.csv``: the short export, `Property name` naming the house, dates
   like `15 December 2025`, the currency in its own column. UTF-8, comma separated.
 
@@ -25,6 +27,7 @@ import xlwt
 
 HR_NAME = "booking_hr_reservations_2025-12.xls"
 HR_AS_OF = dt.datetime(2025, 12, 1, 7, 30, 0)
+QUIRK_NAME = "booking_hr_cancellation_conflicts_2025-12.xls"
 HR_PROPERTY = "Kuća Lavanda"  # the download names no property: the manifest gives it
 SHORT_NAME = "booking_short_2025-12.csv"
 SHORT_AS_OF = dt.datetime(2025, 12, 1, 7, 45, 0)
@@ -93,23 +96,26 @@ def check() -> None:
         assert len(set(numbers)) == len(numbers)
         for r in rows:
             assert r[nights_at] < r[nights_at + 1]
-    conflicts = [r for r in HR_ROWS if r[11] and not r[6].startswith("cancelled")]
-    assert len(conflicts) == 2
+    assert len([r for r in HR_ROWS if conflicting(r)]) == 2
 
 
-def write_hr(out: Path) -> None:
+def conflicting(row: tuple) -> bool:
+    return bool(row[11]) and not row[6].startswith("cancelled")
+
+
+def write_hr(path: Path, rows: list[tuple]) -> None:
     wb = xlwt.Workbook(encoding="utf-8")
     ws = wb.add_sheet("Sheet1")
     bold = xlwt.easyxf("font: bold on")
     for c, name in enumerate(HR_HEADER):
         ws.write(0, c, name, bold)
-    for i, row in enumerate(HR_ROWS, start=1):
+    for i, row in enumerate(rows, start=1):
         for c, value in enumerate(hr_cells(row)):
             if value != "":
                 ws.write(i, c, value)  # empty cells stay blank
     buf = io.BytesIO()
     wb.save(buf)
-    (out / HR_NAME).write_bytes(buf.getvalue())
+    path.write_bytes(buf.getvalue())
 
 
 def write_short(out: Path) -> None:
@@ -122,7 +128,9 @@ def write_short(out: Path) -> None:
     (out / SHORT_NAME).write_bytes(buf.getvalue().encode("utf-8"))
 
 
-def write(out: Path) -> None:
+def write(out: Path, quirks: Path) -> None:
+    """The demo samples into `out`; the file with the two contradicting rows into `quirks`."""
     check()
-    write_hr(out)
+    write_hr(out / HR_NAME, [r for r in HR_ROWS if not conflicting(r)])
+    write_hr(quirks / QUIRK_NAME, HR_ROWS)
     write_short(out)

@@ -24,8 +24,8 @@ It (re)writes everything in ``data/samples/``:
   English, Brazilian Portuguese (see ``earnings_samples.py``); money lines, not bookings.
 * ``airbnb_reservations_es_2025-12.csv`` the same from a Spanish-speaking host account (see
   ``airbnb_es_sample.py``): D/M/YYYY dates, "$\u00a01.234,56".
-* ``booking_hr_reservations_2025-12.xls`` the Booking.com download from a Croatian extranet,
-  with two rows whose cancellation date contradicts their status, and
+* ``booking_hr_reservations_2025-12.xls`` the Booking.com download from a Croatian extranet
+  (the same with two self-contradicting rows is ``data/quirks/``), and
   ``booking_short_2025-12.csv`` Booking.com's short export (see ``booking_com_locale_samples.py``).
 * ``airbnb_reservations_wrapped_2026-01.csv`` and ``airbnb_reservations_fr_mojibake_2026-01.csv``
   exports as people save them: every line one quoted field, UTF-8 read as Mac Roman (see
@@ -34,8 +34,10 @@ It (re)writes everything in ``data/samples/``:
   ``data/example_layouts.toml`` (see ``declared_sample.py``).
 * ``bookingest.toml``                      per-folder manifest for the CLI.
 
-Every row is valid data, except two rows of the Croatian Booking.com download
-whose cancellation date contradicts their status: they must be quarantined.
+Every row is valid data. ``data/quirks/`` holds files with rows that must be
+quarantined (the Croatian download with two rows whose cancellation date
+contradicts their status), kept out of the demo folder so that the demo loads
+everything.
 CSV/HTML/TOML/XLS output is byte-identical between
 runs; the .xlsx is written with fixed document properties and fixed ZIP entry
 timestamps so it is byte-identical too (content-identical is what matters).
@@ -77,6 +79,7 @@ import xlwt
 from openpyxl.styles import Alignment, Font
 
 OUT = Path(__file__).resolve().parent / "samples"
+QUIRKS = Path(__file__).resolve().parent / "quirks"  # files with rows that must be quarantined
 
 EXPORT_DAY = dt.date(2025, 12, 1)          # Airbnb CSV / Booking.com Dec export
 AIRBNB_AS_OF = dt.datetime(2025, 12, 1, 6, 0, 0)
@@ -933,7 +936,8 @@ def main() -> None:
     assert f'match = "{airbnb_fr_sample.NAME}"\nas_of = "{airbnb_fr_sample.AS_OF.isoformat()}"' in MANIFEST
     airbnb_es_sample.write(OUT)
     assert f'match = "{airbnb_es_sample.NAME}"\nas_of = "{airbnb_es_sample.AS_OF.isoformat()}"' in MANIFEST
-    booking_com_locale_samples.write(OUT)
+    QUIRKS.mkdir(parents=True, exist_ok=True)
+    booking_com_locale_samples.write(OUT, QUIRKS)
     for name, as_of in ((booking_com_locale_samples.HR_NAME, booking_com_locale_samples.HR_AS_OF),
                         (booking_com_locale_samples.SHORT_NAME, booking_com_locale_samples.SHORT_AS_OF)):
         assert f'match = "{name}"\nas_of = "{as_of.isoformat()}"' in MANIFEST, name
