@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from pipelines import layouts_command
+from pipelines import layouts_command, properties_command
 from pipelines.discover import FileOptions, UsageError, discover, parse_as_of
 from pipelines.output import Progress, print_summary, print_table
 
@@ -98,6 +98,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=_serve)
 
     layouts_command.add_parser(sub)
+    properties_command.add_parser(sub)
     return parser
 
 
