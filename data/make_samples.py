@@ -20,6 +20,8 @@ It (re)writes everything in ``data/samples/``:
   ones are, three versions a few days apart (see ``workbook_samples.py``; xlsxwriter).
 * ``airbnb_reservations_fr_2025-12.csv`` the same export from a French-speaking host
   account (see ``airbnb_fr_sample.py``): day-first dates, "1\u202f023,64\u00a0€".
+* ``airbnb_reservations_2026-01-10.csv`` a plain Airbnb export naming the workbook's houses
+  by their listing titles (see ``airbnb_listings_sample.py``): the aliases at work.
 * ``bookingest.toml``                      per-folder manifest for the CLI.
 
 Every row is valid data. CSV/HTML/TOML/XLS output is byte-identical between
@@ -52,6 +54,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import airbnb_fr_sample
+import airbnb_listings_sample
 import openpyxl
 import workbook_samples
 import xlwt
@@ -855,6 +858,10 @@ as_of = "2026-01-08T08:00:00"
 [[files]]
 match = "cleaning_schedule_v3.xlsx"
 as_of = "2026-01-12T08:00:00"
+
+[[files]]
+match = "airbnb_reservations_2026-01-10.csv"
+as_of = "2026-01-10T06:00:00"
 """
 
 
@@ -888,6 +895,9 @@ def main() -> None:
     workbook_turnovers = workbook_samples.write_all(OUT, fixed_zip)
     for name, as_of, _ in workbook_samples.VERSIONS:
         assert f'match = "{name}"\nas_of = "{as_of.isoformat()}"' in MANIFEST, name
+    airbnb_listings_sample.write(OUT)
+    listings = airbnb_listings_sample
+    assert f'match = "{listings.NAME}"\nas_of = "{listings.AS_OF.isoformat()}"' in MANIFEST
     (OUT / "bookingest.toml").write_bytes(MANIFEST.encode("utf-8"))
 
     print(f"airbnb rows: {len(airbnb)}; booking.com Dec: {len(bcom_dec)}, "

@@ -186,6 +186,11 @@ class FileLoad:
             self.may_double_book = self._strategy.may_double_book
             self._file.dialect.drop_temporary(self.conn, *reversed(self._temporary))
         self._property_ids.close()
+        if aliased := self._property_ids.aliased:
+            source, name, house = aliased[0]
+            self.notes.append(
+                f"{len(aliased)} name(s) of its rows are aliases of houses (e.g. {source} '{name}' is '{house}')"
+            )
         self.adopt(self._listings.teach(self.conn, now(), self._file.tuning))
         self.may_double_book |= bool(self._merged)
         self.conn.execute(

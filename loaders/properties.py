@@ -51,7 +51,8 @@ def resolution(pairs: Table) -> Any:
         .outerjoin(properties, p.name == n.name)
         .join(house, house.c.id == func.coalesce(a.property_id, p.id))
     )
-    return select(n.source, n.name, house.c.id, house.c.name.label("house")).select_from(joined)
+    aliased_to = a.property_id.label("aliased_to")  # NULL: by its own name
+    return select(n.source, n.name, house.c.id, house.c.name.label("house"), aliased_to).select_from(joined)
 
 
 def unaliased_names(pairs: Table) -> Any:
@@ -90,6 +91,7 @@ class PropertyIds:
         self._ids: dict[tuple[str, str], tuple[int, str]] = {}
         self._made = False
         self.created: list[str] = []
+        self.aliased: list[tuple[str, str, str]] = []  # (source, name, house) resolved through an alias
 
     def of(self, frame: pd.DataFrame) -> tuple[np.ndarray, pd.Series]:
         """Per row, its property's id and name (the house's, where the row names an alias)."""
@@ -118,7 +120,10 @@ class PropertyIds:
             .returning(properties.c.name)
         )
         self.created += sorted(created.scalars())
-        self._ids.update(((r.source, r.name), (r.id, r.house)) for r in conn.execute(resolution(names)))
+        for r in conn.execute(resolution(names)):
+            self._ids[r.source, r.name] = (r.id, r.house)
+            if r.aliased_to is not None:
+                self.aliased.append((r.source, r.name, r.house))
 
     def close(self) -> None:
         """Drop the load's temporary table (where the commit does not)."""

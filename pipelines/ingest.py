@@ -7,7 +7,7 @@ import hashlib
 import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -20,7 +20,7 @@ from loaders.errors import DuplicateFile, is_transient
 from loaders.file_load import FileRecord, find_loaded, loading
 from loaders.strategies import MergeCounts
 from pipelines.discover import FileOptions, UsageError
-from pipelines.results import MAX_PROBLEMS_SHOWN
+from pipelines.results import MAX_PROBLEMS_SHOWN, describe
 from pipelines.results import FileResult as FileResult
 from reports.bookings import conflicts
 from schemas.problems import Rejected
@@ -87,7 +87,7 @@ def _ingest_file(
     try:
         first, rest = _read(path, options, ahead, tuning)
         layout = first.layout.name
-        record = FileRecord(claim.sha256, shown, layout, claim.as_of, first.rows_expected)
+        record = FileRecord(claim.sha256, shown, layout, claim.as_of, first.rows_expected, options.aliases)
         chunks = _normalized(itertools.chain([first], rest), options, status_map, tally, repaired)
         merged = _merge(engine, record, chunks, tally, tuning, dry_run)
     except SQLAlchemyError as err:
@@ -100,7 +100,7 @@ def _ingest_file(
         conflicts = merged.conflicts
     else:
         conflicts = _double_bookings(engine, merged.file_id, tuning) if merged.may_double_book else []
-    notes = [repair_note(list(repaired))] if repaired else []
+    notes = ([repair_note(list(repaired))] if repaired else []) + merged.notes
     return replace(_loaded(shown, layout, tally, merged, conflicts), notes=notes)
 
 
@@ -164,6 +164,8 @@ class _Merged:
     may_double_book: bool
     strategy: str | None
     conflicts: list[str] | None = None  # a dry run's, read before its rollback
+    notes: list[str] = field(default_factory=list)  # of the aliases it added (loaders.aliases)
+    new_properties: list[str] = field(default_factory=list)
 
 
 def _merge(
@@ -183,7 +185,9 @@ def _merge(
         found = None
         if dry_run:  # after the rollback, the file's bookings are gone
             found = [str(c) for c in conflicts(load.conn, file_id=load.file_id)] if load.may_double_book else []
-        return _Merged(counts, load.file_id, load.may_double_book, load.strategy, found)
+        return _Merged(
+            counts, load.file_id, load.may_double_book, load.strategy, found, load.notes, load.new_properties
+        )
 
 
 def _not_loaded(err: Exception, shown: str, layout: str | None, tally: Tally) -> FileResult:
@@ -218,16 +222,12 @@ def _loaded(shown: str, layout: str | None, tally: Tally, merged: _Merged, confl
         updated=counts.updated,
         unchanged=counts.unchanged,
         rejected=len(tally.rejected_rows),
-        problems=[_describe(r) for r in problems[:MAX_PROBLEMS_SHOWN]],
+        problems=[describe(r) for r in problems[:MAX_PROBLEMS_SHOWN]],
         problems_total=len(problems),
         conflicts=conflicts,
         strategy=merged.strategy,
+        new_properties=merged.new_properties,
     )
-
-
-def _describe(r: Rejected) -> str:
-    where = f"row {r.row_number}" + (f", {r.column}" if r.column else "")
-    return f"{where}: {r.error}"
 
 
 def _double_bookings(engine: Engine, file_id: int, tuning: Tuning) -> list[str]:

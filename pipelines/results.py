@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from schemas.problems import Rejected
 from schemas.vocab import FileStatus
 
 MAX_PROBLEMS_SHOWN = 20  # per file in the summary; all of them are in rejected_rows
@@ -29,9 +30,16 @@ class FileResult:
     # so two results that differ only in it are equal.
     strategy: str | None = field(default=None, compare=False)
     notes: list[str] = field(default_factory=list)  # what was done to read it, e.g. text repaired
+    new_properties: list[str] = field(default_factory=list)  # properties its names created
     dry_run: bool = False  # read, checked and merged as a real run would, then rolled back
 
     def to_json(self) -> dict[str, object]:
         out = asdict(self)
         out["status"] = self.status.value
         return out
+
+
+def describe(r: Rejected) -> str:
+    """A rejected row's problem as the summary lists it."""
+    where = f"row {r.row_number}" + (f", {r.column}" if r.column else "")
+    return f"{where}: {r.error}"
