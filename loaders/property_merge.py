@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, MetaData, delete, func, insert, literal, null, select, true, update
+from sqlalchemy import Column, Connection, MetaData, Table, delete, func, insert, literal, null, select, true, update
 
 from loaders.dialects import dialect_of
 from loaders.rules import tasks as task_rules
@@ -16,7 +16,13 @@ from schemas.aliases import name_key
 from schemas.tuning import DEFAULT_TUNING, Tuning
 
 # The bookings a merge moves, as the task rules read a file's changes (old and new values).
-moved = changes.to_metadata(MetaData(), name="bookingest_moved")
+moved = Table(
+    "bookingest_moved",
+    MetaData(),
+    *(Column(c.name, c.type, primary_key=c.primary_key) for c in changes.columns),
+    prefixes=["TEMPORARY"],
+    postgresql_on_commit="DROP",
+)
 
 
 @dataclass(frozen=True)
