@@ -95,6 +95,7 @@ def schedule_sheet() -> tuple[int, int, list[tuple[int, dict[str, object]]]]:
 EXPECTED_LAYOUT = {
     AIRBNB_CSV.name: "airbnb",
     "airbnb_reservations_fr_2025-12.csv": "airbnb_fr",
+    "airbnb_reservations_2026-01-10.csv": "airbnb",
     BCOM_BIFF.name: "booking_com",
     BCOM_HTML.name: "booking_com",
     SCHEDULE_XLSX.name: "cleaning_schedule",

@@ -21,6 +21,7 @@ AIRBNB_CSV = SAMPLES / "airbnb_reservations_2025-12-01.csv"
 SAMPLE_KINDS = {
     AIRBNB_CSV.name: FileKind.TEXT,
     "airbnb_reservations_fr_2025-12.csv": FileKind.TEXT,
+    "airbnb_reservations_2026-01-10.csv": FileKind.TEXT,
     BCOM_BIFF.name: FileKind.XLS,
     BCOM_HTML.name: FileKind.HTML,
     SCHEDULE_XLSX.name: FileKind.XLSX,
