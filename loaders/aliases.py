@@ -31,6 +31,7 @@ class AliasOutcome:
     merged: list[PropertyMerge] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)  # why an alias was not learned, in a sentence
     created: list[str] = field(default_factory=list)  # houses created for declared aliases
+    declared: bool = False  # an operator's aliases, not taught by a file's rows
 
     def notes(self) -> list[str]:
         """The file summary's lines about it."""
@@ -38,7 +39,8 @@ class AliasOutcome:
         if self.added:
             source, alias, house = self.added[0]
             out.append(
-                f"learned {len(self.added)} alias(es) of houses (e.g. {source} '{alias}' is '{house}'); "
+                f"{'added' if self.declared else 'learned'} {len(self.added)} "
+                f"{'declared ' if self.declared else ''}alias(es) of houses (e.g. {source} '{alias}' is '{house}'); "
                 "`bookingest properties` lists them"
             )
         out += [f"'{m.other}' merged into '{m.keep}' as one house ({m.moved} booking(s) moved)" for m in self.merged]
@@ -113,6 +115,7 @@ def declare(conn: Connection, declared: Sequence[DeclaredAlias], now: dt.datetim
     ids = dict(conn.execute(select(p.name, p.id).where(p.name.in_(houses))).all())
     outcome = add_aliases(conn, [(d.source, d.alias, ids[d.property]) for d in declared], now, tuning)
     outcome.created = [name for name in houses if name not in before]
+    outcome.declared = True
     return outcome
 
 

@@ -123,6 +123,9 @@ def test_every_strategy_lands_an_aliased_listing_on_its_house(
     one = ingest(capsys, db_url, first)
     assert one["strategy"] == ("first_load" if pg else "staged_merge")
     assert one["new_properties"] == [BEACH]  # the declared house, made for its alias
+    assert any(
+        n.startswith(f"added 1 declared alias(es) of houses (e.g. airbnb '{SUNNY}' is '{BEACH}')") for n in one["notes"]
+    )
     assert houses_of(db_url) == {"HMALIAS001": BEACH, "HMALIAS002": BEACH}
 
     second = plain_export(
