@@ -32,6 +32,8 @@ It (re)writes everything in ``data/samples/``:
   ``resaved_samples.py``).
 * ``example_pms_reservations_2025-12.csv`` the export of a layout the operator declares in
   ``data/example_layouts.toml`` (see ``declared_sample.py``).
+* ``airbnb_reservations_2026-01-10.csv`` a plain Airbnb export naming the workbook's houses
+  by their listing titles (see ``airbnb_listings_sample.py``): the aliases at work.
 * ``bookingest.toml``                      per-folder manifest for the CLI.
 
 Every row is valid data. ``data/quirks/`` holds files with rows that must be
@@ -72,6 +74,7 @@ import airbnb_fr_sample
 import earnings_samples
 import booking_com_locale_samples
 import declared_sample
+import airbnb_listings_sample
 import openpyxl
 import resaved_samples
 import workbook_samples
@@ -906,6 +909,10 @@ as_of = "2026-01-06T06:30:00"
 [[files]]
 match = "example_pms_reservations_2025-12.csv"
 as_of = "2025-12-01T08:00:00"
+
+[[files]]
+match = "airbnb_reservations_2026-01-10.csv"
+as_of = "2026-01-10T06:00:00"
 """
 
 
@@ -955,6 +962,9 @@ def main() -> None:
         (declared_sample.NAME, declared_sample.AS_OF),
     ):
         assert f'match = "{name}"\nas_of = "{as_of.isoformat()}"' in MANIFEST, name
+    airbnb_listings_sample.write(OUT)
+    listings = airbnb_listings_sample
+    assert f'match = "{listings.NAME}"\nas_of = "{listings.AS_OF.isoformat()}"' in MANIFEST
     (OUT / "bookingest.toml").write_bytes(MANIFEST.encode("utf-8"))
 
     print(f"airbnb rows: {len(airbnb)}; booking.com Dec: {len(bcom_dec)}, "

@@ -13,16 +13,19 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, Table, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from loaders.aliases import AliasOutcome, Listings, declare
 from loaders.dialects import dialect_of
 from loaders.errors import DuplicateFile
 from loaders.hashing import row_hashes
 from loaders.pg_copy import Worker
+from loaders.properties import PropertyIds
 from loaders.staging import changes, staging, unchanged_rows
 from loaders.strategies import LoadStrategy, MergeCounts, OpenFile, Strategy, now
 from loaders.strategies.first_load import FirstLoad
 from loaders.strategies.known_rows import KnownRowsMerge
 from loaders.strategies.staged_merge import StagedMerge
 from loaders.tables import bookings, rejected_rows, source_files
+from schemas.aliases import DeclaredAlias
 from schemas.keys import key_hashes
 from schemas.problems import Rejected
 from schemas.tuning import DEFAULT_TUNING, Tuning
@@ -38,6 +41,7 @@ class FileRecord:
     layout: str
     as_of: dt.datetime
     rows_expected: int = 0  # how many rows the file is thought to have (0: unknown)
+    aliases: tuple[DeclaredAlias, ...] = ()  # declared beside it (bookingest.toml): added first
 
 
 def find_loaded(engine: Engine, sha256: str) -> tuple[str, str | None] | None:
@@ -83,6 +87,7 @@ def loading(
                 },
             ).scalar_one()
             load = FileLoad(conn, file_id, record.as_of, record.rows_expected, tuning)
+            load.adopt(declare(conn, record.aliases, now(), tuning))
             try:
                 yield load
             finally:
@@ -124,6 +129,16 @@ class FileLoad:
         # False once merge knows that no booking of this file can be part of a double booking
         # (a first load finds that in memory), so that nobody needs to ask the database.
         self.may_double_book = True
+        self._property_ids = PropertyIds(conn)
+        self._listings = Listings()
+        self.notes: list[str] = []  # what the summary says of the aliases the load added
+        self._merged: list[str] = []  # properties merged into another: their bookings may double-book
+        self._declared: list[str] = []  # houses created by declared aliases
+
+    @property
+    def new_properties(self) -> list[str]:
+        """The properties this load created (a name seen for the first time) and kept."""
+        return [n for n in self._declared + self._property_ids.created if n not in self._merged]
 
     @property
     def strategy(self) -> Strategy | None:
@@ -137,6 +152,12 @@ class FileLoad:
         self._reject(rejected)
         if frame.empty:
             return
+        # Before the strategy is chosen: a large re-load's worker starts reading at once. From
+        # here on, `property_name` is the name of the property the row lands on (an alias's
+        # house): the row hash covers the property as resolved, not as the row named it.
+        ids, houses = self._property_ids.of(frame)
+        self._listings.add(frame, ids)
+        frame = frame.assign(property_id=ids, property_name=houses)
         if self._strategy is None:
             self._strategy = self._choose()
         if "key_hash" not in frame:  # the ingest's tally hashed the keys already
@@ -164,6 +185,14 @@ class FileLoad:
             counts = self._strategy.merge()
             self.may_double_book = self._strategy.may_double_book
             self._file.dialect.drop_temporary(self.conn, *reversed(self._temporary))
+        self._property_ids.close()
+        if aliased := self._property_ids.aliased:
+            source, name, house = aliased[0]
+            self.notes.append(
+                f"{len(aliased)} name(s) of its rows are aliases of houses (e.g. {source} '{name}' is '{house}')"
+            )
+        self.adopt(self._listings.teach(self.conn, now(), self._file.tuning))
+        self.may_double_book |= bool(self._merged)
         self.conn.execute(
             update(source_files)
             .where(source_files.c.id == self.file_id)
@@ -176,6 +205,12 @@ class FileLoad:
             )
         )
         return counts
+
+    def adopt(self, outcome: AliasOutcome) -> None:
+        """Report the aliases added for this load (declared or taught)."""
+        self.notes += outcome.notes()
+        self._declared += outcome.created
+        self._merged += [m.other for m in outcome.merged]
 
     def close(self) -> None:
         """Wait for a COPY still running (its error, if any, is raised unless one already is)."""

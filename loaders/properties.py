@@ -1,44 +1,132 @@
-"""The properties a load names: each new name created once, in one statement, whatever the load's strategy."""
+"""The property of every booking row, whatever the load's strategy: the alias's house when the row's
+(source, name) is an alias, else the property of that name, created when new. A chunk at a time, in
+a few statements for all of its distinct names however many, never a statement per row."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import ARRAY, Connection, Select, Text, any_, func, literal, select, true
+from sqlalchemy import (
+    Column,
+    Connection,
+    MetaData,
+    String,
+    Table,
+    Text,
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    select,
+)
 
 from loaders.dialects import dialect_of
-from loaders.tables import properties
+from loaders.tables import properties, property_aliases
+from schemas.aliases import name_key
+
+# The distinct (source, name) pairs of a chunk not resolved before, as the resolution joins them.
+names = Table(
+    "bookingest_names",
+    MetaData(),
+    Column("source", String(20)),
+    Column("name", String(200)),
+    Column("name_key", Text),
+    prefixes=["TEMPORARY"],
+    postgresql_on_commit="DROP",
+)
 
 
-def add_missing(conn: Connection, names: Select[Any]) -> None:
-    """Create the properties named by the one-column query `names` that do not exist yet."""
-    conn.execute(
-        dialect_of(conn)
-        .insert(properties)
-        # SQLite reads ON CONFLICT after an INSERT ... SELECT only when the SELECT has a WHERE.
-        .from_select(["name"], names.where(true()))
-        .on_conflict_do_nothing(index_elements=["name"])
+def resolution(pairs: Table) -> Any:
+    """(source, name, property id, property name) of each pair of `pairs` (columns source, name,
+    name_key) that names a property: the rule, stated once."""
+    n, a, p = pairs.c, property_aliases.c, properties.c
+    house = properties.alias("house")
+    aliased = and_(a.source == n.source, a.alias_key == n.name_key)
+    joined = (
+        pairs.outerjoin(property_aliases, aliased)
+        .outerjoin(properties, p.name == n.name)
+        .join(house, house.c.id == func.coalesce(a.property_id, p.id))
     )
+    aliased_to = a.property_id.label("aliased_to")  # NULL: by its own name
+    return select(n.source, n.name, house.c.id, house.c.name.label("house"), aliased_to).select_from(joined)
+
+
+def unaliased_names(pairs: Table) -> Any:
+    """The names of `pairs` that no alias of their source knows: each is a property of its own."""
+    n, a = pairs.c, property_aliases.c
+    return select(n.name).where(~exists().where(a.source == n.source, a.alias_key == n.name_key)).distinct()
+
+
+def distinct_rows(*columns: pd.Series) -> tuple[np.ndarray, list[tuple[Any, ...]]]:
+    """Per row, the number of its distinct combination of these columns' values; and each
+    combination once. Factorized in pandas: Python sees only the distinct combinations."""
+    combined = np.zeros(len(columns[0]), dtype="int64")
+    uniques: list[Any] = []
+    for column in columns:
+        column_codes, values = pd.factorize(column)
+        combined = combined * max(len(values), 1) + column_codes
+        uniques.append(values)
+    codes, distinct = pd.factorize(combined)
+    out = []
+    for number in np.asarray(distinct).tolist():
+        row = []
+        for u in reversed(uniques):
+            number, at = divmod(number, max(len(u), 1))
+            row.append(u[at])
+        out.append(tuple(reversed(row)))
+    return codes, out
 
 
 class PropertyIds:
-    """PostgreSQL: the property id of every name of a chunk, creating the properties not seen
-    before (one statement for all new names, however many); the ids are kept for the next chunk."""
+    """The property of every row of a chunk (by `resolution`), creating the properties of names
+    not seen before in one statement; kept for the next chunk. `created` names the properties
+    this load created."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        self._ids: dict[str, int] = {}
+        self._ids: dict[tuple[str, str], tuple[int, str]] = {}
+        self._made = False
+        self.created: list[str] = []
+        self.aliased: list[tuple[str, str, str]] = []  # (source, name, house) resolved through an alias
 
-    def of(self, names: pd.Series) -> np.ndarray:
-        codes, uniques = pd.factorize(names)
-        new = [n for n in uniques if n not in self._ids]
+    def of(self, frame: pd.DataFrame) -> tuple[np.ndarray, pd.Series]:
+        """Per row, its property's id and name (the house's, where the row names an alias)."""
+        codes, pairs = distinct_rows(frame["source"], frame["property_name"])
+        new = [pair for pair in pairs if pair not in self._ids]
         if new:
-            listed = literal(new, ARRAY(Text))
-            add_missing(self.conn, select(func.unnest(listed)))
-            p = properties.c
-            found = self.conn.execute(select(p.name, p.id).where(p.name == any_(listed)))
-            self._ids.update((r.name, r.id) for r in found)
-        ids = np.fromiter((self._ids[n] for n in uniques), dtype="int64", count=len(uniques))
-        return ids[codes]
+            self._resolve(new)
+        found = [self._ids[pair] for pair in pairs]
+        ids = np.fromiter((pid for pid, _ in found), dtype="int64", count=len(found))
+        houses = pd.Series([house for _, house in found], dtype=frame["property_name"].dtype)
+        return ids[codes], houses.iloc[codes].set_axis(frame.index)
+
+    def _resolve(self, new: Sequence[tuple[str, str]]) -> None:
+        conn = self.conn
+        if self._made:
+            conn.execute(delete(names))
+        else:
+            names.create(conn)
+            self._made = True
+        conn.execute(insert(names), [{"source": s, "name": n, "name_key": name_key(n)} for s, n in new])
+        created = conn.execute(
+            dialect_of(conn)
+            .insert(properties)
+            .from_select(["name"], unaliased_names(names))
+            .on_conflict_do_nothing(index_elements=["name"])
+            .returning(properties.c.name)
+        )
+        self.created += sorted(created.scalars())
+        for r in conn.execute(resolution(names)):
+            self._ids[r.source, r.name] = (r.id, r.house)
+            if r.aliased_to is not None:
+                self.aliased.append((r.source, r.name, r.house))
+
+    def close(self) -> None:
+        """Drop the load's temporary table (where the commit does not)."""
+        if self._made:
+            dialect_of(self.conn).drop_temporary(self.conn, names)
+            self._made = False

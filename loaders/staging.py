@@ -21,7 +21,7 @@ staging = Table(
     _staging_meta,
     Column("source", String(20)),
     Column("external_code", CODE),  # the collation of bookings.external_code: they are joined
-    Column("property_name", String(200)),
+    Column("property_id", Integer),  # resolved a chunk at a time (loaders.properties)
     Column("guest_name", Text),
     Column("guest_contact", Text),
     Column("adults", Integer),

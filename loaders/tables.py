@@ -63,6 +63,22 @@ properties = Table(
     Column("name", String(200), nullable=False, unique=True),
 )
 
+# Each platform's name for a house (an Airbnb listing title, a Vrbo unit name): the second
+# mapping table beside status_map. `alias` is as written; it is matched as `alias_key`
+# (schemas.aliases.name_key: case and repeated white space ignored), on which the uniqueness
+# stands, so that two spellings of one name cannot point at two houses.
+property_aliases = Table(
+    "property_aliases",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", String(20), nullable=False),
+    Column("alias", String(200), nullable=False),
+    Column("alias_key", Text, nullable=False),
+    Column("property_id", Integer, ForeignKey("properties.id"), nullable=False, index=True),
+    UniqueConstraint("source", "alias_key"),
+    CheckConstraint(_one_of("source", SOURCES), name="source"),
+)
+
 source_files = Table(
     "source_files",
     metadata,

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from pipelines import layouts_command, payouts_command
+from pipelines import layouts_command, payouts_command, properties_command
 from pipelines.discover import FileOptions, UsageError, discover, parse_as_of
 from pipelines.output import Progress, print_summary, print_table
 
@@ -99,6 +99,7 @@ def _parser() -> argparse.ArgumentParser:
 
     layouts_command.add_parser(sub)
     payouts_command.add_parser(sub)
+    properties_command.add_parser(sub)
     return parser
 
 

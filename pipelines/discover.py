@@ -9,6 +9,7 @@ import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from schemas.aliases import DeclaredAlias, declared_aliases
 from schemas.status_map import load_seed
 from sources.layouts import LAYOUTS
 from sources.layouts.declared import Declared, DeclaredLayoutError, check_statuses, load
@@ -29,6 +30,7 @@ class FileOptions:
     property: str | None = None  # for single-property exports
     as_of: dt.datetime | None = None  # the moment the export describes; default: mtime
     declared: tuple[Declared, ...] = ()  # the layouts the operator declared for the file's folder
+    aliases: tuple[DeclaredAlias, ...] = ()  # the folder's [[aliases]], added before the file loads
 
     def over(self, base: FileOptions) -> FileOptions:
         """These options where set, `base` elsewhere."""
@@ -37,6 +39,7 @@ class FileOptions:
             property=self.property or base.property,
             as_of=self.as_of or base.as_of,
             declared=self.declared or base.declared,
+            aliases=self.aliases or base.aliases,
         )
 
 
@@ -82,10 +85,13 @@ def _manifest_options(file: Path) -> FileOptions:
     if not manifest.is_file():
         return FileOptions()
     try:
-        entries = tomllib.loads(manifest.read_text(encoding="utf-8")).get("files", [])
+        data = tomllib.loads(manifest.read_text(encoding="utf-8"))
+        options = FileOptions(aliases=declared_aliases(data.get("aliases", [])))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise UsageError(f"{manifest}: not valid TOML ({err})") from None
-    options = FileOptions()
+    except ValueError as err:
+        raise UsageError(f"{manifest}: {err}") from None
+    entries = data.get("files", [])
     for n, entry in enumerate(entries, start=1):
         if not isinstance(entry, dict) or "match" not in entry:
             raise UsageError(f"{manifest}: [[files]] entry {n} has no 'match' pattern")

@@ -7,7 +7,7 @@ import hashlib
 import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -22,7 +22,7 @@ from loaders.strategies import MergeCounts
 from pipelines import payouts_ingest
 from pipelines.declared import status_map_for
 from pipelines.discover import FileOptions
-from pipelines.results import MAX_PROBLEMS_SHOWN, described
+from pipelines.results import MAX_PROBLEMS_SHOWN, describe
 from pipelines.results import FileResult as FileResult
 from reports.bookings import conflicts
 from schemas.problems import Rejected
@@ -83,7 +83,7 @@ def _ingest_file(
     try:
         first, rest = _read(path, options, ahead, tuning)
         layout = first.layout.name
-        record = FileRecord(claim.sha256, shown, layout, claim.as_of, first.rows_expected)
+        record = FileRecord(claim.sha256, shown, layout, claim.as_of, first.rows_expected, options.aliases)
         if first.layout.kind == "payouts":  # an earnings export: money lines, never bookings
             return payouts_ingest.ingest(engine, record, itertools.chain([first], rest), tuning, dry_run)
         chunks = _normalized(itertools.chain([first], rest), options, status_map, tally, repaired)
@@ -98,7 +98,7 @@ def _ingest_file(
         conflicts = merged.conflicts
     else:
         conflicts = _double_bookings(engine, merged.file_id, tuning) if merged.may_double_book else []
-    notes = [repair_note(list(repaired))] if repaired else []
+    notes = ([repair_note(list(repaired))] if repaired else []) + merged.notes
     return replace(_loaded(shown, layout, tally, merged, conflicts), notes=notes)
 
 
@@ -163,6 +163,8 @@ class _Merged:
     may_double_book: bool
     strategy: str | None
     conflicts: list[str] | None = None  # a dry run's, read before its rollback
+    notes: list[str] = field(default_factory=list)  # of the aliases it added (loaders.aliases)
+    new_properties: list[str] = field(default_factory=list)
 
 
 def _merge(
@@ -182,7 +184,9 @@ def _merge(
         found = None
         if dry_run:  # after the rollback, the file's bookings are gone
             found = [str(c) for c in conflicts(load.conn, file_id=load.file_id)] if load.may_double_book else []
-        return _Merged(counts, load.file_id, load.may_double_book, load.strategy, found)
+        return _Merged(
+            counts, load.file_id, load.may_double_book, load.strategy, found, load.notes, load.new_properties
+        )
 
 
 def _not_loaded(err: Exception, shown: str, layout: str | None, tally: Tally) -> FileResult:
@@ -217,10 +221,11 @@ def _loaded(shown: str, layout: str | None, tally: Tally, merged: _Merged, confl
         updated=counts.updated,
         unchanged=counts.unchanged,
         rejected=len(tally.rejected_rows),
-        problems=[described(r) for r in problems[:MAX_PROBLEMS_SHOWN]],
+        problems=[describe(r) for r in problems[:MAX_PROBLEMS_SHOWN]],
         problems_total=len(problems),
         conflicts=conflicts,
         strategy=merged.strategy,
+        new_properties=merged.new_properties,
     )
 
 

@@ -11,6 +11,7 @@ from pipelines.results import FileResult
 from schemas.vocab import FileStatus
 
 MAX_CONFLICTS_SHOWN = 20  # double bookings in the text summary; --json and `bookingest conflicts` list all
+MAX_NAMES_SHOWN = 10  # new properties per file in the text summary; --json lists all
 _COLUMNS = ("file", "source", "status", "rows", "inserted", "updated", "unchanged", "rejected")
 
 
@@ -57,6 +58,16 @@ def print_summary(results: Sequence[FileResult], out: TextIO) -> None:
             # A file with many overlaps printed tens of thousands of lines here.
             out.write(f"  … and {len(conflicts) - MAX_CONFLICTS_SHOWN} more; see `bookingest conflicts`\n")
     for r in results:
+        if r.new_properties:  # a name seen for the first time: a house, or an alias still to declare?
+            shown = ", ".join(r.new_properties[:MAX_NAMES_SHOWN])
+            more = (
+                f" and {len(r.new_properties) - MAX_NAMES_SHOWN} more"
+                if len(r.new_properties) > MAX_NAMES_SHOWN
+                else ""
+            )
+            out.write(
+                f"\n{r.path}: {len(r.new_properties)} new propert{'y' if len(r.new_properties) == 1 else 'ies'}: {shown}{more}\n"
+            )
         out.writelines(f"\n{r.path}: {note}\n" for note in r.notes)
         if r.status is FileStatus.REJECTED and r.reason:
             out.write(f"\n{r.path}: rejected: {r.reason}\n")

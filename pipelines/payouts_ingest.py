@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 from loaders.file_load import FileRecord, loading
 from loaders.payouts import count_lines, store_lines
-from pipelines.results import MAX_PROBLEMS_SHOWN, FileResult, described
+from pipelines.results import MAX_PROBLEMS_SHOWN, FileResult, describe
 from schemas.problems import Rejected
 from schemas.tuning import Tuning
 from schemas.vocab import FileStatus, PayoutKind
@@ -55,7 +55,7 @@ def ingest(engine: Engine, record: FileRecord, tables: Iterable[RawTable], tunin
         updated=counts.updated,
         unchanged=counts.unchanged,
         rejected=rejected_rows,
-        problems=[described(r) for r in problems[:MAX_PROBLEMS_SHOWN]],
+        problems=[describe(r) for r in problems[:MAX_PROBLEMS_SHOWN]],
         problems_total=len(problems),
         notes=notes,
     )

@@ -30,6 +30,7 @@ class FileResult:
     # so two results that differ only in it are equal.
     strategy: str | None = field(default=None, compare=False)
     notes: list[str] = field(default_factory=list)  # what was done to read it, e.g. text repaired
+    new_properties: list[str] = field(default_factory=list)  # properties its names created
     dry_run: bool = False  # read, checked and merged as a real run would, then rolled back
 
     def to_json(self) -> dict[str, object]:
@@ -38,7 +39,7 @@ class FileResult:
         return out
 
 
-def described(r: Rejected) -> str:
-    """One rejected-row problem as the summary shows it."""
+def describe(r: Rejected) -> str:
+    """A rejected row's problem as the summary lists it."""
     where = f"row {r.row_number}" + (f", {r.column}" if r.column else "")
     return f"{where}: {r.error}"

@@ -22,6 +22,8 @@ class BookingFrame(pa.DataFrameModel):
     source: Series[str] = pa.Field(isin=[s.value for s in Source])
     external_code: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 64})
     property_name: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 200})
+    # A platform's name for that house, where the row states both (it teaches the alias).
+    listing_name: Series[str] = pa.Field(nullable=True, str_length={"min_value": 1, "max_value": 200})
     guest_name: Series[str] = pa.Field(nullable=True)
     guest_contact: Series[str] = pa.Field(nullable=True)
     adults: Series[pd.Int64Dtype] = pa.Field(ge=0, le=1000, nullable=True)

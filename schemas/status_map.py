@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
+from schemas.aliases import name_key
 from schemas.vocab import Source, Status
 
 SEED_PATH = Path(__file__).with_name("status_map.csv")
@@ -28,7 +29,7 @@ class StatusMapError(ValueError):
 
 def match_key(label: str) -> str:
     """The form a label is matched in: case and repeated white space ignored, numbers as '#'."""
-    return _DIGITS.sub("#", " ".join(label.split()).casefold())
+    return _DIGITS.sub("#", name_key(label))
 
 
 def load_seed(path: Path = SEED_PATH) -> list[StatusMapEntry]:

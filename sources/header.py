@@ -45,8 +45,10 @@ def _nearest(row: list[str], layouts: list[Layout]) -> Nearest | None:
     for layout in layouts:
         present = {f for f, spellings in layout.headers.items() if any(header_key(s) in keys for s in spellings)}
         missing = tuple(layout.headers[f][0] for f in layout.headers if f in layout.required - present)
-        if present and (best is None or (len(present), -len(missing)) > best[:2]):
-            best = (len(present), -len(missing), Nearest(layout.title, len(present), len(layout.headers), missing))
+        # Headers of the row, not fields: two fields may read one column (the workbook's Listing).
+        seen = len({header_key(s) for f in present for s in layout.headers[f]} & keys)
+        if present and (best is None or (seen, -len(missing)) > best[:2]):
+            best = (seen, -len(missing), Nearest(layout.title, seen, len(layout.headers), missing))
     return best[2] if best else None
 
 

@@ -110,6 +110,9 @@ def to_canonical(table: RawTable, property_name: str | None = None) -> Mapped:
             f"a {layout.title} names no property; pass --property NAME "
             "(or set property in the folder's bookingest.toml)",
         )
+    # The platform's name for the house, where a column other than the house's states it.
+    listing_apart = table.headers.get("listing_name") != table.headers.get("property_name")
+    out["listing_name"] = raw["listing_name"] if "listing_name" in raw and listing_apart else empty()
 
     for fld in COUNT_FIELDS:
         if fld in cols:
@@ -157,7 +160,7 @@ def to_canonical(table: RawTable, property_name: str | None = None) -> Mapped:
     out["status"] = empty()
     # A NUL character cannot be stored in a text column (PostgreSQL refuses it): the row is
     # quarantined on every database alike, the rest of the file loads.
-    for fld in ("external_code", "guest_name", "guest_contact", "raw_status", "property_name"):
+    for fld in ("external_code", "guest_name", "guest_contact", "raw_status", "property_name", "listing_name"):
         if fld in raw:
             has_nul = out[fld].str.contains("\x00", regex=False).fillna(False).astype(bool)
             flag(has_nul, fld, "the cell contains a NUL character, which cannot be stored; re-save the export")

@@ -50,6 +50,7 @@ def canonical(stays: Iterable[PlainStay]) -> pd.DataFrame:
         for row, s in enumerate(stays, start=2)
     ]  # fmt: skip
     frame = pd.DataFrame(records, columns=booking.COLUMNS)
+    frame["listing_name"] = frame["listing_name"].astype("str")  # no listing beside the house
     for name in ("check_in", "check_out", "booked_at"):
         frame[name] = pd.to_datetime(frame[name])
     for name in ("adults", "children", "infants", "nights"):

@@ -78,7 +78,7 @@ class PostgreSQL:
         # Temporary tables are never auto-analyzed; without statistics the planner
         # picks nested loops over a million rows.
         # Only the columns the merge joins on: the row count comes with any ANALYZE.
-        joined = ", ".join([*BOOKING_KEY, "property_name", "source_row"])
+        joined = ", ".join([*BOOKING_KEY, "source_row"])
         conn.execute(text(f"ANALYZE {staging.name} ({joined})"))
 
     def drop_temporary(self, conn: Connection, *tables: Table) -> None:

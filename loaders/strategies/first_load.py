@@ -14,7 +14,6 @@ from sqlalchemy import Connection, Table, func, select, text
 
 from loaders import bulk
 from loaders.pg_copy import copy_frame
-from loaders.properties import PropertyIds
 from loaders.rules import overlaps
 from loaders.rules import tasks as task_rules
 from loaders.staging import WRITTEN
@@ -36,13 +35,10 @@ class FirstLoad(LoadStrategy):
         self._restore_indexes = bulk.drop_indexes(file.conn, bookings, file.tuning)
         # What the task rules and the double-booking check need of each booking.
         self.stays = Stays()
-        self._property_ids = PropertyIds(file.conn)
 
     def store(self, frame: pd.DataFrame) -> None:
         f = self.file
-        rows = frame.assign(
-            property_id=self._property_ids.of(frame["property_name"]), id=reserve_ids(f.conn, bookings, len(frame))
-        )
+        rows = frame.assign(id=reserve_ids(f.conn, bookings, len(frame)))
         self.stays.add(rows)
         f.worker.copy(_copy_direct, f.raw, rows, f.file_id, f.as_of)
 

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import DateTime, Integer, and_, exists, func, insert, literal, not_, or_, select, update
 
 from loaders import bulk, history
-from loaders.properties import add_missing
 from loaders.rules import overlaps
 from loaders.rules import tasks as task_rules
 from loaders.staging import COMPARED, WRITTEN, changes, staging
 from loaders.strategies import LoadStrategy, MergeCounts, OpenFile, Strategy, now
 from loaders.strategies.stays import Stays
-from loaders.tables import bookings, properties, source_file_keys, source_files
+from loaders.tables import bookings, source_file_keys, source_files
 from schemas.vocab import BOOKING_KEY
 
 
@@ -29,11 +27,10 @@ class StagedMerge(LoadStrategy):
     def __init__(self, file: OpenFile, first: bool = False) -> None:
         super().__init__(file)
         self.stays = Stays() if first else None
-        self._property_numbers: dict[str, int] = {}
 
     def store(self, frame: pd.DataFrame) -> None:
-        if self.stays is not None:  # the double-booking check, in memory (property numbers will do)
-            self.stays.add(frame.assign(id=0, property_id=self._numbered(frame)))
+        if self.stays is not None:  # the double-booking check, in memory (the properties as resolved)
+            self.stays.add(frame.assign(id=0))
         self.file.dialect.fill_staging(self.file.conn, self.file.worker, frame)
 
     def discard(self, source_rows: list[int]) -> None:
@@ -60,13 +57,6 @@ class StagedMerge(LoadStrategy):
     def list_unchanged_elsewhere(self) -> None:
         """Add those rows' bookings to the file's source_file_keys entry."""
 
-    def _numbered(self, frame: pd.DataFrame) -> np.ndarray:
-        """A number per property name, the same in every chunk (not its id: none is made yet)."""
-        codes, uniques = pd.factorize(frame["property_name"])
-        numbers = self._property_numbers
-        known = np.fromiter((numbers.setdefault(n, len(numbers)) for n in uniques), dtype="int64", count=len(uniques))
-        return known[codes]
-
 
 def merge_from_staging(file: OpenFile, strategy: StagedMerge) -> tuple[MergeCounts, int]:
     """Merge staging into bookings; return the counts and the last booking id from before.
@@ -79,13 +69,11 @@ def merge_from_staging(file: OpenFile, strategy: StagedMerge) -> tuple[MergeCoun
     and listed with the staged ones.
     """
     conn, file_id, as_of, dialect = file.conn, file.file_id, file.as_of, file.dialect
-    s, b, p = staging.c, bookings.c, properties.c
-    add_missing(conn, select(s.property_name).distinct())
-    incoming = {name: (p.id if name == "property_id" else s[name]) for name in COMPARED}
+    s, b = staging.c, bookings.c
+    incoming = {name: s[name] for name in COMPARED}  # the property as resolved (loaders.properties)
     as_of_param = literal(as_of, DateTime)
-    with_property = staging.join(properties, p.name == s.property_name)
     same_key = and_(*(b[k] == s[k] for k in BOOKING_KEY))
-    matched = with_property.join(bookings, same_key)
+    matched = staging.join(bookings, same_key)
     changed = or_(*(b[name].is_distinct_from(incoming[name]) for name in COMPARED))
 
     applies = [b.as_of <= as_of_param, changed]
@@ -115,7 +103,7 @@ def merge_from_staging(file: OpenFile, strategy: StagedMerge) -> tuple[MergeCoun
             file_param,
             as_of_param,
         )
-        .select_from(with_property)
+        .select_from(staging)
         .where(~exists().where(same_key))
     )
     # The known bookings this file lists but does not change: a later-arriving older export

@@ -7,11 +7,16 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import ClassVar, Literal
 
+from schemas.aliases import name_key
 from schemas.vocab import Source
 
 # The fields a layout can map a header to. Parsing is chosen by field, not by layout.
 # `currency`: a column that names the amounts' currency (Booking.com's short export).
-TEXT_FIELDS = ("external_code", "raw_status", "guest_name", "guest_contact", "property_name", "source", "currency")
+# `listing_name`: a platform's name for the house of a row that also names the house itself (the
+# workbook's `Listing` beside `Properties`): the row teaches the alias (see loaders.aliases).
+TEXT_FIELDS = (
+    "external_code", "raw_status", "guest_name", "guest_contact", "property_name", "listing_name", "source", "currency",
+)  # fmt: skip
 COUNT_FIELDS = ("adults", "children", "infants")
 DATE_FIELDS = ("check_in", "check_out")
 DATETIME_FIELDS = ("booked_at",)
@@ -24,7 +29,7 @@ FIELDS = TEXT_FIELDS + COUNT_FIELDS + DATE_FIELDS + DATETIME_FIELDS + CHECK_DATE
 
 def header_key(text: object) -> str:
     """How headers are compared: case and repeated white space do not matter."""
-    return " ".join(str(text).replace("\ufeff", "").split()).casefold() if text is not None else ""
+    return name_key(str(text).replace("\ufeff", "")) if text is not None else ""
 
 
 @dataclass(frozen=True)

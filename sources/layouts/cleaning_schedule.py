@@ -12,6 +12,8 @@ CLEANING_SCHEDULE = Layout(
         # The operator's own short house name; where it is there, `Listing` is only the Airbnb
         # listing title (empty on other platforms' rows), so it must not name the property.
         "property_name": ("Properties", "Property", "House", "Listing"),
+        # With a house column, `Listing` is the Airbnb listing title: the row teaches that alias.
+        "listing_name": ("Listing",),
         "source": (
             "Booking source",
             "Airbnb/VRBO",
@@ -28,7 +30,6 @@ CLEANING_SCHEDULE = Layout(
     required_one_of=frozenset({"source", "external_code"}),
     also_headers=(
         "# of nights",
-        "Listing",
         "Walk Through before guest check in",
         "Clean up after guests check out",
         "Check 1",

@@ -57,7 +57,8 @@ def canonical(*rows: dict[str, object]) -> pd.DataFrame:
     frame["nights"] = (frame["check_out"] - frame["check_in"]).dt.days
     for name in ("adults", "children", "infants", "nights"):
         frame[name] = frame[name].astype("Int64")
-    return frame[booking.COLUMNS]
+    frame = frame.reindex(columns=booking.COLUMNS)  # no listing beside the property: empty
+    return frame.assign(listing_name=frame["listing_name"].astype("str"))
 
 
 def load_file(

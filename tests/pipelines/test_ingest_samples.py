@@ -48,6 +48,7 @@ LAYOUT_OF = {
     locale_samples.ES_NAME: "airbnb_es",
     locale_samples.HR_NAME: "booking_com_hr",
     locale_samples.SHORT_NAME: "booking_com_short",
+    "airbnb_reservations_2026-01-10.csv": "airbnb",
     "booking_com_reservations_2025-12.xls": "booking_com",
     "booking_com_reservations_2026-01.xls": "booking_com",
     "cleaning_schedule.xlsx": "cleaning_schedule",
@@ -348,6 +349,7 @@ def read_workbook(path: Path) -> list[dict[str, object]]:
                 if r["Confirmation code"] in ("Owner staying", "Directly")
                 else r["Confirmation code"],
                 "property": r["Properties"],
+                "listing": r["Listing"],  # the house's Airbnb listing title: an alias it teaches
                 "guest_name": r["Guest name"],
                 "guest_contact": r["Contact"],
                 "adults": r["# of adults"],
@@ -521,14 +523,28 @@ def test_the_status_map_table_holds_the_seed_file(engine: Engine) -> None:
 def _model(
     files: list[tuple[Path, FileOptions]],
 ) -> tuple[list[tuple[int, int, int]], dict[tuple[object, ...], dict[str, object]]]:
-    """What the merge should do, computed in Python: a newer-or-equal export's real change wins."""
+    """What the merge should do, computed in Python: a newer-or-equal export's real change wins.
+    A workbook row naming a listing beside its house teaches that the listing is the house (for
+    the rows' source): a plain export's rows naming it then land on the house, and the bookings
+    an earlier export put under the listing's own name move there."""
     state: dict[tuple[object, ...], tuple[dict[str, object], dt.datetime]] = {}
+    houses: dict[tuple[object, object], object] = {}
     counted = []
     for path, options in files:
         as_of = options.as_of
         assert as_of is not None
         inserted = updated = unchanged = 0
-        for rec in read_sample(path.name):
+        records = read_sample(path.name)
+        for rec in records:
+            if (rec["source"], rec["property"]) in houses:
+                rec["property"] = houses[rec["source"], rec["property"]]
+        for rec in records:
+            if rec.get("listing") and rec["listing"] != rec["property"]:
+                houses[rec["source"], rec["listing"]] = rec["property"]
+        for key, (old, old_as_of) in state.items():
+            if (old["source"], old["property"]) in houses:
+                state[key] = ({**old, "property": houses[old["source"], old["property"]]}, old_as_of)
+        for rec in records:
             key = key_of(rec)
             if key not in state:
                 inserted += 1
@@ -639,7 +655,9 @@ def _empty_again(db_url: str, tmp_path: Path) -> str:
 # Columns that say which file wrote a booking when, so they depend on arrival order by design:
 # surrogate ids, and the provenance of the first and of the last write (unchanged rows are never
 # rewritten, so a re-stating export leaves them as they were).
-PROVENANCE = {"id", "property_id", "source_file_id", "source_row", "first_file_id", "first_as_of", "as_of"}
+# The row hash too: it covers the property as the last write resolved it, and a merge of two
+# properties (the workbook teaching that a listing is a house) empties it for the bookings it moves.
+PROVENANCE = {"id", "property_id", "source_file_id", "source_row", "first_file_id", "first_as_of", "as_of", "row_hash"}
 
 
 @pytest.mark.slow

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from oracles import PlainStay, expected_tasks
 from sqlalchemy import Engine, select
 
 from loaders.tables import bookings, properties, tasks
@@ -59,6 +60,7 @@ def workbook_rows(path: Path) -> list[dict[str, object]]:
                 "source": source,
                 "code": None if code in PLACEHOLDERS else code,
                 "house": r["Properties"],
+                "listing": r["Listing"],  # the house's Airbnb listing title on Airbnb rows
                 "check_in": start.date(),
                 "check_out": end.date(),
                 "status": canonical_status(source, str(r["Status"])),
@@ -148,3 +150,60 @@ def test_the_three_versions_end_with_one_booking_per_stay(engine: Engine, order:
     # Each version repeats the stays of the one before: the last holds every stay.
     assert {stay(e) for e in workbook_rows(VERSIONS[0])} < {stay(e) for e in newest}
     check_state(engine, newest)
+
+
+PLAIN = SAMPLES / "airbnb_reservations_2026-01-10.csv"  # the houses by their Airbnb listing titles
+
+
+def plain_rows(path: Path) -> list[dict[str, object]]:
+    """A plain Airbnb export's rows as the file states them: the house is named by its listing."""
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        return [
+            {
+                "source": "airbnb",
+                "code": r["Confirmation code"],
+                "listing": r["Listing"],
+                "check_in": dt.datetime.strptime(r["Start date"], "%m/%d/%Y").date(),
+                "check_out": dt.datetime.strptime(r["End date"], "%m/%d/%Y").date(),
+                "status": canonical_status("airbnb", r["Status"]),
+            }
+            for r in csv.DictReader(f)
+        ]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("order", ["as of", "shuffled"])
+def test_the_versions_and_a_plain_airbnb_export_end_with_one_property_per_house(engine: Engine, order: str) -> None:
+    files = [p for p, _ in sorted(((p, o) for f in [*VERSIONS, PLAIN] for p, o in discover([str(f)], FileOptions())),
+                                  key=lambda f: f[1].as_of or dt.datetime.min)]  # fmt: skip
+    assert files.index(PLAIN) == 2  # between the second and the third version
+    if order == "shuffled":
+        random.Random(4).shuffle(files)
+        assert files[0] == PLAIN  # its titles become properties first, merged into the houses later
+    load(engine, files)
+
+    newest = workbook_rows(VERSIONS[-1])
+    # A workbook row naming a listing beside its house says that the listing is the house.
+    house_of = {(e["source"], e["listing"]): e["house"] for v in VERSIONS for e in workbook_rows(v) if e["listing"]}
+    known = {e["code"] for e in newest}
+    only_plain = [
+        {**r, "house": house_of[r["source"], r["listing"]]} for r in plain_rows(PLAIN) if r["code"] not in known
+    ]
+    assert only_plain and len(only_plain) < len(plain_rows(PLAIN))  # it restates stays and adds some
+    expected = newest + only_plain
+    got = stored(engine)
+    assert sorted(stay(g) for g in got) == sorted(stay(e) for e in expected)  # one booking per stay
+    with engine.connect() as conn:
+        assert sorted(conn.execute(select(properties.c.name)).scalars()) == sorted({str(e["house"]) for e in newest})
+    plain = [
+        PlainStay(str(e["code"] or stay(e)), str(e["house"]), e["check_in"], e["check_out"], str(e["status"]))  # type: ignore[arg-type]
+        for e in expected
+    ]
+    want = expected_tasks(plain)
+    by_stay = {stay(g): g for g in got}
+    for e, p in zip(expected, plain, strict=True):
+        assert by_stay[stay(e)]["same_day_turnover"] == want[p.code].same_day_turnover, stay(e)
+    # A turnover that only the one house shows: a stay of the plain export next to the workbook's.
+    assert any(want[str(r["code"])].same_day_turnover or any(
+        want[q.code].same_day_turnover and q.check_out == r["check_in"] and q.property == r["house"] for q in plain
+    ) for r in only_plain)  # fmt: skip

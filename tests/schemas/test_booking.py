@@ -17,6 +17,7 @@ def frame(n: int = 4, index: list[int] | None = None) -> pd.DataFrame:
             "source": pd.Series(["airbnb"] * n, dtype="str", index=idx),
             "external_code": pd.Series([f"HMAAAAAAA{i}" for i in range(n)], dtype="str", index=idx),
             "property_name": pd.Series(["Old Town Flat"] * n, dtype="str", index=idx),
+            "listing_name": pd.Series([None] * n, dtype="str", index=idx),
             "guest_name": pd.Series(["Ann Lee"] * n, dtype="str", index=idx),
             "guest_contact": pd.Series([None] * n, dtype="str", index=idx),
             "adults": pd.Series([2] * n, dtype="Int64", index=idx),

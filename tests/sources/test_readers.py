@@ -99,6 +99,7 @@ EXPECTED_LAYOUT = {
     "airbnb_reservations_es_2025-12.csv": "airbnb_es",
     "booking_hr_reservations_2025-12.xls": "booking_com_hr",
     "booking_short_2025-12.csv": "booking_com_short",
+    "airbnb_reservations_2026-01-10.csv": "airbnb",
     BCOM_BIFF.name: "booking_com",
     BCOM_HTML.name: "booking_com",
     SCHEDULE_XLSX.name: "cleaning_schedule",

@@ -25,6 +25,7 @@ SAMPLE_KINDS = {
     "airbnb_reservations_es_2025-12.csv": FileKind.TEXT,
     "booking_hr_reservations_2025-12.xls": FileKind.XLS,  # a BIFF file, as the extranet serves it
     "booking_short_2025-12.csv": FileKind.TEXT,
+    "airbnb_reservations_2026-01-10.csv": FileKind.TEXT,
     BCOM_BIFF.name: FileKind.XLS,
     BCOM_HTML.name: FileKind.HTML,
     SCHEDULE_XLSX.name: FileKind.XLSX,
