@@ -39,6 +39,16 @@ class Settings(BaseSettings):
     retry_attempts: Annotated[int, Field(gt=0, le=10)] = DEFAULT_TUNING.retry_attempts
     retry_first_delay: Annotated[float, Field(gt=0, le=60)] = DEFAULT_TUNING.retry_first_delay
 
+    max_file_mb: PositiveInt = DEFAULT_TUNING.max_file_mb
+    max_uncompressed_mb: PositiveInt = DEFAULT_TUNING.max_uncompressed_mb
+    max_zip_members: PositiveInt = DEFAULT_TUNING.max_zip_members
+    max_zip_ratio: PositiveInt = DEFAULT_TUNING.max_zip_ratio
+    max_rows: PositiveInt = DEFAULT_TUNING.max_rows
+    max_columns: PositiveInt = DEFAULT_TUNING.max_columns
+    max_cell_bytes: PositiveInt = DEFAULT_TUNING.max_cell_bytes
+    max_seconds_per_file: PositiveInt = DEFAULT_TUNING.max_seconds_per_file
+    max_reader_memory_mb: PositiveInt = DEFAULT_TUNING.max_reader_memory_mb
+
     @classmethod
     def load(cls) -> Settings:
         """The settings, or UsageError (exit status 2) naming the variable that is wrong."""

@@ -36,6 +36,19 @@ class Tuning:
     retry_attempts: int = 5
     retry_first_delay: float = 0.5
 
+    # Limits on untrusted input (issue 12): a file over one is rejected with a sentence naming
+    # the limit and its BOOKINGEST_ variable. The defaults let a real 1M-row export through
+    # (and the operator's workbook, whose priority sheet is some 1,450 columns wide).
+    max_file_mb: int = 1024  # the file's own size
+    max_uncompressed_mb: int = 4096  # a workbook's zip: all members together, as declared and as read
+    max_zip_members: int = 10_000
+    max_zip_ratio: int = 200  # uncompressed / compressed size of one zip member
+    max_rows: int = 5_000_000  # rows of one table (a sheet's declared extent too)
+    max_columns: int = 4096  # columns of one table (a sheet's declared extent too)
+    max_cell_bytes: int = 1 << 20  # one cell's text
+    max_seconds_per_file: int = 900  # reading one file
+    max_reader_memory_mb: int = 6144  # the address space of a reader that runs apart from the process
+
     def retry_delays(self) -> list[float]:
         """The pauses between the tries, in seconds (one fewer than the tries)."""
         return [self.retry_first_delay * 2**i for i in range(self.retry_attempts - 1)]
