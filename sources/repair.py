@@ -17,14 +17,17 @@ from sources.tables import Grid, RawTable
 
 def _telltale() -> str:
     """A regex of what UTF-8 looks like when read in one of these encodings: a character that a
-    UTF-8 lead byte becomes, then one that a continuation byte becomes ("Ã©", "√©", "‚Ç¨").
-    Only values with such a pair go to ftfy, which decides; the rest cost one Arrow pass."""
-    leads: set[str] = set()
-    continuations: set[str] = set()
+    UTF-8 lead byte becomes, then one that a continuation byte becomes, in the SAME encoding
+    ("Ã©", "√©", "‚Ç¨"). Pairs mixing two encodings are not mojibake: French money
+    ("97,35\u00a0€") has a no-break space, a lead byte in Mac Roman, before "€", a continuation
+    byte in Windows-1252. Only values with such a pair go to ftfy, which decides; the rest cost
+    one Arrow pass."""
+    pairs = []
     for encoding in ("cp1252", "latin-1", "mac_roman"):
-        leads |= {bytes([b]).decode(encoding, "ignore") for b in range(0xC2, 0xF5)}
-        continuations |= {bytes([b]).decode(encoding, "ignore") for b in range(0x80, 0xC0)}
-    return f"[{re.escape(''.join(sorted(leads - {''})))}][{re.escape(''.join(sorted(continuations - {''})))}]"
+        leads = {bytes([b]).decode(encoding, "ignore") for b in range(0xC2, 0xF5)} - {""}
+        continuations = {bytes([b]).decode(encoding, "ignore") for b in range(0x80, 0xC0)} - {""}
+        pairs.append(f"[{re.escape(''.join(sorted(leads)))}][{re.escape(''.join(sorted(continuations)))}]")
+    return "|".join(pairs)
 
 
 TELLTALE = _telltale()

@@ -47,6 +47,22 @@ def test_each_distinct_value_is_repaired_once(monkeypatch: pytest.MonkeyPatch) -
     assert sorted(calls) == ["97.35 ‚Ç¨", "ZoÃ«"]  # not per row; clean values never reach ftfy
 
 
+def test_clean_money_in_the_hosts_language_never_reaches_ftfy(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A no-break space is a UTF-8 lead byte in Mac Roman and "€" a continuation byte in
+    # Windows-1252: only a pair from one encoding is a telltale, or every French amount of a
+    # million-row export would go through ftfy.
+    calls: list[str] = []
+
+    def counted(text: str) -> str:
+        calls.append(text)
+        return text
+
+    monkeypatch.setattr(ftfy, "fix_encoding", counted)
+    french = pd.Series([f"{n},35\u00a0€" for n in range(1000)] + ["1\u202f023,64\u00a0€", "Zoë Müller"], dtype=object)
+    assert repaired_cells(french) is None
+    assert calls == []
+
+
 def test_header_rows_are_repaired_and_say_so() -> None:
     rows, changed = repaired_rows([["Title"], ["# des b√©b√©s", 3, None]])
     assert rows == [["Title"], ["# des bébés", 3, None]]
