@@ -304,7 +304,11 @@ def test_the_properties_command_says_what_is_wrong(
     [
         (
             'property = "Beach House"\nsource = "airbnb"',
-            "[[aliases]] entry 1: 'alias' must be a text of 1 to 200 characters, not None",
+            "[[aliases]] entry 1 has no 'alias' (it takes property, source, alias)",
+        ),
+        (
+            'property = "Beach House"\nsource = "airbnb"\nalias = ""',
+            "[[aliases]] entry 1: 'alias' must be a text of 1 to 200 characters, not ''",
         ),
         (
             'property = "Beach House"\nsource = "abnb"\nalias = "x"',
@@ -315,7 +319,7 @@ def test_the_properties_command_says_what_is_wrong(
             "[[aliases]] entry 1 has unknown key(s) note (it takes property, source, alias)",
         ),
     ],
-    ids=["no-alias", "unknown-source", "unknown-key"],
+    ids=["no-alias", "empty-alias", "unknown-source", "unknown-key"],
 )
 def test_a_bad_aliases_entry_names_the_file_and_the_entry(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], entry: str, message: str
