@@ -148,7 +148,7 @@ def _merge(conn: Connection, args: argparse.Namespace, now: dt.datetime, tuning:
     lines = [
         f"merged {merged.other!r} into {merged.keep!r}: {merged.moved} booking(s) moved; aliases of "
         f"{merged.keep!r}: {aliases}",
-        f"{turnovers} same-day turnover(s) at {merged.keep!r}; {len(found)} double booking(s):",
+        f"{turnovers} same-day turnover(s) at {merged.keep!r}; {len(found)} double booking(s)" + (":" if found else ""),
         *(f"  {c}" for c in found),
     ]
     result = {

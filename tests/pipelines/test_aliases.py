@@ -299,6 +299,21 @@ def test_the_properties_command_says_what_is_wrong(
     assert lines[3].split() == ["Pine", "Lodge", "1", "-"] and lines[-1] == "2 properties"
 
 
+def test_merge_in_text_says_what_it_did_and_lists_no_double_booking_when_there_is_none(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ingest(capsys, db_url, schedule(tmp_path / "vrbo.csv", [("HA-TEXT01", BEACH, "", 0, 4, "VRBO")]))
+    ingest(capsys, db_url, plain_export(tmp_path / "airbnb.csv", [stay("HMTEXT0001", SUNNY, 4, 7)]))
+
+    code, out, err = cli(capsys, "properties", "merge", BEACH, SUNNY, "--db", db_url)
+
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [
+        f"merged '{SUNNY}' into '{BEACH}': 1 booking(s) moved; aliases of '{BEACH}': airbnb '{SUNNY}'",
+        f"1 same-day turnover(s) at '{BEACH}'; 0 double booking(s)",
+    ]
+
+
 @pytest.mark.parametrize(
     ("entry", "message"),
     [
