@@ -123,6 +123,9 @@ def _alias(conn: Connection, args: argparse.Namespace, now: dt.datetime, tuning:
             file=sys.stderr,
         )
         return EXIT_REFUSED
+    if outcome.refused and not outcome.added:
+        print(f"bookingest: {outcome.refused[0]}", file=sys.stderr)
+        return EXIT_REFUSED
     lines = [f"{args.source} {alias!r} is " + ("now" if outcome.added else "already") + f" an alias of {args.house!r}"]
     lines += [
         f"{m.other!r} was that house: merged into {m.keep!r} ({m.moved} booking(s) moved)" for m in outcome.merged

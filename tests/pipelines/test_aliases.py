@@ -299,6 +299,34 @@ def test_the_properties_command_says_what_is_wrong(
     assert lines[3].split() == ["Pine", "Lodge", "1", "-"] and lines[-1] == "2 properties"
 
 
+def test_an_alias_that_is_the_name_of_another_house_merges_nothing(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Lakeside is a house (Vrbo stays), not the property of an Airbnb listing's title.
+    ingest(capsys, db_url, schedule(tmp_path / "vrbo.csv", [("HA-GUARD1", "Lakeside", "", 0, 4, "VRBO")]))
+    ingest(capsys, db_url, plain_export(tmp_path / "airbnb.csv", [stay("HMGUARD001", "Pine Lodge", 0, 3)]))
+    before = houses_of(db_url)
+
+    code, out, err = cli(capsys, "properties", "alias", "Pine Lodge", "--source", "airbnb", "lakeside", "--db", db_url)
+
+    assert (code, out) == (1, "")
+    assert err == (
+        "bookingest: airbnb 'lakeside' is the name of the house 'Lakeside', which has vrbo bookings of its own: "
+        "not learned; if the two are one house: bookingest properties merge 'Pine Lodge' 'Lakeside'\n"
+    )
+    # Taught by a workbook row (Pine Lodge's listing called Lakeside): not learned either, and noted.
+    taught = ingest(
+        capsys, db_url, schedule(tmp_path / "wb.csv", [("HMGUARD002", "Pine Lodge", "Lakeside", 5, 7, "AIRBNB")])
+    )
+    assert any("'Lakeside' is the name of the house 'Lakeside'" in note for note in taught["notes"]), taught
+    assert property_names(db_url) == ["Lakeside", "Pine Lodge"]
+    assert houses_of(db_url) == {**before, "HMGUARD002": "Pine Lodge"}
+    engine = create_engine(db_url)
+    with engine.connect() as conn:
+        assert conn.execute(select(property_aliases.c.alias)).scalars().all() == []
+    engine.dispose()
+
+
 def test_merge_in_text_says_what_it_did_and_lists_no_double_booking_when_there_is_none(
     db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
