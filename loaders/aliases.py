@@ -14,7 +14,7 @@ from sqlalchemy import Connection, select
 from loaders.dialects import dialect_of
 from loaders.properties import distinct_rows
 from loaders.property_merge import PropertyMerge, merge_properties
-from loaders.tables import properties, property_aliases
+from loaders.tables import bookings, properties, property_aliases
 from schemas.aliases import DeclaredAlias, name_key
 from schemas.tuning import DEFAULT_TUNING, Tuning
 
@@ -77,6 +77,7 @@ def add_aliases(
         select(a.source, a.alias_key, a.property_id).where(a.alias_key.in_(sorted({k for _, k in by_key})))
     )
     known = {(r.source, r.alias_key): r.property_id for r in existing}
+    foreign = _not_a_listing(conn, sorted({o for _, key in by_key for o in named.get(key, [])}))
     rows, merges = [], []
     for (source, key), (_, alias, pid) in by_key.items():
         if (source, key) in known:
@@ -87,6 +88,15 @@ def add_aliases(
         if set(others) & houses:
             outcome.refused.append(f"'{alias}' names a house of this file and the {source} alias of '{names[pid]}'"
                                    ": not learned")  # fmt: skip
+            continue
+        own = {f"{source} bookings"}  # what a listing's own property holds
+        if unlike := [o for o in others if foreign.get(o, set()) - own]:
+            house = names[unlike[0]]
+            outcome.refused.append(
+                f"{source} '{alias}' is the name of the house '{house}', which has "
+                f"{' and '.join(sorted(foreign[unlike[0]] - own))} of its own: not learned; if the two are one "
+                f"house: bookingest properties merge '{names[pid]}' '{house}'"
+            )
             continue
         rows.append({"source": source, "alias": alias, "alias_key": key, "property_id": pid})
         outcome.added.append((source, alias, names[pid]))
@@ -100,6 +110,22 @@ def add_aliases(
             outcome.merged.append(merge_properties(conn, keep, other, now, tuning))
             gone.add(other)
     return outcome
+
+
+def _not_a_listing(conn: Connection, ids: Sequence[int]) -> dict[int, set[str]]:
+    """What makes each of these properties more than a listing's own property (which an alias of
+    its name merges into the house): the sources of its bookings and, as 'aliases', aliases of its
+    own. A property whose bookings all come from the alias's source, with no alias, is merged;
+    any other is a house, which only `bookingest properties merge` joins with another."""
+    if not ids:
+        return {}
+    b, a = bookings.c, property_aliases.c
+    out: dict[int, set[str]] = {}
+    for r in conn.execute(select(b.property_id, b.source).where(b.property_id.in_(ids)).distinct()):
+        out.setdefault(r.property_id, set()).add(f"{r.source} bookings")
+    for pid in conn.execute(select(a.property_id).where(a.property_id.in_(ids)).distinct()).scalars():
+        out.setdefault(pid, set()).add("aliases")
+    return out
 
 
 def declare(conn: Connection, declared: Sequence[DeclaredAlias], now: dt.datetime, tuning: Tuning) -> AliasOutcome:

@@ -95,6 +95,9 @@ def _manifest_options(file: Path) -> FileOptions:
     for n, entry in enumerate(entries, start=1):
         if not isinstance(entry, dict) or "match" not in entry:
             raise UsageError(f"{manifest}: [[files]] entry {n} has no 'match' pattern")
+        for key in ("match", "source", "property"):
+            if key in entry and not (isinstance(entry[key], str) and entry[key].strip()):
+                raise UsageError(f"{manifest}: [[files]] entry {n}: {key!r} must be a text, not {entry[key]!r}")
         if fnmatch.fnmatch(file.name, str(entry["match"])):
             as_of = entry.get("as_of")
             if isinstance(as_of, dt.datetime | dt.date):

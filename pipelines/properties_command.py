@@ -123,6 +123,9 @@ def _alias(conn: Connection, args: argparse.Namespace, now: dt.datetime, tuning:
             file=sys.stderr,
         )
         return EXIT_REFUSED
+    if outcome.refused and not outcome.added:
+        print(f"bookingest: {outcome.refused[0]}", file=sys.stderr)
+        return EXIT_REFUSED
     lines = [f"{args.source} {alias!r} is " + ("now" if outcome.added else "already") + f" an alias of {args.house!r}"]
     lines += [
         f"{m.other!r} was that house: merged into {m.keep!r} ({m.moved} booking(s) moved)" for m in outcome.merged
@@ -148,7 +151,7 @@ def _merge(conn: Connection, args: argparse.Namespace, now: dt.datetime, tuning:
     lines = [
         f"merged {merged.other!r} into {merged.keep!r}: {merged.moved} booking(s) moved; aliases of "
         f"{merged.keep!r}: {aliases}",
-        f"{turnovers} same-day turnover(s) at {merged.keep!r}; {len(found)} double booking(s):",
+        f"{turnovers} same-day turnover(s) at {merged.keep!r}; {len(found)} double booking(s)" + (":" if found else ""),
         *(f"  {c}" for c in found),
     ]
     result = {

@@ -40,7 +40,9 @@ def declared_aliases(entries: object) -> tuple[DeclaredAlias, ...]:
             raise ValueError(f"{where} has unknown key(s) {', '.join(unknown)} (it takes property, source, alias)")
         values = {}
         for key in ("property", "source", "alias"):
-            value = entry.get(key)
+            if key not in entry:
+                raise ValueError(f"{where} has no '{key}' (it takes property, source, alias)")
+            value = entry[key]
             if not isinstance(value, str) or not value.strip() or len(value.strip()) > 200:
                 raise ValueError(f"{where}: '{key}' must be a text of 1 to 200 characters, not {value!r}")
             values[key] = value.strip()

@@ -36,9 +36,10 @@ def checked(table: RawTable, property_name: str | None, status_map: StatusMap) -
     conflicts = _cancelled_but_not(frame, mapped.raw, mapped.headers)
     problems.extend(conflicts)
     checked, failed = booking.validate(frame)
-    # A row without a status (empty, unknown, or of an unknown source) is reported already.
+    # A row without a status (empty, unknown, or of an unknown source) is reported already, and
+    # so is a row without a source (mapping says why, under its code where there is no source column).
     reported = {(p.index, p.column) for p in problems} | {
-        (int(str(i)), "status") for i in frame.index[frame["status"].isna()]
+        (int(str(i)), column) for column in ("status", "source") for i in frame.index[frame[column].isna()]
     }
     problems.extend(p for p in failed if (p.index, p.column) not in reported)
     # The rows that survive: they passed parsing, the status map and the schema.

@@ -3,6 +3,9 @@
 from schemas.vocab import Source
 from sources.layouts.base import Layout
 
+# An Airbnb confirmation code: also how the workbook tells an Airbnb row without a source.
+AIRBNB_CODE = r"HM[A-Z0-9]{8}"
+
 AIRBNB = Layout(
     name="airbnb",
     title="Airbnb reservations export",
@@ -25,7 +28,7 @@ AIRBNB = Layout(
     source=Source.AIRBNB,
     date_format="%m/%d/%Y",
     date_hint="M/D/YYYY",
-    code_pattern=r"HM[A-Z0-9]{8}",
+    code_pattern=AIRBNB_CODE,
     code_hint="HM followed by 8 letters or digits",
     default_currency="USD",
 )

@@ -1,7 +1,7 @@
 """The operator's own "Cleaning schedule" workbook: Airbnb's columns, the house name, a booking source column."""
 
 from schemas.vocab import Source
-from sources.layouts.airbnb import AIRBNB
+from sources.layouts.airbnb import AIRBNB, AIRBNB_CODE
 from sources.layouts.base import Layout
 
 CLEANING_SCHEDULE = Layout(
@@ -62,7 +62,7 @@ CLEANING_SCHEDULE = Layout(
         "book directly": Source.DIRECT,
     },
     code_sources=(
-        (r"HM[A-Z0-9]{8}", Source.AIRBNB),
+        (AIRBNB_CODE, Source.AIRBNB),
         (r"HA-[A-Z0-9]{6}", Source.VRBO),
         (r"\d{10}", Source.BOOKING_COM),
     ),

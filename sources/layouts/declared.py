@@ -173,7 +173,7 @@ def _entry(path: Path, index: int, entry: dict[str, object], builtin: set[str], 
     if pattern is not None:
         _check_regex(_text(entry, "code_pattern", fail), fail)
     less = entry.get("payout_less")
-    if less is not None and less not in set(MONEY_FIELDS) - {"payout", "gross"}:
+    if less is not None and (not isinstance(less, str) or less not in set(MONEY_FIELDS) - {"payout", "gross"}):
         raise fail(f"payout_less {less!r} must be a money field deducted from the gross (commission)")
     layout = Layout(
         name=name,
@@ -221,6 +221,8 @@ def _headers(value: object, fail: _Fail) -> dict[str, tuple[str, ...]]:
         if fld not in FIELDS:
             raise fail(f"headers names an unknown field {fld!r} (fields: {', '.join(FIELDS)})")
         out[fld] = tuple(_strings(spellings, f"headers.{fld}", fail))
+        if not out[fld]:
+            raise fail(f"headers.{fld} gives no spelling: list its header, or leave the field out")
         for spelling in out[fld]:
             other = owner.setdefault(header_key(spelling), fld)
             if other != fld:
@@ -251,7 +253,7 @@ def _statuses(value: object, fail: _Fail) -> dict[str, Status]:
 def _dates(entry: dict[str, object], fail: _Fail) -> tuple[str | None, str]:
     """The stay dates' strptime format (from date_format, or date_order alone) and its hint."""
     order = entry.get("date_order")
-    if order is not None and order not in DATE_ORDERS:
+    if order is not None and (not isinstance(order, str) or order not in DATE_ORDERS):
         raise fail(f"date_order {order!r} must be one of {', '.join(DATE_ORDERS)}")
     fmt = _text(entry, "date_format", fail) if "date_format" in entry else DATE_ORDERS.get(str(order))
     if fmt is None:

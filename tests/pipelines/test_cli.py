@@ -189,6 +189,30 @@ def test_exit_2_for_a_folder_manifest_that_is_not_toml(
 
 
 @pytest.mark.parametrize(
+    ("entry", "says"),
+    [
+        pytest.param('match = "*"\nproperty = ["Lakeside"]', "entry 1: 'property' must be a text", id="property"),
+        pytest.param('match = ["*.csv"]', "entry 1: 'match' must be a text", id="match"),
+        pytest.param('match = "*"\nsource = 5', "entry 1: 'source' must be a text, not 5", id="source"),
+    ],
+)
+def test_exit_2_for_a_files_entry_whose_value_is_no_text(
+    capsys: pytest.CaptureFixture[str], exports: Exports, tmp_path: Path, entry: str, says: str
+) -> None:
+    exports.airbnb("inbox/good.csv", [exports.Row("HMGOOD2222", dt.date(2026, 1, 3), dt.date(2026, 1, 7))])
+    exports.write("inbox/bookingest.toml", f"[[files]]\n{entry}\n".encode())
+    database = tmp_path / "never.db"
+
+    code, out, err = run(
+        capsys, "ingest", str(exports.folder / "inbox"), "--db", f"sqlite:///{database}", "--no-prefect"
+    )
+
+    assert code == 2, out + err
+    assert err.startswith("bookingest: ") and "bookingest.toml: [[files]] " + says in err, err
+    assert err.count("\n") == 1 and "Traceback" not in err + out and not database.exists()
+
+
+@pytest.mark.parametrize(
     "url",
     [
         "postgresql+psycopg://postgres@127.0.0.1:1/x",

@@ -155,6 +155,13 @@ BAD = [
     pytest.param(entry(date_format="%d.%Q.%Y"), "date_format '%d.%Q.%Y' is not a date format", id="bad-directive"),
     pytest.param(entry(date_order="day_first", date_format="%m/%d/%Y"), "does not put the day", id="order-mismatch"),
     pytest.param(entry(date_order="dmy"), "date_order 'dmy' must be one of", id="bad-order"),
+    pytest.param(entry(date_order=["day_first"]), "date_order ['day_first'] must be one of", id="order-not-text"),
+    pytest.param(entry(payout_less=["commission"]), "payout_less ['commission'] must be", id="payout-less-not-text"),
+    pytest.param(
+        entry(headers={**entry()["headers"], "check_in": []}),  # type: ignore[dict-item]
+        "headers.check_in gives no spelling",
+        id="no-spelling",
+    ),
     pytest.param(
         entry(statuses={"Booked": "pending"}),
         f"status label 'Booked' -> pending conflicts with {SEED_NAME}, which maps 'Booked' to confirmed for source vrbo",

@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 from airbnb_export import AIRBNB_COLUMNS
 
+from schemas.status_map import StatusMap, load_seed
 from sources.mapping import Mapped, to_canonical
+from sources.normalize import checked
 from sources.readers import read_export
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
@@ -134,6 +136,17 @@ def test_a_code_of_no_known_shape_and_no_source_is_quarantined_saying_so() -> No
     assert "no booking source column" in problem.message
     assert "'ZZ-42' fits no known shape" in problem.message
     assert "HA- + 6: vrbo" in problem.message
+
+
+def test_a_row_whose_source_no_code_tells_is_reported_once_after_the_schema() -> None:
+    rows = [header(None), row("HMAAAAAAAA", "Confirmed", "Lakeside", None), row("ZZ-42", "Booked", "Lakeside", None)]
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerows(rows)
+    valid, rejected = checked(read_export(buf.getvalue().encode(), "schedule.csv"), None, StatusMap(load_seed()))
+    assert list(valid["external_code"]) == ["HMAAAAAAAA"]
+    [problem] = rejected  # not also "source: is empty" from the schema
+    assert (problem.row_number, problem.column, problem.value) == (3, "Confirmation code", "ZZ-42")
+    assert "fits no known shape" in problem.error
 
 
 def test_an_empty_source_cell_is_told_by_the_code_or_quarantined() -> None:
