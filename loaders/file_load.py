@@ -101,6 +101,20 @@ def loading(
         raise
 
 
+def declare_apart(
+    engine: Engine, aliases: tuple[DeclaredAlias, ...], tuning: Tuning = DEFAULT_TUNING, dry_run: bool = False
+) -> list[str]:
+    """Add a folder's declared aliases in a transaction of their own (under the merge lock, as a
+    load adds them), for a file that does not load (its bytes were loaded before): an alias
+    declared after the folder's files were loaded still takes effect. What the summary says."""
+    with engine.connect() as conn, conn.begin() as transaction:
+        dialect_of(conn).lock_merges(conn, tuning)
+        outcome = declare(conn, aliases, now(), tuning)
+        if dry_run:
+            transaction.rollback()
+    return outcome.notes()
+
+
 class FileLoad:
     """The open transaction of one file: `stage` its valid rows and rejected rows a chunk at a
     time, `discard` staged rows found bad later, then `merge` once.

@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from loaders import db
 from loaders.errors import DuplicateFile, is_transient
-from loaders.file_load import FileRecord, find_loaded, loading
+from loaders.file_load import FileRecord, declare_apart, find_loaded, loading
 from loaders.strategies import MergeCounts
 from pipelines import payouts_ingest
 from pipelines.declared import status_map_for
@@ -74,8 +74,9 @@ def _ingest_file(
     shown = str(path)
     ahead = workbooks.take(path)  # a read begun in the background (by the CLI), if any
     claim = _claim(engine, path, options)
-    if isinstance(claim, FileResult):
-        return claim
+    if isinstance(claim, FileResult):  # unreadable, or a duplicate: its folder's aliases still count
+        aliases = claim.status == FileStatus.DUPLICATE and options.aliases
+        return replace(claim, notes=declare_apart(engine, options.aliases, tuning, dry_run)) if aliases else claim
     status_map = status_map or status_map_for(engine, [(path, options)], dry_run)
     tally = Tally()
     repaired: dict[str, None] = {}  # what any chunk repaired, in order (sources.repair)

@@ -157,6 +157,24 @@ def test_every_strategy_lands_an_aliased_listing_on_its_house(
     assert set(houses_of(db_url).values()) == {BEACH}
 
 
+def test_an_alias_declared_after_the_folder_loaded_takes_effect_though_every_file_is_a_duplicate(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inbox = tmp_path / "inbox"
+    plain_export(inbox / "one.csv", [stay("HMLATE0001", SUNNY, 0, 3)])
+    assert ingest(capsys, db_url, inbox)["new_properties"] == [SUNNY]
+    (inbox / "bookingest.toml").write_text(
+        f'[[aliases]]\nproperty = "{BEACH}"\nsource = "airbnb"\nalias = "{SUNNY}"\n', encoding="utf-8"
+    )
+    again = ingest(capsys, db_url, inbox)
+    assert again["status"] == "duplicate"
+    assert any(n.startswith(f"added 1 declared alias(es) of houses (e.g. airbnb '{SUNNY}'") for n in again["notes"])
+    # The listing's own property was that house: it is merged, its booking moved.
+    assert houses_of(db_url) == {"HMLATE0001": BEACH}
+    assert property_names(db_url) == [BEACH]
+    assert ingest(capsys, db_url, inbox)["notes"] == []  # said once: nothing new the third time
+
+
 def test_a_row_naming_house_and_listing_teaches_the_alias_and_merges_the_listings_own_property(
     db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
