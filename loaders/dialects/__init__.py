@@ -26,8 +26,17 @@ class Dialect(Protocol):
     # How a view is (re)created at start-up: replaced where the database can, else kept.
     create_view: str
 
-    def engine(self, url: URL, tuning: Tuning) -> Engine:
-        """A new engine for this database, set up as bookingest needs it."""
+    def engine(self, url: URL, tuning: Tuning, read_only: bool = False) -> Engine:
+        """A new engine for this database, set up as bookingest needs it (`read_only`: one that never writes)."""
+        ...
+
+    def lock_schema(self, conn: Connection) -> None:
+        """Begin this transaction by taking the schema lock: whatever creates or changes the schema
+        (loaders.db.schema_lock) takes turns with every other process doing so."""
+        ...
+
+    def read_only_reason(self, engine: Engine) -> str | None:
+        """Why this process cannot write this database (None: it can)."""
         ...
 
     def upgrade_schema(self, conn: Connection) -> None:
