@@ -54,9 +54,11 @@ def connect(url: str, tuning: Tuning = DEFAULT_TUNING, read_only: bool = False) 
     except NoSuchModuleError as err:
         raise DatabaseUnavailable(shown, f"no driver for it ({err})") from None
     try:
-        with engine.connect():
-            pass
+        # Asked first: a SQLite file on a read-only mount fails to open for writing, unnamed.
         refused = None if read_only else dialect.read_only_reason(engine)
+        if refused is None:
+            with engine.connect():
+                pass
     except SQLAlchemyError as err:
         raise unusable(engine, err) from None
     if refused:

@@ -66,7 +66,7 @@ class SQLite:
         # os.access, not the permission bits: it answers for this process (root writes a
         # file of mode 444; nobody writes on a read-only mount).
         if path.exists() and not os.access(path, os.W_OK):
-            return f"the file {path} cannot be written"
+            return f"the file {path} cannot be written ({_why_not_writable(path)})"
         if not os.access(path.parent, os.W_OK):
             return f"its folder {path.parent} cannot be written (SQLite keeps its journal there)"
         return None
@@ -116,6 +116,15 @@ def _file_of(url: URL) -> Path | None:
     if not name or name == ":memory:" or name.startswith("file:"):
         return None
     return Path(name).absolute()
+
+
+def _why_not_writable(path: Path) -> str:
+    """The system's word for it: Permission denied, Read-only file system, Operation not permitted."""
+    try:
+        os.close(os.open(path, os.O_WRONLY))  # opened, not written
+    except OSError as err:
+        return err.strerror or "not writable"
+    return "not writable"
 
 
 def _read_only_uri(path: Path) -> str:
