@@ -16,6 +16,7 @@ from loaders.errors import (
     DatabaseUnavailable,
     GaveUp,
     first_line,
+    free_bytes,
     is_disk_full,
     is_read_only,
 )
@@ -75,8 +76,10 @@ def unusable(engine: Engine, err: Exception) -> DatabaseUnavailable:
         return DatabaseUnavailable(shown, f"it {err.what()}")
     if is_read_only(err):
         return DatabaseReadOnly(shown, dialect_of(engine).read_only_reason(engine) or first_line(err))
-    if is_disk_full(err):
-        return DatabaseDiskFull(shown, first_line(err))
+    folder = dialect_of(engine).folder(engine.url)
+    if is_disk_full(err, folder):
+        room = f"; {free_bytes(folder)} bytes free in {folder}" if folder else ""
+        return DatabaseDiskFull(shown, first_line(err) + room)
     return DatabaseUnavailable(shown, first_line(err))
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 # PostgreSQL SQLSTATEs that a retry of the same transaction can cure.
@@ -25,6 +28,7 @@ _UNREACHABLE = (
     "the database system is in recovery mode",
     "the database system is not yet accepting connections",
 )
+_ROOM = 1 << 20  # less free space than this, and a disk I/O error is the disk being full
 _READ_ONLY_SQLSTATES = {"25006", "42501"}  # read_only_sql_transaction, insufficient_privilege
 
 
@@ -146,7 +150,19 @@ def is_read_only(exc: BaseException) -> bool:
     return _sqlstate(exc) in _READ_ONLY_SQLSTATES or "readonly database" in str(getattr(exc, "orig", exc))
 
 
-def is_disk_full(exc: BaseException) -> bool:
-    """A write that found no room on the database's disk (PostgreSQL's disk_full, SQLite's SQLITE_FULL)."""
+def is_disk_full(exc: BaseException, folder: Path | None = None) -> bool:
+    """A write that found no room on the database's disk (PostgreSQL's disk_full, SQLite's
+    SQLITE_FULL); SQLite's "disk I/O error" too when `folder`, the database's, has no room left
+    (its -shm file cannot grow on a full disk: SQLITE_IOERR_SHMSIZE)."""
     message = str(getattr(exc, "orig", exc))
-    return _sqlstate(exc) == "53100" or "database or disk is full" in message or "No space left on device" in message
+    if _sqlstate(exc) == "53100" or "database or disk is full" in message or "No space left on device" in message:
+        return True
+    return "disk I/O error" in message and folder is not None and free_bytes(folder) < _ROOM
+
+
+def free_bytes(folder: Path) -> int:
+    """The bytes this process may still write in `folder`'s file system (0 if it cannot tell)."""
+    try:
+        return shutil.disk_usage(folder).free
+    except OSError:
+        return 0

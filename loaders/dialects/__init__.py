@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Protocol
 
 import pandas as pd
@@ -33,6 +34,10 @@ class Dialect(Protocol):
     def lock_schema(self, conn: Connection) -> None:
         """Begin this transaction by taking the schema lock: whatever creates or changes the schema
         (loaders.db.schema_lock) takes turns with every other process doing so."""
+        ...
+
+    def folder(self, url: URL) -> Path | None:
+        """The folder that holds the database's files, where this process sees it (SQLite's)."""
         ...
 
     def read_only_reason(self, engine: Engine) -> str | None:

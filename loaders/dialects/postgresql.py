@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -46,6 +47,9 @@ class PostgreSQL:
         # Held until the transaction ends; two first ingests on an empty database would
         # otherwise both CREATE TABLE (a UniqueViolation on pg_type for the second).
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
+
+    def folder(self, url: URL) -> Path | None:
+        return None  # the server's disk: it names a full one itself (disk_full, 53100)
 
     def read_only_reason(self, engine: Engine) -> str | None:
         with engine.connect() as conn:

@@ -59,6 +59,10 @@ class SQLite:
         # the write lock at once, so the checks that follow see what every other process made.
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
+    def folder(self, url: URL) -> Path | None:
+        path = _file_of(url)
+        return path.parent if path else None
+
     def read_only_reason(self, engine: Engine) -> str | None:
         path = _file_of(engine.url)
         if path is None:
