@@ -8,7 +8,6 @@ import itertools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TypeVar
 
 import pandas as pd
 from sqlalchemy import Engine
@@ -35,8 +34,6 @@ from sources.readers import RawTable, read_export_chunks
 from sources.repair import repair_note
 from sources.repeats import Tally
 from sources.workbooks import Prefetch
-
-T = TypeVar("T")
 
 
 def open_database(url: str, tuning: Tuning = DEFAULT_TUNING, read_only: bool = False) -> Engine:

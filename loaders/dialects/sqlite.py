@@ -71,7 +71,7 @@ class SQLite:
         # file of mode 444; nobody writes on a read-only mount).
         if path.exists() and not os.access(path, os.W_OK):
             return f"the file {path} cannot be written ({_why_not_writable(path)})"
-        if not os.access(path.parent, os.W_OK):
+        if path.parent.is_dir() and not os.access(path.parent, os.W_OK):  # a missing one: "unable to open"
             return f"its folder {path.parent} cannot be written (SQLite keeps its journal there)"
         return None
 
