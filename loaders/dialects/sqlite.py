@@ -30,7 +30,9 @@ class SQLite:
     def engine(self, url: URL, tuning: Tuning, read_only: bool = False) -> Engine:
         # The busy timeout: a writer waits up to 60 s for another's transaction (then retries).
         path = _file_of(url)
-        if read_only and path is not None:
+        # Read-only: a file this process could write is opened as usual with query_only (its
+        # -wal and -shm then go at close as after any run); one it cannot, through a mode=ro URI.
+        if read_only and path is not None and _unwritable(path):
             uri = _read_only_uri(path)
             engine = create_engine(
                 url, creator=lambda: sqlite3.connect(uri, uri=True, timeout=60, check_same_thread=False)
@@ -43,7 +45,9 @@ class SQLite:
         def pragmas(dbapi_conn: Any, _record: object) -> None:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys = ON")
-            if not read_only:  # setting it is a write
+            if read_only:
+                cur.execute("PRAGMA query_only = ON")  # any write is refused
+            else:  # setting it is a write
                 cur.execute("PRAGMA journal_mode = WAL")  # readers (reports) never block an ingest
             cur.execute("PRAGMA synchronous = NORMAL")
             cur.execute(f"PRAGMA cache_size = -{cache_kib}")  # at most, for the indexes of a large merge
@@ -65,15 +69,7 @@ class SQLite:
 
     def read_only_reason(self, engine: Engine) -> str | None:
         path = _file_of(engine.url)
-        if path is None:
-            return None
-        # os.access, not the permission bits: it answers for this process (root writes a
-        # file of mode 444; nobody writes on a read-only mount).
-        if path.exists() and not os.access(path, os.W_OK):
-            return f"the file {path} cannot be written ({_why_not_writable(path)})"
-        if path.parent.is_dir() and not os.access(path.parent, os.W_OK):  # a missing one: "unable to open"
-            return f"its folder {path.parent} cannot be written (SQLite keeps its journal there)"
-        return None
+        return _unwritable(path) if path else None
 
     def lock_merges(self, conn: Connection, tuning: Tuning) -> None:
         pass  # SQLite serializes writers itself
@@ -120,6 +116,17 @@ def _file_of(url: URL) -> Path | None:
     if not name or name == ":memory:" or name.startswith("file:"):
         return None
     return Path(name).absolute()
+
+
+def _unwritable(path: Path) -> str | None:
+    """Why this process cannot write the database file `path` (None: it can). By os.access, not
+    the permission bits: it answers for this process (root writes a file of mode 444; nobody
+    writes on a read-only mount or an immutable file)."""
+    if path.exists() and not os.access(path, os.W_OK):
+        return f"the file {path} cannot be written ({_why_not_writable(path)})"
+    if path.parent.is_dir() and not os.access(path.parent, os.W_OK):  # a missing one: "unable to open"
+        return f"its folder {path.parent} cannot be written (SQLite keeps its journal there)"
+    return None
 
 
 def _why_not_writable(path: Path) -> str:
