@@ -186,8 +186,8 @@ def _must_exist(url: str, hint: str) -> None:
             raise UsageError(f"no database at {url}; {hint}")
 
 
-def _open_existing(args: argparse.Namespace) -> Any:
-    """The database for a report command: it must exist already (a report never creates one)."""
+def _open_existing(args: argparse.Namespace, writes: bool = False) -> Any:
+    """The database for a report command (read-only unless it `writes`): it must exist already."""
     from loaders.errors import DatabaseUnavailable
     from pipelines.ingest import open_database
     from pipelines.settings import Settings
@@ -196,7 +196,7 @@ def _open_existing(args: argparse.Namespace) -> Any:
     url = args.db or settings.database_url
     _must_exist(url, "run `bookingest ingest` first or pass --db")
     try:
-        return open_database(url, settings.tuning())
+        return open_database(url, settings.tuning(), read_only=not writes)
     except DatabaseUnavailable as err:
         raise UsageError(str(err)) from None
 
@@ -261,7 +261,7 @@ def _task(args: argparse.Namespace) -> int:
 
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     locked = None if args.done else bool(args.lock)
-    if not mark_task(_open_existing(args), args.task_id, now, done=bool(args.done), locked=locked):
+    if not mark_task(_open_existing(args, writes=True), args.task_id, now, done=bool(args.done), locked=locked):
         raise UsageError(f"no task with id {args.task_id}")
     print(f"task {args.task_id}: " + ("done" if args.done else "locked" if args.lock else "unlocked"))
     return EXIT_OK

@@ -9,7 +9,8 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from sqlalchemy import Engine
 
-from loaders.errors import is_transient
+from loaders.errors import file_failure, first_line, is_transient
+from loaders.retry import gave_up
 from pipelines.declared import status_map_for
 from pipelines.discover import FileOptions, discover
 from pipelines.ingest import ingest_file, open_database
@@ -33,9 +34,9 @@ def _retry_if_transient(_task: Any, _run: Any, state: Any) -> bool:
 
 
 def _retry_options(tuning: Tuning) -> dict[str, Any]:
-    # The retry policy of ingest.retrying, as Prefect's: the retries show in the flow run's
+    # The retry policy of loaders.retry.retrying, as Prefect's: the retries show in the flow run's
     # states, and each retries the whole file (its one transaction), as ingest_paths does.
-    return {"retries": tuning.retry_attempts - 1, "retry_delay_seconds": tuning.retry_delays() or 0}
+    return {"retries": len(tuning.retry_delays()), "retry_delay_seconds": tuning.retry_delays() or 0}
 
 
 @task(
@@ -74,13 +75,12 @@ def ingest_flow(
         if isinstance(value, FileResult):
             results.append(value)
         else:  # retries exhausted, or a bug: the file loaded nothing, the run goes on
-            first_line = str(value).strip().splitlines()[0] if str(value).strip() else type(value).__name__
-            results.append(
-                FileResult(
-                    str(path),
-                    file_options.source,
-                    FileStatus.REJECTED,
-                    reason=f"failed, nothing was loaded ({first_line})",
+            delays = tuning.retry_delays()
+            if isinstance(value, BaseException) and is_transient(value):
+                reason = file_failure(gave_up(value, sum(delays), len(delays) + 1))
+            else:
+                reason = (
+                    f"failed, nothing was loaded ({first_line(value) if isinstance(value, BaseException) else value})"
                 )
-            )
+            results.append(FileResult(str(path), file_options.source, FileStatus.REJECTED, reason=reason))
     return results

@@ -5,19 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import itertools
-import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TypeVar
 
 import pandas as pd
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from loaders import db
-from loaders.errors import DuplicateFile, is_transient
+from loaders.errors import DuplicateFile, GaveUp, file_failure, first_line, is_transient
 from loaders.file_load import FileRecord, declare_apart, find_loaded, loading
+from loaders.retry import retrying
 from loaders.strategies import MergeCounts
 from pipelines import payouts_ingest
 from pipelines.declared import status_map_for
@@ -36,14 +35,11 @@ from sources.repair import repair_note
 from sources.repeats import Tally
 from sources.workbooks import Prefetch
 
-T = TypeVar("T")
 
-
-def open_database(url: str, tuning: Tuning = DEFAULT_TUNING) -> Engine:
-    """Connect, create missing tables and seed the status map (DatabaseUnavailable if we cannot)."""
-    engine = db.connect(url, tuning)
-    retrying(lambda: db.ensure_schema(engine, load_seed()), tuning)
-    return engine
+def open_database(url: str, tuning: Tuning = DEFAULT_TUNING, read_only: bool = False) -> Engine:
+    """Connect, create missing tables and seed the status map (DatabaseUnavailable if we cannot);
+    `read_only` for a command that only reads (see loaders.db.open_database)."""
+    return db.open_database(url, load_seed(), tuning, read_only)
 
 
 def ingest_file(
@@ -200,9 +196,7 @@ def _not_loaded(err: Exception, shown: str, layout: str | None, tally: Tally) ->
         )
     if isinstance(err, DuplicateFile):
         return FileResult(shown, layout, FileStatus.DUPLICATE, reason=str(err))
-    reason = str(getattr(err, "orig", err)).strip().splitlines()[0]
-    return FileResult(shown, layout, FileStatus.REJECTED, rows=tally.rows,
-                      reason=f"the database refused the file, nothing was loaded ({reason})")  # fmt: skip
+    return FileResult(shown, layout, FileStatus.REJECTED, rows=tally.rows, reason=file_failure(err))
 
 
 def _nothing_loaded(reason: str, tally: Tally) -> str:
@@ -235,22 +229,9 @@ def _double_bookings(engine: Engine, file_id: int, tuning: Tuning) -> list[str]:
     failure here must not make the summary claim that nothing was loaded."""
     try:
         return [str(c) for c in retrying(lambda: conflicts(engine, file_id=file_id), tuning)]
-    except SQLAlchemyError as err:
-        reason = str(getattr(err, "orig", err)).strip().splitlines()[0]
+    except (SQLAlchemyError, GaveUp) as err:
+        reason = str(err) if isinstance(err, GaveUp) else first_line(err)
         return [f"(double bookings could not be checked: {reason}; run `bookingest conflicts`)"]
-
-
-def retrying(fn: Callable[[], T], tuning: Tuning = DEFAULT_TUNING) -> T:
-    """Call `fn`, retrying transient database errors with exponential back-off: the one retry
-    policy (tuning.retry_attempts tries; the Prefect task's retries come from the same)."""
-    for delay in [*tuning.retry_delays(), None]:
-        try:
-            return fn()
-        except Exception as err:
-            if delay is None or not is_transient(err):
-                raise
-            time.sleep(delay)
-    raise AssertionError("unreachable")
 
 
 def ingest_paths(
@@ -263,19 +244,13 @@ def ingest_paths(
     """Ingest files one after another without Prefect; one bad file never stops the others.
     A `dry_run` checks each file against the database as it is: a file does not see the files
     before it in the same run, which a real run would have committed."""
-    status_map = status_map_for(engine, files, dry_run)  # with the labels of the declared layouts
+    status_map = retrying(lambda: status_map_for(engine, files, dry_run), tuning)  # and the declared layouts' labels
     results = []
     for path, options in files:
         try:
             result = retrying(lambda p=path, o=options: ingest_file(engine, p, o, status_map, tuning, dry_run), tuning)  # type: ignore[misc]
-        except SQLAlchemyError as err:
-            reason = str(getattr(err, "orig", err)).strip().splitlines()[0]
-            result = FileResult(
-                str(path),
-                options.source,
-                FileStatus.REJECTED,
-                reason=f"database error after retries, nothing was loaded ({reason})",
-            )
+        except (SQLAlchemyError, GaveUp) as err:  # gave up, or an error before the file's load began
+            result = FileResult(str(path), options.source, FileStatus.REJECTED, reason=file_failure(err))
         except Exception as err:  # a bug must not cost the operator the other files of the run
             result = FileResult(str(path), options.source, FileStatus.REJECTED,
                                 reason=f"internal error, nothing was loaded; please report it ({type(err).__name__}: {err})")  # fmt: skip

@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     from pipelines import cli  # the report commands' database opener (cli imports this module)
     from pipelines.settings import Settings
 
-    engine = cli._open_existing(args)
+    engine = cli._open_existing(args, writes=args.action is not None)
     tuning = Settings.load().tuning()
     if args.action is None:
         return _list(engine, args.json)

@@ -35,9 +35,9 @@ class Settings(BaseSettings):
     pg_work_mem_mb: PositiveInt = DEFAULT_TUNING.pg_work_mem_mb
     pg_maintenance_work_mem_mb: PositiveInt = DEFAULT_TUNING.pg_maintenance_work_mem_mb
     sqlite_cache_mb: PositiveInt = DEFAULT_TUNING.sqlite_cache_mb
-    # Bounded: Prefect takes at most 50 retry delays, and the pauses double each time.
-    retry_attempts: Annotated[int, Field(gt=0, le=10)] = DEFAULT_TUNING.retry_attempts
-    retry_first_delay: Annotated[float, Field(gt=0, le=60)] = DEFAULT_TUNING.retry_first_delay
+    # Bounded: Prefect takes at most 50 retry delays (these give at most 45).
+    retry_for_seconds: Annotated[float, Field(ge=0, le=3600)] = DEFAULT_TUNING.retry_for_seconds
+    retry_first_delay: Annotated[float, Field(ge=0.01, le=60)] = DEFAULT_TUNING.retry_first_delay
 
     max_file_mb: PositiveInt = DEFAULT_TUNING.max_file_mb
     max_uncompressed_mb: PositiveInt = DEFAULT_TUNING.max_uncompressed_mb

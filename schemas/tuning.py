@@ -31,9 +31,11 @@ class Tuning:
     pg_maintenance_work_mem_mb: int = 512
     # SQLite's page cache, for the key indexes of a large merge.
     sqlite_cache_mb: int = 256
-    # Transient database errors (serialization failures, deadlocks, a locked SQLite file): tries
-    # of one file in all, and the first pause between them (doubled each time).
-    retry_attempts: int = 5
+    # Transient database errors (a refused or lost connection, serialization failures, deadlocks,
+    # a locked SQLite file): a file is tried again after pauses that start at retry_first_delay and
+    # double (to at most 8 s, or a 32nd of the time), for retry_for_seconds of pauses in all:
+    # long enough to outlast a restart of the database server.
+    retry_for_seconds: float = 30
     retry_first_delay: float = 0.5
 
     # Limits on untrusted input (issue 12): a file over one is rejected with a sentence naming
@@ -50,8 +52,16 @@ class Tuning:
     max_reader_memory_mb: int = 6144  # the address space of a reader that runs apart from the process
 
     def retry_delays(self) -> list[float]:
-        """The pauses between the tries, in seconds (one fewer than the tries)."""
-        return [self.retry_first_delay * 2**i for i in range(self.retry_attempts - 1)]
+        """The pauses between the tries, in seconds (one fewer than the tries); they add up to
+        retry_for_seconds, the last one shortened to fit."""
+        longest = max(8.0, self.retry_for_seconds / 32)
+        delays: list[float] = []
+        delay, left = self.retry_first_delay, self.retry_for_seconds
+        while left > 1e-9:
+            delays.append(min(delay, longest, left))
+            left -= delays[-1]
+            delay *= 2
+        return delays
 
 
 DEFAULT_TUNING = Tuning()

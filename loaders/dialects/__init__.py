@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Protocol
 
 import pandas as pd
@@ -26,8 +27,21 @@ class Dialect(Protocol):
     # How a view is (re)created at start-up: replaced where the database can, else kept.
     create_view: str
 
-    def engine(self, url: URL, tuning: Tuning) -> Engine:
-        """A new engine for this database, set up as bookingest needs it."""
+    def engine(self, url: URL, tuning: Tuning, read_only: bool = False) -> Engine:
+        """A new engine for this database, set up as bookingest needs it (`read_only`: one that never writes)."""
+        ...
+
+    def lock_schema(self, conn: Connection) -> None:
+        """Begin this transaction by taking the schema lock: whatever creates or changes the schema
+        (loaders.db.schema_lock) takes turns with every other process doing so."""
+        ...
+
+    def folder(self, url: URL) -> Path | None:
+        """The folder that holds the database's files, where this process sees it (SQLite's)."""
+        ...
+
+    def read_only_reason(self, engine: Engine) -> str | None:
+        """Why this process cannot write this database (None: it can)."""
         ...
 
     def upgrade_schema(self, conn: Connection) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -13,6 +14,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from loaders.pg_copy import Worker, copy_frame
 from loaders.staging import staged, staging
+from loaders.tables import metadata
 from schemas.tuning import Tuning
 from schemas.vocab import BOOKING_KEY
 
@@ -20,6 +22,7 @@ from schemas.vocab import BOOKING_KEY
 # after a large load (the text columns' are the costly ones to gather, and unused).
 ANALYZED = ", ".join(["id", *BOOKING_KEY, "property_id", "check_in", "check_out", "status"])
 _MERGE_LOCK = 0x626B6E67  # any constant: all bookingest merges into one database take turns
+_SCHEMA_LOCK = 0x626B7363  # another: all changes of bookingest's schema take turns
 
 
 class PostgreSQL:
@@ -29,11 +32,28 @@ class PostgreSQL:
     defers_indexes = True
     create_view = "CREATE OR REPLACE VIEW"
 
-    def engine(self, url: URL, tuning: Tuning) -> Engine:
-        return create_engine(url, pool_pre_ping=True)
+    def engine(self, url: URL, tuning: Tuning, read_only: bool = False) -> Engine:
+        # pool_pre_ping: after a server restart the pool hands out no dead connection. A server
+        # that does not answer is given up on after 10 s (then retried as a lost connection).
+        args: dict[str, Any] = {"connect_timeout": 10}
+        if read_only:
+            args["options"] = "-c default_transaction_read_only=on"
+        return create_engine(url, pool_pre_ping=True, connect_args=args)
 
     def upgrade_schema(self, conn: Connection) -> None:
         _codes_compared_bytewise(conn)
+
+    def lock_schema(self, conn: Connection) -> None:
+        # Held until the transaction ends; two first ingests on an empty database would
+        # otherwise both CREATE TABLE (a UniqueViolation on pg_type for the second).
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
+
+    def folder(self, url: URL) -> Path | None:
+        return None  # the server's disk: it names a full one itself (disk_full, 53100)
+
+    def read_only_reason(self, engine: Engine) -> str | None:
+        with engine.connect() as conn:
+            return _read_only_reason(conn)
 
     def lock_merges(self, conn: Connection, tuning: Tuning) -> None:
         # Concurrent ingests then cannot deadlock on each other's rows, and the counts each one
@@ -115,3 +135,29 @@ def code_collation(conn: Connection) -> str | None:
             "WHERE table_schema = current_schema() AND table_name = 'bookings' AND column_name = 'external_code'"
         )
     ).scalar()
+
+
+def _read_only_reason(conn: Connection) -> str | None:
+    setting, standby, user = conn.execute(
+        text("SELECT current_setting('transaction_read_only'), pg_is_in_recovery(), current_user")
+    ).one()
+    if standby:
+        return "the server is a standby (in recovery)"
+    if setting == "on":
+        return "its transactions are read-only (default_transaction_read_only is on)"
+    names = list(metadata.tables)
+    found = conn.execute(
+        text(
+            "SELECT c.relname, has_table_privilege(c.oid, 'INSERT') AND has_table_privilege(c.oid, 'UPDATE') "
+            "AND has_table_privilege(c.oid, 'DELETE') FROM pg_class c "
+            "WHERE c.relnamespace = current_schema()::regnamespace AND c.relname = ANY(:names)"
+        ),
+        {"names": names},
+    ).all()
+    denied = sorted(name for name, allowed in found if not allowed)
+    if denied:
+        return f"the role {user} may not write the table {denied[0]}"
+    creates = conn.execute(text("SELECT has_schema_privilege(current_schema(), 'CREATE')")).scalar()
+    if len(found) < len(names) and not creates:
+        return f"the role {user} may not create the tables it lacks"
+    return None

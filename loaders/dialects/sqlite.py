@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -24,15 +27,28 @@ class SQLite:
     defers_indexes = False
     create_view = "CREATE VIEW IF NOT EXISTS"
 
-    def engine(self, url: URL, tuning: Tuning) -> Engine:
-        engine = create_engine(url, connect_args={"timeout": 60})
+    def engine(self, url: URL, tuning: Tuning, read_only: bool = False) -> Engine:
+        # The busy timeout: a writer waits up to 60 s for another's transaction (then retries).
+        path = _file_of(url)
+        # Read-only: a file this process could write is opened as usual with query_only (its
+        # -wal and -shm then go at close as after any run); one it cannot, through a mode=ro URI.
+        if read_only and path is not None and _unwritable(path):
+            uri = _read_only_uri(path)
+            engine = create_engine(
+                url, creator=lambda: sqlite3.connect(uri, uri=True, timeout=60, check_same_thread=False)
+            )
+        else:
+            engine = create_engine(url, connect_args={"timeout": 60})
         cache_kib = int(tuning.sqlite_cache_mb) * 1024
 
         @event.listens_for(engine, "connect")
         def pragmas(dbapi_conn: Any, _record: object) -> None:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys = ON")
-            cur.execute("PRAGMA journal_mode = WAL")  # readers (reports) never block an ingest
+            if read_only:
+                cur.execute("PRAGMA query_only = ON")  # any write is refused
+            else:  # setting it is a write
+                cur.execute("PRAGMA journal_mode = WAL")  # readers (reports) never block an ingest
             cur.execute("PRAGMA synchronous = NORMAL")
             cur.execute(f"PRAGMA cache_size = -{cache_kib}")  # at most, for the indexes of a large merge
             cur.close()
@@ -41,6 +57,19 @@ class SQLite:
 
     def upgrade_schema(self, conn: Connection) -> None:
         pass
+
+    def lock_schema(self, conn: Connection) -> None:
+        # The first statement of the transaction (pysqlite begins none before DDL): it takes
+        # the write lock at once, so the checks that follow see what every other process made.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    def folder(self, url: URL) -> Path | None:
+        path = _file_of(url)
+        return path.parent if path else None
+
+    def read_only_reason(self, engine: Engine) -> str | None:
+        path = _file_of(engine.url)
+        return _unwritable(path) if path else None
 
     def lock_merges(self, conn: Connection, tuning: Tuning) -> None:
         pass  # SQLite serializes writers itself
@@ -79,6 +108,44 @@ class SQLite:
 
 
 DIALECT = SQLite()
+
+
+def _file_of(url: URL) -> Path | None:
+    """The database file of a SQLite URL (None: in memory)."""
+    name = url.database
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return None
+    return Path(name).absolute()
+
+
+def _unwritable(path: Path) -> str | None:
+    """Why this process cannot write the database file `path` (None: it can). By os.access, not
+    the permission bits: it answers for this process (root writes a file of mode 444; nobody
+    writes on a read-only mount or an immutable file)."""
+    if path.exists() and not os.access(path, os.W_OK):
+        return f"the file {path} cannot be written ({_why_not_writable(path)})"
+    if path.parent.is_dir() and not os.access(path.parent, os.W_OK):  # a missing one: "unable to open"
+        return f"its folder {path.parent} cannot be written (SQLite keeps its journal there)"
+    return None
+
+
+def _why_not_writable(path: Path) -> str:
+    """The system's word for it: Permission denied, Read-only file system, Operation not permitted."""
+    try:
+        os.close(os.open(path, os.O_WRONLY))  # opened, not written
+    except OSError as err:
+        return err.strerror or "not writable"
+    return "not writable"
+
+
+def _read_only_uri(path: Path) -> str:
+    """An SQLite URI that opens `path` read-only. A write-ahead-log database needs its -shm file
+    even to be read; where it is missing and its folder cannot be written, no process is writing
+    it now: the file is opened as immutable."""
+    uri = path.as_uri() + "?mode=ro"
+    if not os.access(path.parent, os.W_OK) and not Path(f"{path}-shm").exists():
+        uri += "&immutable=1"
+    return uri
 
 
 def _insert_into_staging(conn: Connection, frame: pd.DataFrame, batch: int = 50_000) -> None:

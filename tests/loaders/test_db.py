@@ -11,10 +11,11 @@ import pytest
 from airbnb_export import airbnb_csv, airbnb_row
 from databases import reset_pg_schema
 from sqlalchemy import Engine, insert, select, text, update
+from sqlalchemy.exc import DBAPIError
 
 from loaders import db
 from loaders.dialects import postgresql
-from loaders.errors import DatabaseUnavailable
+from loaders.errors import DatabaseUnavailable, is_read_only
 from loaders.strategies import known_rows
 from loaders.tables import bookings, status_map
 from pipelines.discover import FileOptions
@@ -188,3 +189,18 @@ def test_a_database_from_before_row_hashes_gets_the_column_and_its_rows_are_comp
         assert hashes["HMHASH0001"] is None and hashes["HMHASH0002"] is not None
     finally:
         engine.dispose()
+
+
+def test_a_read_only_engine_refuses_every_write_and_leaves_no_files_behind(engine: Engine, db_url: str) -> None:
+    engine.dispose()  # the schema is current: the read-only opening creates and seeds nothing
+    reader = open_database(db_url, read_only=True)
+    try:
+        assert stored(reader) == sorted(seed_file())
+        with pytest.raises(DBAPIError) as refused, reader.begin() as conn:
+            conn.execute(insert(status_map), {"source": "airbnb", "raw_status": "Brand new", "status": "pending"})
+        assert is_read_only(refused.value), refused.value
+    finally:
+        reader.dispose()
+    if db_url.startswith("sqlite:///"):  # closed as after any run: no -wal or -shm left
+        folder = Path(db_url.removeprefix("sqlite:///")).parent
+        assert sorted(p.name for p in folder.iterdir()) == ["bookingest.db"]

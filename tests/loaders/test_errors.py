@@ -3,14 +3,29 @@
 from __future__ import annotations
 
 import pickle
+import socket
 import sqlite3
+from collections.abc import Callable
+from pathlib import Path
 
 import psycopg
 import psycopg.errors as pg
 import pytest
+from sqlalchemy import create_engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
 
-from loaders.errors import DatabaseUnavailable, DuplicateFile, is_transient
+from loaders.errors import (
+    DatabaseDiskFull,
+    DatabaseReadOnly,
+    DatabaseUnavailable,
+    DuplicateFile,
+    GaveUp,
+    file_failure,
+    is_disk_full,
+    is_read_only,
+    is_transient,
+    is_unreachable,
+)
 
 TRANSIENT = {
     "serialization-failure": OperationalError(
@@ -59,7 +74,13 @@ def test_a_driver_error_not_wrapped_by_sqlalchemy_is_judged_by_its_sqlstate_too(
 
 @pytest.mark.parametrize(
     "exc",
-    [DuplicateFile("ab" * 32, "data/a.csv"), DatabaseUnavailable("sqlite:///x.db", "unable to open database file")],
+    [
+        DuplicateFile("ab" * 32, "data/a.csv"),
+        DatabaseUnavailable("sqlite:///x.db", "unable to open database file"),
+        DatabaseReadOnly("sqlite:///x.db", "the file x.db cannot be written (Read-only file system)"),
+        DatabaseDiskFull("sqlite:///x.db", "database or disk is full"),
+        GaveUp(31.2, 8, "connection refused", unreachable=True),
+    ],
 )
 def test_loader_errors_survive_pickling_with_their_facts(exc: BaseException) -> None:
     copy = pickle.loads(pickle.dumps(exc))
@@ -67,3 +88,85 @@ def test_loader_errors_survive_pickling_with_their_facts(exc: BaseException) -> 
     assert str(copy) == str(exc)
     assert copy.__dict__ == exc.__dict__
     assert is_transient(copy) == is_transient(exc)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _raised(fn: Callable[[], object]) -> BaseException:
+    try:
+        fn()
+    except Exception as err:
+        return err
+    raise AssertionError("no error")
+
+
+def test_a_refused_connection_is_transient_as_psycopg_and_sqlalchemy_raise_it() -> None:
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{_free_port()}/x"  # nothing listens there
+    engine = create_engine(url)
+    wrapped = _raised(lambda: engine.connect())
+    raw = _raised(lambda: psycopg.connect(url.replace("+psycopg", "")))
+    engine.dispose()
+
+    for err in (wrapped, raw):
+        assert "Connection refused" in str(err)
+        assert is_unreachable(err) and is_transient(err), repr(err)
+
+
+@pytest.mark.postgres
+def test_a_database_that_does_not_exist_is_not_transient(pg_server_url: str) -> None:
+    url = pg_server_url.rsplit("/", 1)[0] + "/bookingest_no_such_database"
+    engine = create_engine(url)
+    err = _raised(lambda: engine.connect())
+    engine.dispose()
+
+    assert "does not exist" in str(err)
+    assert not is_unreachable(err) and not is_transient(err)
+
+
+DISK_FULL = {
+    "postgresql": OperationalError(
+        "INSERT ...", {}, pg.DiskFull('could not extend file "base/1/2": No space left on device')
+    ),
+    "sqlite": OperationalError("INSERT ...", {}, sqlite3.OperationalError("database or disk is full")),
+}
+
+
+@pytest.mark.parametrize("exc", list(DISK_FULL.values()), ids=list(DISK_FULL))
+def test_a_full_disk_is_named_and_not_retried(exc: BaseException) -> None:
+    assert is_disk_full(exc) and not is_transient(exc)
+    assert file_failure(exc).startswith("the disk holding the database is full (")
+
+
+def test_a_disk_io_error_is_a_full_disk_only_where_the_disk_has_no_room(tmp_path: Path) -> None:
+    io_error = OperationalError("SELECT 1", {}, sqlite3.OperationalError("disk I/O error"))
+    assert not is_disk_full(io_error, tmp_path)  # the test machine's disk has room
+    assert not is_disk_full(io_error)
+
+
+READ_ONLY = {
+    "pg-read-only-transaction": ProgrammingError("INSERT ...", {}, pg.ReadOnlySqlTransaction("cannot execute INSERT")),
+    "pg-insufficient-privilege": ProgrammingError("INSERT ...", {}, pg.InsufficientPrivilege("permission denied")),
+    "sqlite-readonly": OperationalError(
+        "INSERT ...", {}, sqlite3.OperationalError("attempt to write a readonly database")
+    ),
+}
+
+
+@pytest.mark.parametrize("exc", list(READ_ONLY.values()), ids=list(READ_ONLY))
+def test_a_refused_write_is_named_read_only(exc: BaseException) -> None:
+    assert is_read_only(exc) and not is_transient(exc)
+    assert file_failure(exc).startswith("the database is read-only (")
+
+
+def test_gave_up_says_for_how_long_and_why_and_a_plain_refusal_never_says_retries() -> None:
+    gave_up = GaveUp(30.4, 8, 'connection to server at "127.0.0.1", port 5433 failed: Connection refused', True)
+    assert file_failure(gave_up) == (
+        'the database could not be reached for 30 s, 8 tries (connection to server at "127.0.0.1", port 5433 '
+        "failed: Connection refused); nothing of this file was loaded"
+    )
+    refused = TERMINAL["check-violation"]
+    assert "retr" not in file_failure(refused)

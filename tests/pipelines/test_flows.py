@@ -47,7 +47,7 @@ def test_the_flow_loads_every_sample_then_reports_all_duplicates(flow_db: str, d
 
     first = flows.ingest_flow([str(SAMPLES)], flow_db)
     # A deployment's parameters arrive as JSON: the tuning as a plain dict.
-    second = flows.ingest_flow([str(SAMPLES)], flow_db, tuning=asdict(Tuning(retry_attempts=2)))
+    second = flows.ingest_flow([str(SAMPLES)], flow_db, tuning=asdict(Tuning(retry_for_seconds=1)))
 
     assert all(isinstance(r, FileResult) for r in first + second)
     assert [r.path for r in first] == [r.path for r in second] == expected_paths

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy.exc import OperationalError
 
+from loaders.errors import GaveUp
+from loaders.retry import retrying
 from pipelines import flows
 from pipelines.cli import main
-from pipelines.ingest import retrying
 from pipelines.settings import Settings
 from schemas.tuning import DEFAULT_TUNING, Tuning
 
@@ -32,12 +33,12 @@ def test_every_knob_of_tuning_has_its_variable() -> None:
 
 def test_the_environment_sets_the_knobs(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BOOKINGEST_CHUNK_BYTES", "4096")
-    monkeypatch.setenv("BOOKINGEST_RETRY_ATTEMPTS", "2")
+    monkeypatch.setenv("BOOKINGEST_RETRY_FOR_SECONDS", "1")
     monkeypatch.setenv("BOOKINGEST_RETRY_FIRST_DELAY", "0.25")
 
     tuning = Settings.load().tuning()
 
-    assert (tuning.chunk_bytes, tuning.retry_attempts, tuning.retry_delays()) == (4096, 2, [0.25])
+    assert (tuning.chunk_bytes, tuning.retry_for_seconds, tuning.retry_delays()) == (4096, 1, [0.25, 0.5, 0.25])
     assert tuning.chunk_rows == DEFAULT_TUNING.chunk_rows
 
 
@@ -45,9 +46,9 @@ def test_the_environment_sets_the_knobs(monkeypatch: pytest.MonkeyPatch) -> None
     ("name", "value"),
     [
         ("BOOKINGEST_CHUNK_BYTES", "0"),
-        ("BOOKINGEST_RETRY_ATTEMPTS", "many"),
+        ("BOOKINGEST_RETRY_FOR_SECONDS", "long"),
         ("BOOKINGEST_FEW_BOOKINGS", "-5"),
-        ("BOOKINGEST_RETRY_ATTEMPTS", "11"),
+        ("BOOKINGEST_RETRY_FOR_SECONDS", "3601"),
         ("BOOKINGEST_PG_WORK_MEM_MB", "0"),
     ],
 )
@@ -71,17 +72,31 @@ def _locked() -> OperationalError:
     return OperationalError("INSERT ...", {}, sqlite3.OperationalError("database is locked"))
 
 
-@pytest.mark.parametrize("attempts", [1, 3])
-def test_retrying_tries_as_often_as_tuning_says(attempts: int) -> None:
+@pytest.mark.parametrize(("seconds", "tries"), [(0, 1), (0.007, 4)])
+def test_retrying_tries_for_as_long_as_tuning_says_then_says_so(seconds: float, tries: int) -> None:
     calls = []
 
     def always_locked() -> None:
         calls.append(1)
         raise _locked()
 
+    with pytest.raises(GaveUp) as raised:  # pauses of 1, 2 and 4 ms
+        retrying(always_locked, Tuning(retry_for_seconds=seconds, retry_first_delay=0.001))
+    assert len(calls) == tries == raised.value.tries
+    assert str(raised.value).startswith("the database stayed busy for 0 s"), raised.value
+    assert f"{tries} tries (database is locked)" in str(raised.value), raised.value
+
+
+def test_an_error_a_retry_cannot_cure_is_raised_at_once() -> None:
+    calls = []
+
+    def refused() -> None:
+        calls.append(1)
+        raise OperationalError("INSERT ...", {}, sqlite3.OperationalError("no such table: bookings"))
+
     with pytest.raises(OperationalError):
-        retrying(always_locked, Tuning(retry_attempts=attempts, retry_first_delay=0.001))
-    assert len(calls) == attempts
+        retrying(refused, Tuning(retry_first_delay=0.01))
+    assert len(calls) == 1
 
 
 def test_retrying_returns_once_the_error_has_passed() -> None:
@@ -99,9 +114,9 @@ def test_retrying_returns_once_the_error_has_passed() -> None:
 
 def test_the_prefect_task_retries_by_the_same_policy() -> None:
     # The decorator's: the default policy, as ingest.retrying's default.
-    assert flows.ingest_file_task.retries == DEFAULT_TUNING.retry_attempts - 1
-    assert flows.ingest_file_task.retry_delay_seconds == DEFAULT_TUNING.retry_delays() == [0.5, 1, 2, 4]
+    assert flows.ingest_file_task.retries == len(DEFAULT_TUNING.retry_delays()) == 7
+    assert flows.ingest_file_task.retry_delay_seconds == DEFAULT_TUNING.retry_delays() == [0.5, 1, 2, 4, 8, 8, 6.5]
     # At flow time, the settings' policy.
-    tuning = Tuning(retry_attempts=3, retry_first_delay=2)
+    tuning = Tuning(retry_for_seconds=5, retry_first_delay=2)
     task = flows.ingest_file_task.with_options(**flows._retry_options(tuning))
-    assert (task.retries, task.retry_delay_seconds) == (2, [2, 4])
+    assert (task.retries, task.retry_delay_seconds) == (2, [2, 3])
