@@ -1,69 +1,120 @@
-"""HTML pages holding tables (Booking.com's HTML '.xls'): every table's rows as a grid of text cells."""
+"""HTML pages holding tables (Booking.com's HTML '.xls'): every table's rows as a grid of text cells.
+
+The page goes through libxml2's HTML parser (lxml) a block at a time, as events (a tag starts,
+text, a tag ends) that keep the rows' text and build no tree: time is linear in the page's
+size, closed tags or not, and memory holds the cells' text only. The limits of `tuning`
+(sources.text_limits) are checked as the cells and rows come, so a page over one is refused
+after reading about the limit of it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from html.parser import HTMLParser
+from typing import cast
 
+from lxml import etree
+
+from schemas.tuning import DEFAULT_TUNING, Tuning
 from sources.errors import UnreadableFile
 from sources.sniff import decode_text
 from sources.tables import Grid, rows_grid
+from sources.text_limits import cell_over, check_cell, check_rows, check_width
+
+_BLOCK = 1 << 20
+_CELLS = frozenset(("td", "th"))
 
 
-def html_grids(data: bytes, path: str) -> Iterator[Grid]:
+def html_grids(data: bytes, path: str, tuning: Tuning = DEFAULT_TUNING) -> Iterator[Grid]:
     """One grid per non-empty table of the page, named "table 1", "table 2", ..."""
-    tables = HtmlTables.parse(decode_text(data, path))
+    tables = html_tables(decode_text(data, path), path, tuning)
     if not tables:
         raise UnreadableFile(path, "the file is an HTML page without any table")
     for i, table in enumerate(tables, start=1):
         yield rows_grid(f"table {i}", table)
 
 
-class HtmlTables(HTMLParser):
-    """The text of every <tr> of every <table> in a page (Booking.com's HTML '.xls')."""
+def html_tables(text: str, path: str, tuning: Tuning = DEFAULT_TUNING) -> list[list[list[str]]]:
+    """The text of every <tr> of every <table> of a page, a row's cells being its <td> and <th>
+    (white space collapsed, a <br> a space); the tables without rows left out. A row belongs
+    to the innermost table it is in; rows outside any table, and comments, are ignored."""
+    data = text.encode("utf-8")  # decoded once by decode_text: its rules, not a <meta> tag's
+    tables = _Tables(path, tuning)
+    # A target need not have all of the stubs' ParserTarget methods: lxml calls those it has.
+    target = cast("etree.ParserTarget[None]", tables)
+    parser = etree.HTMLParser(target=target, encoding="utf-8", no_network=True)
+    for start in range(0, len(data), _BLOCK):
+        parser.feed(data[start : start + _BLOCK])
+    parser.close()
+    fatal = [e for e in parser.error_log if e.level == etree.ErrorLevels.FATAL]
+    if fatal:
+        raise UnreadableFile(path, f"the HTML page cannot be read past line {fatal[0].line} ({fatal[0].message})")
+    return [t for t in tables.tables if t]
 
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
+
+class _Tables:
+    """lxml's parser target: the rows of the tables, as the parser's events come."""
+
+    def __init__(self, path: str, tuning: Tuning) -> None:
+        self.path, self.tuning = path, tuning
         self.tables: list[list[list[str]]] = []
+        self._open: list[list[list[str]]] = []  # the tables started and not yet ended, innermost last
+        self._outer: list[tuple[list[str] | None, list[str] | None, int]] = []  # their outer rows and cells
         self._row: list[str] | None = None
         self._cell: list[str] | None = None
+        self._cell_chars = 0
+        self._rows = 0
 
-    @classmethod
-    def parse(cls, text: str) -> list[list[list[str]]]:
-        parser = cls()
-        parser.feed(text)
-        parser.close()
-        return [t for t in parser.tables if t]
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "table":
-            self.tables.append([])
-        elif tag == "tr" and self.tables:
+    def start(self, tag: str, attrib: object) -> None:
+        if tag in _CELLS and self._row is not None:
+            self._end_cell()
+            check_width(len(self._row) + 1, self._rows + 1, self.path, self.tuning)
+            self._cell, self._cell_chars = [], 0
+        elif tag == "tr" and self._open:
             self._end_row()
             self._row = []
-        elif tag in ("td", "th") and self._row is not None:
-            self._end_cell()
-            self._cell = []
+        elif tag == "table":  # a table in a cell: the outer row goes on after it
+            self._outer.append((self._row, self._cell, self._cell_chars))
+            self._row, self._cell = None, None
+            self._open.append([])
+            self.tables.append(self._open[-1])
         elif tag == "br" and self._cell is not None:
             self._cell.append("\n")
 
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("td", "th"):
+    def end(self, tag: str) -> None:
+        if tag in _CELLS:
             self._end_cell()
-        elif tag == "tr" or tag == "table":
+        elif tag == "tr":
             self._end_row()
+        elif tag == "table" and self._open:
+            self._end_row()
+            self._open.pop()
+            self._row, self._cell, self._cell_chars = self._outer.pop()
 
-    def handle_data(self, data: str) -> None:
+    def data(self, text: str) -> None:
         if self._cell is not None:
-            self._cell.append(data)
+            self._cell.append(text)
+            self._cell_chars += len(text)
+            if self._cell_chars > self.tuning.max_cell_bytes:  # never held much past the limit
+                raise cell_over(self._rows + 1, self._cell_chars, self.path, self.tuning, exact=False)
+
+    def comment(self, text: str) -> None:
+        pass
+
+    def close(self) -> None:
+        while self._open:  # tables left open at the end of the page
+            self.end("table")
 
     def _end_cell(self) -> None:
         if self._cell is not None and self._row is not None:
-            self._row.append(" ".join("".join(self._cell).split()))
+            text = "".join(self._cell)
+            check_cell(text, self._rows + 1, self.path, self.tuning)
+            self._row.append(" ".join(text.split()))
         self._cell = None
 
     def _end_row(self) -> None:
         self._end_cell()
-        if self._row is not None and self.tables:
-            self.tables[-1].append(self._row)
+        if self._row is not None and self._open:
+            self._rows += 1
+            check_rows(self._rows, self.path, self.tuning)
+            self._open[-1].append(self._row)
         self._row = None
