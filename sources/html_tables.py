@@ -104,17 +104,19 @@ class _Tables:
         while self._open:  # tables left open at the end of the page
             self.end("table")
 
+    # Each ends its cell or row before checking it: after a refusal, lxml still closes the
+    # elements left open, which must not count them again.
     def _end_cell(self) -> None:
-        if self._cell is not None and self._row is not None:
-            text = "".join(self._cell)
+        cell, self._cell = self._cell, None
+        if cell is not None and self._row is not None:
+            text = "".join(cell)
             check_cell(text, self._rows + 1, self.path, self.tuning)
             self._row.append(" ".join(text.split()))
-        self._cell = None
 
     def _end_row(self) -> None:
         self._end_cell()
-        if self._row is not None and self._open:
+        row, self._row = self._row, None
+        if row is not None and self._open:
             self._rows += 1
             check_rows(self._rows, self.path, self.tuning)
-            self._open[-1].append(self._row)
-        self._row = None
+            self._open[-1].append(row)
