@@ -13,7 +13,7 @@ import pyarrow.csv as pacsv
 from schemas.tuning import DEFAULT_TUNING, Tuning
 from sources.sniff import decode_text
 from sources.tables import HEADER_SCAN_ROWS, Grid, rows_frame
-from sources.text_limits import check_arrow_cells, check_head, check_rows, csv_records
+from sources.text_limits import check_arrow_cells, check_head, check_long_lines, check_rows, csv_records
 from sources.wrapped import unwrap
 
 HEAD_BYTES = 1 << 18
@@ -36,6 +36,8 @@ def csv_grid(data: bytes, path: str, tuning: Tuning = DEFAULT_TUNING) -> Grid:
     check_head(head, path, tuning)
 
     def body(header_index: int) -> tuple[pd.DataFrame, np.ndarray]:
+        if utf8 is None:  # decoded whole: a huge cell is refused before Arrow holds a copy
+            check_long_lines(text, delimiter, path, tuning)
         encoded = utf8 if utf8 is not None else text_all().encode("utf-8")
         fast = _arrow_csv(encoded, delimiter, header_index, head, path, tuning)
         return fast if fast is not None else python_csv(text_all(), delimiter, header_index, path, tuning)

@@ -95,13 +95,25 @@ def csv_records(
         raise cell_over(line, tuning.max_cell_bytes + 1, path, tuning, False) from None
 
 
-def check_partial_line(data: bytes, delimiter: str, line: int, path: str, tuning: Tuning) -> None:
+def check_partial_line(data: bytes | str, delimiter: str, line: int, path: str, tuning: Tuning) -> None:
     """OverLimit when the start of a line not yet ended (`data`, line `line`) already holds a
     cell larger than max_cell_bytes or more than max_columns cells: so that a huge cell is
     refused after reading little more than the limit, not after reading all of it."""
-    text = data.decode("utf-8", "replace")
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
     for _ in csv_records(text, delimiter, path, tuning, line):
         pass
+
+
+def check_long_lines(text: str, delimiter: str, path: str, tuning: Tuning) -> None:
+    """OverLimit when a line of a text decoded whole holds a cell over max_cell_bytes: each line
+    long enough to hold one is parsed alone first, before Arrow parses them all (in memory)."""
+    at_least = tuning.max_cell_bytes // 4 + 1  # characters: up to four bytes each
+    line, counted = 1, 0
+    for found in re.finditer(rf"^[^\r\n]{{{at_least}}}", text, re.M):
+        start = found.start()
+        line, counted = line + text.count("\n", counted, start), start
+        end = text.find("\n", start)
+        check_partial_line(text[start : end if end >= 0 else len(text)], delimiter, line, path, tuning)
 
 
 def check_head(rows: Sequence[Sequence[object]], path: str, tuning: Tuning, first_row: int = 1) -> None:
