@@ -37,13 +37,13 @@ def html_tables(text: str, path: str, tuning: Tuning = DEFAULT_TUNING) -> list[l
     """The text of every <tr> of every <table> of a page, a row's cells being its <td> and <th>
     (white space collapsed, a <br> a space); the tables without rows left out. A row belongs
     to the innermost table it is in; rows outside any table, and comments, are ignored."""
-    data = text.encode("utf-8")  # decoded once by decode_text: its rules, not a <meta> tag's
     tables = _Tables(path, tuning)
     # A target need not have all of the stubs' ParserTarget methods: lxml calls those it has.
     target = cast("etree.ParserTarget[None]", tables)
-    parser = etree.HTMLParser(target=target, encoding="utf-8", no_network=True)
-    for start in range(0, len(data), _BLOCK):
-        parser.feed(data[start : start + _BLOCK])
+    # Fed text, decoded once by decode_text: its rules, never a <meta> tag's.
+    parser = etree.HTMLParser(target=target, no_network=True)
+    for start in range(0, len(text), _BLOCK):
+        parser.feed(text[start : start + _BLOCK])
     parser.close()
     fatal = [e for e in parser.error_log if e.level == etree.ErrorLevels.FATAL]
     if fatal:
@@ -66,8 +66,10 @@ class _Tables:
 
     def start(self, tag: str, attrib: object) -> None:
         if tag in _CELLS and self._row is not None:
-            self._end_cell()
-            check_width(len(self._row) + 1, self._rows + 1, self.path, self.tuning)
+            if self._cell is not None:  # the cell before was left open
+                self._end_cell()
+            if len(self._row) >= self.tuning.max_columns:
+                check_width(len(self._row) + 1, self._rows + 1, self.path, self.tuning)
             self._cell, self._cell_chars = [], 0
         elif tag == "tr" and self._open:
             self._end_row()
@@ -109,8 +111,9 @@ class _Tables:
     def _end_cell(self) -> None:
         cell, self._cell = self._cell, None
         if cell is not None and self._row is not None:
-            text = "".join(cell)
-            check_cell(text, self._rows + 1, self.path, self.tuning)
+            text = cell[0] if len(cell) == 1 else "".join(cell)
+            if self._cell_chars * 4 > self.tuning.max_cell_bytes:
+                check_cell(text, self._rows + 1, self.path, self.tuning)
             self._row.append(" ".join(text.split()))
 
     def _end_row(self) -> None:
