@@ -12,15 +12,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import cast
 
+import numpy as np
+import pandas as pd
+import pyarrow as pa
 from lxml import etree
 
 from schemas.tuning import DEFAULT_TUNING, Tuning
 from sources.errors import UnreadableFile
 from sources.sniff import decode_text
-from sources.tables import Grid, rows_grid
+from sources.tables import HEADER_SCAN_ROWS, Grid, rows_frame
 from sources.text_limits import cell_over, check_cell, check_rows, check_width
 
 _BLOCK = 1 << 20
+_BATCH_ROWS = 16_384  # rows below the head kept as Python lists until they go into Arrow
 _CELLS = frozenset(("td", "th"))
 
 
@@ -30,10 +34,59 @@ def html_grids(data: bytes, path: str, tuning: Tuning = DEFAULT_TUNING) -> Itera
     if not tables:
         raise UnreadableFile(path, "the file is an HTML page without any table")
     for i, table in enumerate(tables, start=1):
-        yield rows_grid(f"table {i}", table)
+        yield table.grid(f"table {i}")
 
 
-def html_tables(text: str, path: str, tuning: Tuning = DEFAULT_TUNING) -> list[list[list[str]]]:
+class TableRows:
+    """One table's rows: the first HEADER_SCAN_ROWS as lists of text (the header is looked for
+    there), the rest in Arrow tables of text columns, some 12 bytes a short cell instead of 60
+    as Python strings: a page of tiny cells stays well within memory."""
+
+    def __init__(self) -> None:
+        self.head: list[list[str]] = []
+        self.count = 0
+        self._pending: list[list[str]] = []
+        self._batches: list[pa.Table] = []
+
+    def append(self, row: list[str]) -> None:
+        self.count += 1
+        if len(self.head) < HEADER_SCAN_ROWS:
+            self.head.append(row)
+            return
+        self._pending.append(row)
+        if len(self._pending) >= _BATCH_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        rows, self._pending = self._pending, []
+        if rows:
+            width = max(map(len, rows))
+            columns = [pa.array([r[i] if i < len(r) else None for r in rows], pa.string()) for i in range(width)]
+            self._batches.append(pa.table(columns, names=[str(i) for i in range(width)]))
+
+    def grid(self, name: str) -> Grid:
+        self._flush()
+
+        def body(header_index: int) -> tuple[pd.DataFrame, np.ndarray]:
+            frame = rows_frame(self.head[header_index + 1 :])
+            if self._batches:  # ragged rows: the cells a row lacks are None, as rows_frame pads
+                rows = pa.concat_tables(self._batches, promote_options="default")
+                below = rows.to_pandas().astype(object)
+                below.columns = range(rows.num_columns)
+                frame = pd.concat([frame, below], ignore_index=True) if len(frame) else below
+                frame = frame.where(frame.notna(), None)
+            start = header_index + 2
+            return frame, np.arange(start, start + len(frame))
+
+        return Grid(name, self.head, body)
+
+    def rows(self) -> list[list[object]]:
+        """Every row as a list (the shorter ones padded with None)."""
+        frame, _ = self.grid("").body(-1)
+        return [list(r) for r in frame.itertuples(index=False)]
+
+
+def html_tables(text: str, path: str, tuning: Tuning = DEFAULT_TUNING) -> list[TableRows]:
     """The text of every <tr> of every <table> of a page, a row's cells being its <td> and <th>
     (white space collapsed, a <br> a space); the tables without rows left out. A row belongs
     to the innermost table it is in; rows outside any table, and comments, are ignored."""
@@ -48,7 +101,7 @@ def html_tables(text: str, path: str, tuning: Tuning = DEFAULT_TUNING) -> list[l
     fatal = [e for e in parser.error_log if e.level == etree.ErrorLevels.FATAL]
     if fatal:
         raise UnreadableFile(path, f"the HTML page cannot be read past line {fatal[0].line} ({fatal[0].message})")
-    return [t for t in tables.tables if t]
+    return [t for t in tables.tables if t.count]
 
 
 class _Tables:
@@ -56,8 +109,8 @@ class _Tables:
 
     def __init__(self, path: str, tuning: Tuning) -> None:
         self.path, self.tuning = path, tuning
-        self.tables: list[list[list[str]]] = []
-        self._open: list[list[list[str]]] = []  # the tables started and not yet ended, innermost last
+        self.tables: list[TableRows] = []
+        self._open: list[TableRows] = []  # the tables started and not yet ended, innermost last
         self._outer: list[tuple[list[str] | None, list[str] | None, int]] = []  # their outer rows and cells
         self._row: list[str] | None = None
         self._cell: list[str] | None = None
@@ -77,7 +130,7 @@ class _Tables:
         elif tag == "table":  # a table in a cell: the outer row goes on after it
             self._outer.append((self._row, self._cell, self._cell_chars))
             self._row, self._cell = None, None
-            self._open.append([])
+            self._open.append(TableRows())
             self.tables.append(self._open[-1])
         elif tag == "br" and self._cell is not None:
             self._cell.append("\n")

@@ -15,7 +15,7 @@ from airbnb_export import AIRBNB_COLUMNS, AIRBNB_HEADER
 
 from schemas.tuning import Tuning
 from sources.errors import SourceError
-from sources.html_tables import html_tables
+from sources.html_tables import html_tables as html_pages
 from sources.readers import RawTable, read_export, read_export_chunks
 from sources.text_limits import OverLimit
 
@@ -204,6 +204,11 @@ def booking(n: int) -> list[list[str]]:
     return [BOOKING_HEADER] + [[str(6_000_000 + i), "Ann Example", "2026-01-03", "2026-01-07", "ok", "1 EUR"] for i in range(n)]  # fmt: skip
 
 
+def html_tables(text: str, path: str, tuning: Tuning | None = None) -> list[list[list[object]]]:
+    """Every row of every table of a page."""
+    return [t.rows() for t in html_pages(text, path, tuning or Tuning())]
+
+
 def test_an_html_page_of_unclosed_tags_reads_as_the_closed_one() -> None:
     assert html_tables(page(booking(50), close=False), "p.xls") == html_tables(page(booking(50)), "p.xls")
     assert len(html_tables(page(booking(50)), "p.xls")[0]) == 51
@@ -216,6 +221,13 @@ def test_html_cells_rows_and_tables_as_a_spreadsheet_shows_them() -> None:
         "<tr><td>outside any table</td></tr>"
     )
     assert html_tables(text, "p.xls") == [[["a b de", "& x y"], ["h", "uv"]], [["inner"]]]
+
+
+def test_a_long_html_table_reads_every_row_in_order_ragged_or_not() -> None:
+    # Beyond its first rows a table is kept in Arrow batches (of 16,384 rows): across them too.
+    rows = [[str(i), f"guest {i}"] + (["extra"] if i % 7 == 0 else []) for i in range(40_000)]
+    (table,) = html_tables(page(rows, close=False), "long.xls")
+    assert table == [r + [None] * (3 - len(r)) for r in rows]
 
 
 def test_rows_below_deeply_nested_tags_are_read() -> None:
