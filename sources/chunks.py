@@ -13,6 +13,7 @@ from schemas.tuning import Tuning
 from sources.csv_text import arrow_rows, python_csv
 from sources.sniff import decode_text
 from sources.tables import Grid, RawTable
+from sources.text_limits import check_partial_line
 
 
 def slices(table: RawTable, tuning: Tuning) -> Iterator[RawTable]:
@@ -34,13 +35,15 @@ def csv_pieces(
     """The lines below the header in pieces of about `tuning.chunk_bytes` (the first of at most
     `first_chunk_bytes`), parsed by Arrow. From the first piece Arrow cannot read line by line
     (a quoted line break, blank lines, another encoding), the rest of the file goes through the
-    Python reader as one piece."""
+    Python reader as one piece. Both apply the limits of `tuning` (sources.text_limits); a line
+    not yet ended is checked each time it doubles, so a huge cell costs about the limit to refuse."""
     delimiter = grid.delimiter
     width = len(grid.head[header_index])
     line = header_index + 2  # the row number of the next line
     carry = b""
     chunk_bytes = tuning.chunk_bytes
     size = min(chunk_bytes, tuning.first_chunk_bytes)
+    checked = tuning.max_cell_bytes  # a line not yet ended is checked once longer than this
     while True:
         block = f.read(size)
         size = chunk_bytes
@@ -49,6 +52,9 @@ def csv_pieces(
             cut = data.rfind(b"\n") + 1
             if cut == 0:
                 carry = data
+                if len(carry) > checked:
+                    check_partial_line(carry, delimiter, line, path, tuning)
+                    checked = 2 * len(carry)
                 continue
             # Blank lines wait for the next piece: they may be the harmless ones that end the file.
             last = len(data[:cut].rstrip(b"\r\n"))
@@ -61,12 +67,11 @@ def csv_pieces(
             piece, carry = data.rstrip(b"\r\n") + b"\n", b""  # blank lines at the very end are harmless
             if piece == b"\n":
                 return
-        frame = arrow_rows(piece, delimiter, width)
+        frame = arrow_rows(piece, delimiter, width, path, tuning, line)
         if frame is None:
             rest = piece + carry + f.read()
             if rest.strip():  # not just white space left over at the end
-                frame, numbers = python_csv(decode_text(rest, path), delimiter, -1)
-                yield frame, numbers + (line - 1)
+                yield python_csv(decode_text(rest, path), delimiter, -1, path, tuning, line)
             return
         yield frame, np.arange(line, line + len(frame))
         line += len(frame)

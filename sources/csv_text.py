@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import codecs
-import csv
-import io
 from collections.abc import Sequence
 
 import numpy as np
@@ -12,18 +10,21 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from schemas.tuning import DEFAULT_TUNING, Tuning
 from sources.sniff import decode_text
 from sources.tables import HEADER_SCAN_ROWS, Grid, rows_frame
+from sources.text_limits import check_arrow_cells, check_head, check_long_lines, check_rows, csv_records
 from sources.wrapped import unwrap
 
 HEAD_BYTES = 1 << 18
 DELIMITERS = (",", ";", "\t", "|")
 
 
-def csv_grid(data: bytes, path: str) -> Grid:
+def csv_grid(data: bytes, path: str, tuning: Tuning = DEFAULT_TUNING) -> Grid:
     """A CSV's grid: its delimiter (the most frequent of DELIMITERS in its first lines), those
-    lines as the head, and a body read by Arrow when it can, else by Python's csv. A file
-    re-saved with every line wrapped in one quoted field is unwrapped first (sources.wrapped)."""
+    lines as the head, and a body read by Arrow when it can, else by Python's csv, both under
+    the limits of `tuning` (sources.text_limits). A file re-saved with every line wrapped in
+    one quoted field is unwrapped first (sources.wrapped)."""
     data = unwrap(data)
     utf8 = utf8_body(data)
     # The header is looked for in the first lines only; a UTF-8 file is never decoded whole.
@@ -31,12 +32,15 @@ def csv_grid(data: bytes, path: str) -> Grid:
     lines = text.splitlines()[:HEADER_SCAN_ROWS]
     counts = {d: sum(line.count(d) for line in lines) for d in DELIMITERS}
     delimiter = max(counts, key=lambda d: counts[d])
-    head = list(csv.reader(io.StringIO("\n".join(lines), newline=""), delimiter=delimiter))
+    head = [rec for _, rec in csv_records("\n".join(lines), delimiter, path, tuning)]
+    check_head(head, path, tuning)
 
     def body(header_index: int) -> tuple[pd.DataFrame, np.ndarray]:
+        if utf8 is None:  # decoded whole: a huge cell is refused before Arrow holds a copy
+            check_long_lines(text, delimiter, path, tuning)
         encoded = utf8 if utf8 is not None else text_all().encode("utf-8")
-        fast = _arrow_csv(encoded, delimiter, header_index, head)
-        return fast if fast is not None else python_csv(text_all(), delimiter, header_index)
+        fast = _arrow_csv(encoded, delimiter, header_index, head, path, tuning)
+        return fast if fast is not None else python_csv(text_all(), delimiter, header_index, path, tuning)
 
     def text_all() -> str:
         return decode_text(data, path) if utf8 is not None else text
@@ -67,7 +71,7 @@ def utf8_body(data: bytes) -> bytes | None:
 
 
 def _arrow_csv(
-    data: bytes, delimiter: str, header_index: int, head: list[list[str]]
+    data: bytes, delimiter: str, header_index: int, head: list[list[str]], path: str, tuning: Tuning
 ) -> tuple[pd.DataFrame, np.ndarray] | None:
     """The common case, in Arrow's multi-threaded reader: one record per line below the header.
 
@@ -81,7 +85,7 @@ def _arrow_csv(
     offset = line_offset(data, header_index + 1)
     if offset is None:
         return None
-    frame = arrow_rows(data[offset:], delimiter, len(head[header_index]))
+    frame = arrow_rows(data[offset:], delimiter, len(head[header_index]), path, tuning, header_index + 2)
     if frame is None:
         return None
     return frame, np.arange(header_index + 2, header_index + 2 + len(frame))
@@ -97,10 +101,13 @@ def line_offset(data: bytes, lines: int) -> int | None:
     return offset
 
 
-def arrow_rows(body: bytes, delimiter: str, width: int) -> pd.DataFrame | None:
-    """Lines of CSV (each ending in a line feed) as a frame of text cells, one row per line;
-    None when the lines are not exactly one record each (blank lines, a quoted line break,
-    ragged rows, bare CR line ends, bytes that are not UTF-8)."""
+def arrow_rows(
+    body: bytes, delimiter: str, width: int, path: str, tuning: Tuning, first_row: int
+) -> pd.DataFrame | None:
+    """Lines of CSV (each ending in a line feed) as a frame of text cells, one row per line
+    (the first is row `first_row`); None when the lines are not exactly one record each (blank
+    lines, a quoted line break, ragged rows, bare CR line ends, bytes that are not UTF-8).
+    OverLimit when the rows reach past max_rows or a cell is larger than max_cell_bytes."""
     if b"\n\n" in body or b"\n\r\n" in body or body.startswith((b"\n", b"\r")):
         return None
     if body.count(b'"') % 2:  # a quoted value left open: it goes on past these lines
@@ -120,20 +127,23 @@ def arrow_rows(body: bytes, delimiter: str, width: int) -> pd.DataFrame | None:
         return None
     if table.num_rows != body.count(b"\n"):  # e.g. a quoted line break, or bare CR line ends
         return None
+    check_rows(first_row - 2 + table.num_rows, path, tuning)
+    check_arrow_cells(table, first_row, path, tuning)
     frame = table.to_pandas()
     frame.columns = range(width)
     return frame
 
 
-def python_csv(text: str, delimiter: str, header_index: int) -> tuple[pd.DataFrame, np.ndarray]:
+def python_csv(
+    text: str, delimiter: str, header_index: int, path: str, tuning: Tuning, first_line: int = 1
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The records below the header at `header_index` (-1: all of them), `text` starting at
+    line `first_line`, under the limits (sources.text_limits.csv_records)."""
     # Quoted fields may span lines; the row number is then the record's first line, which is
     # what a spreadsheet shows when the CSV is opened.
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows: list[Sequence[object]] = []
     numbers: list[int] = []
-    line = 1
-    for rec in reader:
+    for line, rec in csv_records(text, delimiter, path, tuning, first_line):
         rows.append(rec)
         numbers.append(line)
-        line = reader.line_num + 1
     return rows_frame(rows[header_index + 1 :]), np.array(numbers[header_index + 1 :], dtype="int64")

@@ -43,13 +43,14 @@ def read_export(
     layout_name: str | None = None,
     book: Workbook | None = None,
     declared: Sequence[Layout] = (),
+    tuning: Tuning = DEFAULT_TUNING,
 ) -> RawTable:
     """Find the booking table in an export and return its raw cells; SourceError if there is none.
     `book`: the workbook already opened from these bytes, if it is one; `declared`: the layouts
-    the operator declared for the file, tried after the built-in ones."""
+    the operator declared for the file, tried after the built-in ones; `tuning`: the limits."""
     kind = sniff(data, path)
     first_rows: list[str] = []
-    for grid in map(repaired_grid, _grids(data, path, kind, book)):
+    for grid in map(repaired_grid, _grids(data, path, kind, book, tuning)):
         found = find_header(grid, layouts_to_try(layout_name, declared))
         if found is not None:
             return repaired_table(table_below(grid, path, kind, *found), grid)
@@ -80,7 +81,7 @@ def read_export_chunks(
     read = ahead.result() if ahead is not None else None
     if read is not None:
         data, book = read
-        yield from slices(read_export(data, path, layout_name, book, declared), tuning)
+        yield from slices(read_export(data, path, layout_name, book, declared, tuning), tuning)
         return
     with file.open("rb") as f:
         head = f.read(HEAD_BYTES)
@@ -93,9 +94,9 @@ def read_export_chunks(
             or _wrapped(whole_lines(utf8))
         ):
             # Read whole, but handed on in slices: the caller stores one while it checks the next.
-            yield from slices(read_export(head + f.read(), path, layout_name, declared=declared), tuning)
+            yield from slices(read_export(head + f.read(), path, layout_name, None, declared, tuning), tuning)
             return
-        grid = repaired_grid(csv_grid(head, path))
+        grid = repaired_grid(csv_grid(head, path, tuning))
         found = find_header(grid, layouts_to_try(layout_name, declared))
         if found is None:
             raise unrecognized(path, [str(c) for c in first_nonblank_row(grid)], layout_name, declared)
@@ -103,7 +104,7 @@ def read_export_chunks(
         offset = line_offset(utf8, header_index + 1)
         if offset is None or any(len(r) == 0 for r in grid.head[: header_index + 1]):
             f.seek(0)
-            yield from slices(read_export(f.read(), path, layout_name, declared=declared), tuning)
+            yield from slices(read_export(f.read(), path, layout_name, None, declared, tuning), tuning)
             return
         body = len(head) - len(utf8) + offset
         f.seek(body)
@@ -128,11 +129,11 @@ def _wrapped(head: bytes) -> bool:
     return unwrap(head) is not head
 
 
-def _grids(data: bytes, path: str, kind: FileKind, book: Workbook | None = None) -> Iterator[Grid]:
+def _grids(data: bytes, path: str, kind: FileKind, book: Workbook | None, tuning: Tuning) -> Iterator[Grid]:
     if kind is FileKind.TEXT:
-        yield csv_grid(data, path)
+        yield csv_grid(data, path, tuning)
     elif kind is FileKind.HTML:
-        yield from html_grids(data, path)
+        yield from html_grids(data, path, tuning)
     else:
         yield from _workbook_grids(data, path, kind, book)
 
