@@ -22,6 +22,8 @@ It (re)writes everything in ``data/samples/``:
   account (see ``airbnb_fr_sample.py``): day-first dates, "1\u202f023,64\u00a0€".
 * ``airbnb_earnings_*.csv`` Airbnb's earnings (transaction history) exports: current and older
   English, Brazilian Portuguese (see ``earnings_samples.py``); money lines, not bookings.
+* ``airbnb_reservations_pt_2025-12.csv`` the same from a host account in Brazilian Portuguese
+  (see ``airbnb_pt_sample.py``): DD/MM/YYYY dates, "R$\u00a01.234,56".
 * ``airbnb_reservations_es_2025-12.csv`` the same from a Spanish-speaking host account (see
   ``airbnb_es_sample.py``): D/M/YYYY dates, "$\u00a01.234,56".
 * ``booking_hr_reservations_2025-12.xls`` the Booking.com download from a Croatian extranet
@@ -71,6 +73,7 @@ from pathlib import Path
 
 import airbnb_es_sample
 import airbnb_fr_sample
+import airbnb_pt_sample
 import earnings_samples
 import booking_com_locale_samples
 import declared_sample
@@ -866,6 +869,10 @@ match = "airbnb_reservations_es_2025-12.csv"
 as_of = "2025-12-01T06:45:00"
 
 [[files]]
+match = "airbnb_reservations_pt_2025-12.csv"
+as_of = "2025-12-01T06:50:00"
+
+[[files]]
 match = "booking_hr_reservations_2025-12.xls"
 as_of = "2025-12-01T07:30:00"
 property = "Kuća Lavanda"       # the download names no property
@@ -943,6 +950,8 @@ def main() -> None:
     assert f'match = "{airbnb_fr_sample.NAME}"\nas_of = "{airbnb_fr_sample.AS_OF.isoformat()}"' in MANIFEST
     airbnb_es_sample.write(OUT)
     assert f'match = "{airbnb_es_sample.NAME}"\nas_of = "{airbnb_es_sample.AS_OF.isoformat()}"' in MANIFEST
+    airbnb_pt_sample.write(OUT)
+    assert f'match = "{airbnb_pt_sample.NAME}"\nas_of = "{airbnb_pt_sample.AS_OF.isoformat()}"' in MANIFEST
     QUIRKS.mkdir(parents=True, exist_ok=True)
     booking_com_locale_samples.write(OUT, QUIRKS)
     for name, as_of in ((booking_com_locale_samples.HR_NAME, booking_com_locale_samples.HR_AS_OF),

@@ -20,6 +20,7 @@ Status = Callable[[str, str], str]  # (source, label) -> canonical status, from 
 Rejected = tuple[int, str, str]  # (row number, header as written, value)
 SEED = Path(__file__).resolve().parents[1] / "schemas" / "status_map.csv"
 ES_NAME = "airbnb_reservations_es_2025-12.csv"
+PT_NAME = "airbnb_reservations_pt_2025-12.csv"
 HR_NAME = "booking_hr_reservations_2025-12.xls"
 SHORT_NAME = "booking_short_2025-12.csv"
 
@@ -37,31 +38,64 @@ def d_m_y(text: str) -> dt.date:
     return dt.date(year, month, day)
 
 
-def read_es(path: Path, status: Status) -> tuple[list[dict[str, object]], list[Rejected]]:
+def reais(text: str) -> Decimal:
+    """pt_BR as the export writes it: "R$\u00a01.234,56"."""
+    return Decimal(text.removeprefix("R$").strip("\u00a0 ").replace(".", "").replace(",", "."))
+
+
+def _read_airbnb(
+    path: Path, status: Status, headers: list[str], money: Callable[[str], Decimal], currency: str
+) -> list[dict[str, object]]:
+    """An Airbnb reservations export in another language: `headers` are its 13 headers in the
+    English export's order (code, status, guest, contact, adults, children, infants, start, end,
+    nights, booked, listing, earnings)."""
+    code, label, guest, contact, adults, children, infants, start, end, nights, booked, listing, earned = headers
     with path.open(encoding="utf-8", newline="") as f:
-        rows = [
+        return [
             {
                 "source": "airbnb",
-                "external_code": r["Código de confirmación"],
-                "property": r["Anuncio"],
-                "guest_name": r["Nombre del huésped"],
-                "guest_contact": r["Contacto"] or None,
-                "adults": int(r["Número de adultos"]),
-                "children": int(r["Número de niños"]),
-                "infants": int(r["Número de bebés"]),
-                "check_in": d_m_y(r["Fecha de inicio"]),
-                "check_out": d_m_y(r["Fecha de finalización"]),
-                "nights": int(r["Número de noches"]),
-                "booked_at": dt.datetime.fromisoformat(r["Reservada"]),
-                "raw_status": r["Estado"],
-                "status": status("airbnb", r["Estado"]),
-                "payout": dollars(r["Ganancias"]),
+                "external_code": r[code],
+                "property": r[listing],
+                "guest_name": r[guest],
+                "guest_contact": r[contact] or None,
+                "adults": int(r[adults]),
+                "children": int(r[children]),
+                "infants": int(r[infants]),
+                "check_in": d_m_y(r[start]),
+                "check_out": d_m_y(r[end]),
+                "nights": int(r[nights]),
+                "booked_at": dt.datetime.fromisoformat(r[booked]) if "-" in r[booked] else _midnight(d_m_y(r[booked])),
+                "raw_status": r[label],
+                "status": status("airbnb", r[label]),
+                "payout": money(r[earned]),
                 "gross": None,
-                "currency": "USD",
+                "currency": currency,
             }
             for r in csv.DictReader(f)
         ]
-    return rows, []
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day)
+
+
+ES_HEADERS = [
+    "Código de confirmación", "Estado", "Nombre del huésped", "Contacto", "Número de adultos", "Número de niños",
+    "Número de bebés", "Fecha de inicio", "Fecha de finalización", "Número de noches", "Reservada", "Anuncio",
+    "Ganancias",
+]  # fmt: skip
+PT_HEADERS = [
+    "Código de confirmação", "Status", "Nome do hóspede", "Entrar em contato", "Nº de adultos", "Nº de crianças",
+    "Nº de bebês", "Data de início", "Data de término", "Nº de noites", "Reservado", "Anúncio", "Ganhos",
+]  # fmt: skip
+
+
+def read_es(path: Path, status: Status) -> tuple[list[dict[str, object]], list[Rejected]]:
+    return _read_airbnb(path, status, ES_HEADERS, dollars, "USD"), []
+
+
+def read_pt(path: Path, status: Status) -> tuple[list[dict[str, object]], list[Rejected]]:
+    return _read_airbnb(path, status, PT_HEADERS, reais, "BRL"), []
 
 
 def _eur(text: str) -> Decimal:

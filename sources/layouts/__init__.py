@@ -4,6 +4,7 @@ from sources.layouts.airbnb import AIRBNB
 from sources.layouts.airbnb_earnings import AIRBNB_EARNINGS, AIRBNB_EARNINGS_OLD, AIRBNB_EARNINGS_PT_BR
 from sources.layouts.airbnb_es import AIRBNB_ES
 from sources.layouts.airbnb_fr import AIRBNB_FR
+from sources.layouts.airbnb_pt import AIRBNB_PT
 from sources.layouts.base import Layout, header_key
 from sources.layouts.booking_com import BOOKING_COM
 from sources.layouts.booking_com_hr import BOOKING_COM_HR
@@ -16,6 +17,7 @@ LAYOUTS: dict[str, Layout] = {
         AIRBNB,
         AIRBNB_FR,
         AIRBNB_ES,
+        AIRBNB_PT,
         BOOKING_COM,
         BOOKING_COM_HR,
         BOOKING_COM_SHORT,

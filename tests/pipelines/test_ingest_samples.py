@@ -46,6 +46,7 @@ LAYOUT_OF = {
     "airbnb_reservations_2025-12-01.csv": "airbnb",
     "airbnb_reservations_fr_2025-12.csv": "airbnb_fr",
     locale_samples.ES_NAME: "airbnb_es",
+    locale_samples.PT_NAME: "airbnb_pt",
     locale_samples.HR_NAME: "booking_com_hr",
     locale_samples.SHORT_NAME: "booking_com_short",
     "airbnb_reservations_2026-01-10.csv": "airbnb",
@@ -374,6 +375,8 @@ def read_locale_sample(name: str) -> tuple[list[dict[str, object]], list[locale_
     path, layout = SAMPLES / name, LAYOUT_OF[name]
     if layout == "airbnb_es":
         return locale_samples.read_es(path, canonical_status)
+    if layout == "airbnb_pt":
+        return locale_samples.read_pt(path, canonical_status)
     if layout == "booking_com_hr":
         return locale_samples.read_hr(path, canonical_status, str(manifest_options(name)["property"]))
     if layout == "booking_com_short":

@@ -80,5 +80,6 @@ def test_the_text_names_each_language(capsys: pytest.CaptureFixture[str]) -> Non
     assert main(["layouts"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert "airbnb_es: Airbnb reservations export (Spanish) [es]" in lines
+    assert "airbnb_pt: Airbnb reservations export (Brazilian Portuguese) [pt]" in lines
     assert "booking_com_hr: Booking.com reservations download (Croatian) [hr]" in lines
     assert "booking_com_short: Booking.com short reservations export [en]" in lines

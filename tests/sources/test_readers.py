@@ -97,6 +97,7 @@ EXPECTED_LAYOUT = {
     AIRBNB_CSV.name: "airbnb",
     "airbnb_reservations_fr_2025-12.csv": "airbnb_fr",
     "airbnb_reservations_es_2025-12.csv": "airbnb_es",
+    "airbnb_reservations_pt_2025-12.csv": "airbnb_pt",
     "booking_hr_reservations_2025-12.xls": "booking_com_hr",
     "booking_short_2025-12.csv": "booking_com_short",
     "airbnb_reservations_2026-01-10.csv": "airbnb",

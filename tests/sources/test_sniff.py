@@ -23,6 +23,7 @@ SAMPLE_KINDS = {
     "airbnb_reservations_fr_2025-12.csv": FileKind.TEXT,
     **{f"airbnb_earnings_{n}.csv": FileKind.TEXT for n in ("2025-12", "old_2025-11", "pt_br_2025-12")},
     "airbnb_reservations_es_2025-12.csv": FileKind.TEXT,
+    "airbnb_reservations_pt_2025-12.csv": FileKind.TEXT,
     "booking_hr_reservations_2025-12.xls": FileKind.XLS,  # a BIFF file, as the extranet serves it
     "booking_short_2025-12.csv": FileKind.TEXT,
     "airbnb_reservations_2026-01-10.csv": FileKind.TEXT,
