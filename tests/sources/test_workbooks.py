@@ -30,7 +30,7 @@ def test_a_workbook_read_ahead_is_what_the_ingest_reads(tmp_path: Path, name: st
     assert ahead is not None and workbooks.take(file) is None  # taken once
 
     read = ahead.result()
-    assert read is not None and read[0] == file.read_bytes()
+    assert read is not None and file.read_bytes().startswith(read[0])  # its first bytes, to sniff
     (chunk,) = read_export_chunks(file, str(file), ahead=ahead)
     assert_identical(chunk, read_export(file.read_bytes(), str(file)))
 
