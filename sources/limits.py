@@ -84,9 +84,10 @@ def _check_extent(book: zipfile.ZipFile, info: zipfile.ZipInfo, path: str, tunin
     found = _DIMENSION.search(start)
     if found is None:
         return  # no declared extent: the real one is bounded by the reader's memory limit
-    first_column, first_row, last_column, last_row = (g.decode() if g else "" for g in found.groups())
-    rows = int(last_row or first_row) - int(first_row) + 1
-    columns = column_number(last_column or first_column) - column_number(first_column) + 1
+    # The extent from A1, as the reader holds it (leading blank rows and columns are kept).
+    _, first_row, last_column, last_row = (g.decode() if g else "" for g in found.groups())
+    rows = int(last_row or first_row)
+    columns = column_number(last_column or found.group(1).decode())
     sheet = f"the sheet {info.filename} declares"
     extent = "(" + found.group(0).split(b'"')[1].decode() + ")"
     if rows > tuning.max_rows:

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 
 from schemas.tuning import DEFAULT_TUNING, Tuning
 from sources.errors import SourceError, UnreadableFile
-from sources.limits import OverLimit, check_file_size, check_workbook
-from sources.sandbox import ReaderFailed, read_sheets
+from sources.limits import check_file_size, check_workbook
+from sources.sandbox import read_sheets
 from sources.sniff import FileKind, sniff
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ class Prefetch:
         self._identity = _identity(file)
         self._done = threading.Event()
         self._result: tuple[bytes, Workbook] | None = None
-        self._refused: SourceError | None = None  # over a limit, or the reader failed: not read twice
+        self._refused: SourceError | None = None  # why the file was refused: it is not read twice
         # A daemon: a run that ends early (a usage error, a file loaded before) does not wait for it.
         threading.Thread(target=self._read, name="bookingest-prefetch", daemon=True).start()
 
@@ -73,7 +73,7 @@ class Prefetch:
                 head = f.read(_HEAD)
                 check_file_size(os.fstat(f.fileno()).st_size, str(self.file), self._tuning)
             self._result = head, Workbook(self.file, str(self.file), self._kind, self._tuning)
-        except (OverLimit, ReaderFailed) as err:
+        except SourceError as err:  # over a limit, damaged, or the reader failed on it
             self._refused = err
         except Exception:
             pass  # the ingest reads the file again itself, and reports what is wrong with it
@@ -83,7 +83,7 @@ class Prefetch:
     def result(self) -> tuple[bytes, Workbook] | None:
         """The first bytes and the workbook read (waiting for the read), or None when the read failed
         or the file changed since it began: the caller then reads the file itself. Raises what
-        made the read refuse the file (over a limit, the reader failed), if the file is unchanged."""
+        made the read refuse the file (over a limit, damaged, the reader failed) if it is unchanged."""
         self._done.wait()
         try:
             unchanged = _identity(self.file) == self._identity

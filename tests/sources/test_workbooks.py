@@ -68,7 +68,10 @@ def test_a_damaged_workbook_read_ahead_fails_as_it_would_unread(tmp_path: Path) 
         list(read_export_chunks(file, str(file)))
     workbooks.prefetch(file)
     ahead = workbooks.take(file)
-    assert ahead is not None and ahead.result() is None
+    assert ahead is not None
+    with pytest.raises(UnreadableFile) as refused:  # the read ahead's verdict: not read twice
+        ahead.result()
+    assert refused.value.reason == unread.value.reason
 
     with pytest.raises(UnreadableFile) as read_ahead:
         list(read_export_chunks(file, str(file), ahead=ahead))
