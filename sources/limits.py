@@ -7,7 +7,10 @@ it runs in (sources.sandbox), under the memory and time limits.
 
 from __future__ import annotations
 
+import hashlib
+import html
 import io
+import os
 import re
 import zipfile
 from pathlib import Path
@@ -22,6 +25,8 @@ _RATIO_FLOOR = _MB
 _SHEET = re.compile(r"xl/worksheets/[^/]+\.xml")
 # <dimension ref="A1:M200001"/>, or a single cell ("A1" in an empty sheet).
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([A-Z]{1,3})(\d{1,7})(?::([A-Z]{1,3})(\d{1,7}))?\"")
+_SHEET_ENTRY = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"')
+_TARGET = re.compile(rb'<Relationship\b[^>]*?\bId="([^"]*)"[^>]*?\bTarget="([^"]*)"')
 _DIMENSION_WITHIN = 64 * 1024  # bytes of a sheet's XML read to find it: it comes before the rows
 
 
@@ -43,6 +48,17 @@ def check_file_size(size: int, path: str, tuning: Tuning) -> None:
         raise over_limit(path, f"the file is {_mb(size)} MB", tuning.max_file_mb, " MB", "max_file_mb")
 
 
+def file_sha256(path: Path, tuning: Tuning) -> str:
+    """The SHA-256 of the file's bytes, read a block at a time; OverLimit, before any is read,
+    when the file is larger than max_file_mb."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        check_file_size(os.fstat(f.fileno()).st_size, str(path), tuning)
+        while block := f.read(1 << 22):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def check_workbook(source: Path | bytes, path: str, tuning: Tuning) -> None:
     """OverLimit when a workbook's zip (xlsx/xlsm) is over a limit, as its central directory
     declares it, or a sheet declares a larger extent than max_rows x max_columns. Only the
@@ -52,9 +68,10 @@ def check_workbook(source: Path | bytes, path: str, tuning: Tuning) -> None:
         with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) as book:
             infos = book.infolist()
             _check_members(infos, path, tuning)
+            names = _sheet_names(book)
             for info in infos:
                 if _SHEET.fullmatch(info.filename):
-                    _check_extent(book, info, path, tuning)
+                    _check_extent(book, info, names.get(info.filename, info.filename), path, tuning)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError, ValueError):
         return  # damaged, encrypted or of an unknown compression: the reader reports it
 
@@ -78,7 +95,28 @@ def _check_members(infos: list[zipfile.ZipInfo], path: str, tuning: Tuning) -> N
         raise over_limit(path, f"the workbook unpacks to {_mb(total)} MB", limit, " MB", "max_uncompressed_mb")
 
 
-def _check_extent(book: zipfile.ZipFile, info: zipfile.ZipInfo, path: str, tuning: Tuning) -> None:
+def _sheet_names(book: zipfile.ZipFile) -> dict[str, str]:
+    """Each sheet's member -> its name as Excel shows it ('xl/worksheets/sheet1.xml' ->
+    'Reservations'), from the workbook's list of sheets and its relationships."""
+    try:
+        sheets = _start(book, "xl/workbook.xml")
+        targets = dict(_TARGET.findall(_start(book, "xl/_rels/workbook.xml.rels")))
+    except KeyError:
+        return {}
+    names = {}
+    for name, rid in _SHEET_ENTRY.findall(sheets):
+        target = targets.get(rid, b"").decode(errors="replace").lstrip("/")
+        member = target if target.startswith("xl/") else "xl/" + target
+        names[member] = html.unescape(name.decode(errors="replace"))
+    return names
+
+
+def _start(book: zipfile.ZipFile, member: str) -> bytes:
+    with book.open(member) as f:
+        return f.read(_DIMENSION_WITHIN * 16)  # a workbook's list of sheets is far shorter
+
+
+def _check_extent(book: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, path: str, tuning: Tuning) -> None:
     with book.open(info) as member:
         start = member.read(_DIMENSION_WITHIN)  # streamed: never more than this is unpacked
     found = _DIMENSION.search(start)
@@ -88,7 +126,7 @@ def _check_extent(book: zipfile.ZipFile, info: zipfile.ZipInfo, path: str, tunin
     _, first_row, last_column, last_row = (g.decode() if g else "" for g in found.groups())
     rows = int(last_row or first_row)
     columns = column_number(last_column or found.group(1).decode())
-    sheet = f"the sheet {info.filename} declares"
+    sheet = f"the sheet {name!r} declares"
     extent = "(" + found.group(0).split(b'"')[1].decode() + ")"
     if rows > tuning.max_rows:
         raise over_limit(path, f"{sheet} {rows} rows {extent}", tuning.max_rows, "", "max_rows")

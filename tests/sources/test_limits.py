@@ -36,7 +36,7 @@ def test_a_single_cell_at_the_sheets_far_corner_is_refused_by_its_declared_exten
     err = refused(file)
     assert isinstance(err, OverLimit)
     assert err.reason == (
-        "the sheet xl/worksheets/sheet1.xml declares 16384 columns (XFD1048576), more than the limit of 4096 "
+        "the sheet 'Sheet1' declares 16384 columns (XFD1048576), more than the limit of 4096 "
         "(set BOOKINGEST_MAX_COLUMNS higher to read it)"
     )
     rows = refused(file, Tuning(max_columns=16384, max_rows=1000))
