@@ -126,12 +126,16 @@ def _check_extent(book: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, path:
     _, first_row, last_column, last_row = (g.decode() if g else "" for g in found.groups())
     rows = int(last_row or first_row)
     columns = column_number(last_column or found.group(1).decode())
-    sheet = f"the sheet {name!r} declares"
-    extent = "(" + found.group(0).split(b'"')[1].decode() + ")"
+    declared = found.group(0).split(b'"')[1].decode()
+    check_extent(rows, columns, f"the sheet {name!r} declares", f" ({declared})", path, tuning)
+
+
+def check_extent(rows: int, columns: int, sheet: str, extent: str, path: str, tuning: Tuning) -> None:
+    """OverLimit when a sheet's rows or columns, as declared or as read, are over the limits."""
     if rows > tuning.max_rows:
-        raise over_limit(path, f"{sheet} {rows} rows {extent}", tuning.max_rows, "", "max_rows")
+        raise over_limit(path, f"{sheet} {rows} rows{extent}", tuning.max_rows, "", "max_rows")
     if columns > tuning.max_columns:
-        raise over_limit(path, f"{sheet} {columns} columns {extent}", tuning.max_columns, "", "max_columns")
+        raise over_limit(path, f"{sheet} {columns} columns{extent}", tuning.max_columns, "", "max_columns")
 
 
 def column_number(letters: str) -> int:

@@ -64,7 +64,8 @@ def read_sheets(source: Path | bytes, path: str, what: str, tuning: Tuning) -> l
 
 def _run(file: str, folder: Path, path: str, what: str, tuning: Tuning) -> list[Sheet]:
     memory, seconds = memory_mb(os.path.getsize(file), tuning), tuning.max_seconds_per_file
-    command = [sys.executable, "-m", __name__, file, str(folder), str(memory), str(seconds)]
+    # -P: not the working directory first on the path, which could hold a module of the same name.
+    command = [sys.executable, "-P", "-m", __name__, file, str(folder), str(memory), str(seconds)]
     with open(folder / "stderr", "wb") as err:  # Rust's abort message: for the reason, not the terminal
         child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stderr=err, env=_ENV | os.environ)
     try:

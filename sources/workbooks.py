@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from schemas.tuning import DEFAULT_TUNING, Tuning
 from sources.errors import SourceError, UnreadableFile
-from sources.limits import check_file_size, check_workbook
+from sources.limits import check_extent, check_file_size, check_workbook
 from sources.sandbox import read_sheets
 from sources.sniff import FileKind, sniff
 
@@ -40,6 +40,9 @@ class Workbook:
             check_workbook(source, path, tuning)
         self._sheets = {sheet.name: (sheet, rows) for sheet, rows in read_sheets(source, path, self.what, tuning)}
         self.names = list(self._sheets)
+        for name, (_, rows) in self._sheets.items():  # the real extent, whatever was declared
+            if rows is not None:
+                check_extent(rows.num_rows + 1, rows.num_columns, f"the sheet {name!r} has", "", path, tuning)
 
     def load(self, name: str) -> None:
         """Nothing any more: the child read every sheet (kept for the read-ahead's callers)."""

@@ -121,3 +121,14 @@ def test_errors_over_a_limit_survive_pickling() -> None:
     for err in (OverLimit("f.xlsx", "why"), ReaderFailed("f.xls", "how")):
         again = pickle.loads(pickle.dumps(err))
         assert type(again) is type(err) and again.reason == err.reason and again.path == err.path
+
+
+def test_the_rows_and_columns_a_workbook_really_has_are_checked_too() -> None:
+    file = SAMPLES / "booking_com_reservations_2025-12.xls"  # BIFF: no declared extent is checked
+    rows = refused(file, Tuning(max_rows=10))
+    assert (
+        rows.reason
+        == "the sheet 'Sheet1' has 21 rows, more than the limit of 10 (set BOOKINGEST_MAX_ROWS higher to read it)"
+    )
+    columns = refused(file, Tuning(max_columns=5))
+    assert "has 27 columns, more than the limit of 5 (set BOOKINGEST_MAX_COLUMNS higher" in columns.reason
