@@ -8,7 +8,8 @@ The bound: every case rejected (a 1 MB CSV cell may load as a normal value) with
 Zip bombs are written quickly (tests/hostile_files.py repeats one deflated block), the 4 GB files
 are sparse (truncate: no disk), the .xls cases are the Booking.com sample truncated or with a
 chunk written twice. Each case is ingested into a fresh SQLite file; a run still going after
---timeout seconds is killed and reported as such.
+--timeout seconds is killed and reported as such. Each run's standard error is kept in
+OUT/CASE.stderr (the file itself is deleted after its run).
 """
 
 from __future__ import annotations
@@ -119,7 +120,8 @@ CASES: dict[str, Callable[[Path], None]] = {
 
 
 def run(file: Path, db: Path, timeout: float) -> dict[str, object]:
-    db.unlink(missing_ok=True)
+    for stale in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):  # a killed run's
+        stale.unlink(missing_ok=True)
     command = ["/usr/bin/time", "-v", str(Path(sys.executable).parent / "bookingest"), "ingest", str(file)]
     command += ["--db", f"sqlite:///{db}", "--no-prefect", "--json"]
     started = time.monotonic()
@@ -128,6 +130,7 @@ def run(file: Path, db: Path, timeout: float) -> dict[str, object]:
     except subprocess.TimeoutExpired:
         return {"exit": "killed", "status": f"still running after {timeout:.0f} s", "wall": timeout, "rss": None}
     wall = time.monotonic() - started
+    file.with_name(file.name + ".stderr").write_text(done.stderr)  # kept: what a miss said
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
     try:
         (result,) = json.loads(done.stdout)["files"]
