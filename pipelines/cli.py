@@ -133,7 +133,7 @@ def _ingest(args: argparse.Namespace) -> int:
         from sources.workbooks import prefetch
 
         # A workbook is read meanwhile: the imports below, the connection and the hash take seconds.
-        prefetch(files[0][0])
+        prefetch(files[0][0], tuning)
 
     from loaders.errors import DatabaseUnavailable
     from pipelines.declared import check_source

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import itertools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -30,6 +29,7 @@ from schemas.tuning import DEFAULT_TUNING, Tuning
 from schemas.vocab import FileStatus
 from sources import normalize, workbooks
 from sources.errors import SourceError
+from sources.limits import OverLimit, file_sha256
 from sources.readers import RawTable, read_export_chunks
 from sources.repair import repair_note
 from sources.repeats import Tally
@@ -69,7 +69,7 @@ def _ingest_file(
 ) -> FileResult:
     shown = str(path)
     ahead = workbooks.take(path)  # a read begun in the background (by the CLI), if any
-    claim = _claim(engine, path, options)
+    claim = _claim(engine, path, options, tuning)
     if isinstance(claim, FileResult):  # unreadable, or a duplicate: its folder's aliases still count
         aliases = claim.status == FileStatus.DUPLICATE and options.aliases
         return replace(claim, notes=declare_apart(engine, options.aliases, tuning, dry_run)) if aliases else claim
@@ -105,16 +105,18 @@ class _Claim:
     as_of: dt.datetime
 
 
-def _claim(engine: Engine, path: Path, options: FileOptions) -> _Claim | FileResult:
+def _claim(engine: Engine, path: Path, options: FileOptions, tuning: Tuning) -> _Claim | FileResult:
     """The file's identity (the SHA-256 of its bytes) and as-of time, or the result that ends
     it here: unreadable, or these bytes were loaded before."""
     try:
-        sha256 = file_sha256(path)
+        sha256 = file_sha256(path, tuning)  # its size checked first: a file over the limit is not read
         as_of = options.as_of or dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).replace(tzinfo=None)
     except OSError as err:
         return FileResult(
             str(path), options.source, FileStatus.REJECTED, reason=f"the file cannot be read ({err.strerror})"
         )
+    except OverLimit as err:
+        return FileResult(str(path), options.source, FileStatus.REJECTED, reason=err.reason)
     previous = find_loaded(engine, sha256)
     if previous is not None:
         first_path, layout = previous
@@ -122,15 +124,6 @@ def _claim(engine: Engine, path: Path, options: FileOptions) -> _Claim | FileRes
             str(path), layout, FileStatus.DUPLICATE, reason=f"the same bytes were loaded before as {first_path}"
         )
     return _Claim(sha256, as_of)
-
-
-def file_sha256(path: Path) -> str:
-    """The SHA-256 of the file's bytes, read a block at a time."""
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while block := f.read(1 << 22):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _read(

@@ -7,6 +7,7 @@ pages), the workbook grids below (fastexcel), `header` (finding the table) and `
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from sources.header import (
 )
 from sources.html_tables import html_grids
 from sources.layouts import Layout
+from sources.limits import check_file_size
 from sources.repair import repaired_grid, repaired_table
 from sources.sniff import FileKind, sniff
 from sources.tables import HEADER_SCAN_ROWS, Grid, RawTable
@@ -84,13 +86,19 @@ def read_export_chunks(
         yield from slices(read_export(data, path, layout_name, book, declared, tuning), tuning)
         return
     with file.open("rb") as f:
+        check_file_size(os.fstat(f.fileno()).st_size, path, tuning)
         head = f.read(HEAD_BYTES)
+        kind = sniff(head, path) if head else None
+        if kind in (FileKind.XLSX, FileKind.XLS):  # read by a child process, from the file
+            book = Workbook(file, path, kind, tuning)
+            yield from slices(read_export(head, path, layout_name, book, declared), tuning)
+            return
         utf8 = utf8_body(head) if head else None
         # A wrapped file (sources.wrapped) is read whole: its unwrapped bytes are not the file's.
         if (
             file.stat().st_size <= tuning.chunk_bytes
             or utf8 is None
-            or sniff(head, path) is not FileKind.TEXT
+            or kind is not FileKind.TEXT
             or _wrapped(whole_lines(utf8))
         ):
             # Read whole, but handed on in slices: the caller stores one while it checks the next.

@@ -13,22 +13,11 @@ import pyarrow.compute as pc
 
 from schemas.tuning import Tuning
 from sources.errors import UnreadableFile
+from sources.limits import OverLimit, over_limit
 
 # A line as io.StringIO(newline="") splits them (after CR LF, CR or LF), without the copy of
 # the whole text in four bytes a character that StringIO makes.
 _LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+")
-
-
-class OverLimit(UnreadableFile):
-    """The file is over one of the limits on untrusted input (schemas.tuning); its reason names
-    the limit, the value seen and the BOOKINGEST_ variable that raises it."""
-
-
-def over_limit(path: str, seen: str, limit: int, unit: str, setting: str) -> OverLimit:
-    """'<seen>, more than the limit of <limit><unit> (set BOOKINGEST_<SETTING> higher to read it)'."""
-    return OverLimit(
-        path, f"{seen}, more than the limit of {limit}{unit} (set BOOKINGEST_{setting.upper()} higher to read it)"
-    )
 
 
 def check_rows(rows: int, path: str, tuning: Tuning) -> None:

@@ -1,123 +1,106 @@
-"""Workbooks (.xlsx, .xls) opened by fastexcel straight into Arrow, and read ahead.
+"""Workbooks (.xlsx, .xls) checked against the limits, read by fastexcel straight into Arrow in
+a child process (sources.sandbox), and read ahead.
 
-Reading a large workbook is most of its ingest (about 5 s for a million rows), and fastexcel
-parses without holding the GIL. So the CLI starts reading the first workbook of a run in a
-background thread (`prefetch`) before it imports pandas, connects and hashes the file; the
-ingest then takes the sheet already read (`take`). Nothing here imports pandas.
+Reading a large workbook is most of its ingest (about 5 s for a million rows). So the CLI
+starts reading the first workbook of a run in a background thread (`prefetch`) before it
+imports pandas, connects and hashes the file; the ingest then takes the sheets already read
+(`take`). Nothing here imports pandas.
 """
 
 from __future__ import annotations
 
-import logging
 import os
-import re
 import threading
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sources.errors import UnreadableFile
+from schemas.tuning import DEFAULT_TUNING, Tuning
+from sources.errors import SourceError, UnreadableFile
+from sources.limits import check_extent, check_file_size, check_workbook
+from sources.sandbox import read_sheets
 from sources.sniff import FileKind, sniff
 
 if TYPE_CHECKING:
-    import pyarrow as pa  # imported by fastexcel, in the reading thread
+    import pyarrow as pa  # imported when a sheet is mapped, in the reading thread
 
 _HEAD = 8192  # enough for sniff to tell a workbook by its first bytes
 
 
 class Workbook:
-    """A workbook's sheet names, and each sheet's first row and the rows below it, loaded on
-    demand. UnreadableFile when the bytes are no workbook fastexcel can open, or a sheet
-    cannot be read."""
+    """A workbook's sheet names, and each sheet's first row and the rows below it, read by a
+    child process (sources.sandbox) after the limits' checks (sources.limits). `source`: the
+    file, or its bytes. OverLimit when it is over a limit; UnreadableFile when the bytes are
+    no workbook fastexcel can open, or the reader failed on them; a sheet that cannot be read
+    raises UnreadableFile when it is taken."""
 
-    def __init__(self, data: bytes, path: str, kind: FileKind) -> None:
-        import fastexcel  # only workbooks need it; a CSV-only run starts faster without it
-
-        # An all-empty column is read as text, which is what we want: no warning on stderr for it.
-        logging.getLogger("fastexcel").setLevel(logging.ERROR)
+    def __init__(self, source: Path | bytes, path: str, kind: FileKind, tuning: Tuning = DEFAULT_TUNING) -> None:
         self.path = path
         self.what = "workbook (.xlsx)" if kind is FileKind.XLSX else "legacy Excel workbook (.xls)"
-        try:
-            self._book = fastexcel.read_excel(data)
-            self.names = list(self._book.sheet_names)
-        except Exception as err:  # the readers raise several unrelated types for damaged files
-            raise UnreadableFile(
-                path, f"the {self.what} is damaged or truncated and cannot be opened ({_first_line(err)})"
-            ) from None
-        self._loaded: dict[str, tuple[list[object], pa.Table]] = {}
+        if kind is FileKind.XLSX:
+            check_workbook(source, path, tuning)
+        self._sheets = {sheet.name: (sheet, rows) for sheet, rows in read_sheets(source, path, self.what, tuning)}
+        self.names = list(self._sheets)
+        for name, (_, rows) in self._sheets.items():  # the real extent, whatever was declared
+            if rows is not None:
+                check_extent(rows.num_rows + 1, rows.num_columns, f"the sheet {name!r} has", "", path, tuning)
 
     def load(self, name: str) -> None:
-        """Read a sheet now, to be taken by `sheet` later."""
-        self._loaded[name] = self._read(name)
+        """Nothing any more: the child read every sheet (kept for the read-ahead's callers)."""
 
     def sheet(self, name: str) -> tuple[list[object], pa.Table]:
-        """The sheet's first row, and every row below it (read by `load` before, or now)."""
-        loaded = self._loaded.pop(name, None)
-        return loaded if loaded is not None else self._read(name)
-
-    def _read(self, name: str) -> tuple[list[object], pa.Table]:
-        """Row 0 is the sheet's row 1 (skip_rows=0 keeps leading blank rows). When every column
-        holds one type of cell (all rows sampled), the columns come typed: dates, numbers. When
-        any column mixes types (title rows above the header, a text cell among dates, TRUE among
-        numbers), the sheet is read again with every cell as text, so no cell is coerced into
-        another type."""
-        import fastexcel
-
-        try:
-            try:
-                loaded = self._book.load_sheet(
-                    name, header_row=0, skip_rows=0, schema_sample_rows=None, dtype_coercion="strict"
-                )
-                return _first_row(loaded.available_columns()), loaded.to_arrow()
-            except fastexcel.UnsupportedColumnTypeCombinationError:
-                text = self._book.load_sheet(name, header_row=None, skip_rows=0, dtypes="string").to_arrow()
-                first = list(text.slice(0, 1).to_pylist()[0].values()) if text.num_rows else []
-                return first, text.slice(1)
-        except Exception as err:
-            raise UnreadableFile(
-                self.path, f"sheet {name!r} of the {self.what} cannot be read ({_first_line(err)})"
-            ) from None
+        """The sheet's first row, and every row below it. Row 0 is the sheet's row 1 (leading
+        blank rows are kept)."""
+        sheet, rows = self._sheets[name]
+        if rows is None:
+            raise UnreadableFile(self.path, f"sheet {name!r} of the {self.what} cannot be read ({sheet.error})")
+        return sheet.first, rows
 
 
 class Prefetch:
-    """A workbook's bytes and its first sheet, read by a background thread."""
+    """A workbook's first bytes and its sheets, read by a background thread."""
 
-    def __init__(self, file: Path, kind: FileKind) -> None:
+    def __init__(self, file: Path, kind: FileKind, tuning: Tuning) -> None:
         self.file = file
         self._kind = kind
+        self._tuning = tuning
         self._identity = _identity(file)
         self._done = threading.Event()
         self._result: tuple[bytes, Workbook] | None = None
+        self._refused: SourceError | None = None  # why the file was refused: it is not read twice
         # A daemon: a run that ends early (a usage error, a file loaded before) does not wait for it.
         threading.Thread(target=self._read, name="bookingest-prefetch", daemon=True).start()
 
     def _read(self) -> None:
         try:
-            data = self.file.read_bytes()
-            book = Workbook(data, str(self.file), self._kind)
-            if book.names:
-                book.load(book.names[0])
-            self._result = data, book
+            with self.file.open("rb") as f:
+                head = f.read(_HEAD)
+                check_file_size(os.fstat(f.fileno()).st_size, str(self.file), self._tuning)
+            self._result = head, Workbook(self.file, str(self.file), self._kind, self._tuning)
+        except SourceError as err:  # over a limit, damaged, or the reader failed on it
+            self._refused = err
         except Exception:
             pass  # the ingest reads the file again itself, and reports what is wrong with it
         finally:
             self._done.set()
 
     def result(self) -> tuple[bytes, Workbook] | None:
-        """The bytes and the opened workbook (waiting for the read), or None when the read failed
-        or the file changed since it began: the caller then reads the file itself."""
+        """The first bytes and the workbook read (waiting for the read), or None when the read failed
+        or the file changed since it began: the caller then reads the file itself. Raises what
+        made the read refuse the file (over a limit, damaged, the reader failed) if it is unchanged."""
         self._done.wait()
         try:
             unchanged = _identity(self.file) == self._identity
         except OSError:
             return None
+        if unchanged and self._refused is not None:
+            raise self._refused
         return self._result if unchanged else None
 
 
 _pending: dict[Path, Prefetch] = {}
 
 
-def prefetch(file: Path) -> None:
+def prefetch(file: Path, tuning: Tuning = DEFAULT_TUNING) -> None:
     """Start reading `file` in the background if it is a workbook (anything else: nothing)."""
     try:
         with file.open("rb") as f:
@@ -125,7 +108,7 @@ def prefetch(file: Path) -> None:
     except (OSError, UnreadableFile):
         return  # the ingest says what is wrong with it
     if kind in (FileKind.XLSX, FileKind.XLS):
-        _pending[file] = Prefetch(file, kind)
+        _pending[file] = Prefetch(file, kind, tuning)
 
 
 def take(file: Path) -> Prefetch | None:
@@ -136,24 +119,3 @@ def take(file: Path) -> Prefetch | None:
 def _identity(file: Path) -> tuple[int, int, int]:
     stat = os.stat(file)
     return stat.st_size, stat.st_mtime_ns, stat.st_ino
-
-
-_DEDUPLICATED = re.compile(r"(.*)_\d+")
-
-
-def _first_row(columns: Sequence[object]) -> list[object]:
-    """A sheet's row 1 from fastexcel's column names: generated names were empty cells, and a
-    name repeated in the row comes back as 'Name_1', which was 'Name'."""
-    cells: list[object] = []
-    for column in columns:
-        name: str = getattr(column, "name")  # noqa: B009
-        if getattr(column, "column_name_from") == "generated":  # noqa: B009
-            cells.append(None)
-            continue
-        repeated = _DEDUPLICATED.fullmatch(name)
-        cells.append(repeated.group(1) if repeated and repeated.group(1) in cells else name)
-    return cells
-
-
-def _first_line(err: BaseException) -> str:
-    return (str(err).strip().splitlines() or [type(err).__name__])[0]

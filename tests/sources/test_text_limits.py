@@ -16,8 +16,8 @@ from airbnb_export import AIRBNB_COLUMNS, AIRBNB_HEADER
 from schemas.tuning import Tuning
 from sources.errors import SourceError
 from sources.html_tables import html_tables as html_pages
+from sources.limits import OverLimit
 from sources.readers import RawTable, read_export, read_export_chunks
-from sources.text_limits import OverLimit
 
 MB_CELL = 1_000_000
 
