@@ -35,7 +35,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader went away (`bookingest layouts | head`): stop quietly, as Unix tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
-    except Exception as err:  # the last resort: a sentence and a log file, never a traceback
+    except (SystemExit, GeneratorExit):
+        raise
+    except BaseException as err:  # the last resort, a Rust reader's PanicException too: a sentence and a log
         return crash.report(err, argv, args)
 
 

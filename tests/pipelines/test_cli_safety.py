@@ -348,3 +348,23 @@ def test_no_traceback_reaches_the_terminal_of_a_real_process(tmp_path: Path) -> 
         "please report it"
     ]
     assert "MemoryError" in _logged(tmp_path)
+
+
+class _Panic(BaseException):
+    """As pyo3's PanicException, which a Rust reader raises: not an Exception."""
+
+
+def test_a_panic_that_is_no_exception_is_caught_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(*_: object) -> None:
+        raise _Panic("slice index starts at 16384 but ends at 15976")
+
+    monkeypatch.setattr("pipelines.cli.print_summary", broken)
+
+    code, _, err = run(
+        capsys, "ingest", str(BOOKING_COM), "--property", "F", "--db", f"sqlite:///{tmp_path / 'b.db'}", "--no-prefect"
+    )
+
+    assert code == 1
+    assert err.startswith("bookingest: unexpected error: _Panic: slice index starts at 16384 but ends at 15976;")
