@@ -19,6 +19,10 @@ EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
+    not_text = next((a for a in (sys.argv[1:] if argv is None else argv) if not _is_text(a)), None)
+    if not_text is not None:  # a name the database cannot store (bytes that are not UTF-8)
+        print(shown(f"bookingest: {not_text!r} is not valid UTF-8 text; rename it or retype it"), file=sys.stderr)
+        return EXIT_USAGE
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help(sys.stderr)
@@ -75,6 +79,14 @@ def _parser() -> argparse.ArgumentParser:
     payouts_command.add_parser(sub)
     properties_command.add_parser(sub)
     return parser
+
+
+def _is_text(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _db_option(parser: argparse.ArgumentParser) -> None:

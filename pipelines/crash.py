@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import logging.handlers
+import os
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -58,12 +59,12 @@ def report(err: BaseException, argv: Sequence[str] | None, args: Any) -> int:
 def _log(err: BaseException, argv: Sequence[str] | None) -> str:
     command = " ".join(sys.argv[:1] + list(argv if argv is not None else sys.argv[1:]))
     problem = ""
-    for folder in (log_folder(), Path(tempfile.gettempdir())):
+    for folder in (log_folder(), Path(tempfile.gettempdir()) / f"bookingest-{os.getuid()}"):
         path = folder / LOG_NAME
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # a traceback may quote a guest's name
             handler = logging.handlers.RotatingFileHandler(
-                path, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
+                path, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8", errors="backslashreplace"
             )
         except OSError as failed:
             problem = problem or f"{path}: {failed.strerror or failed}"

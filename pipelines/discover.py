@@ -127,9 +127,15 @@ def _walk(root: Path, unread: list[Unread]) -> list[Path]:
     files = []
     for folder, dirs, names in os.walk(root, onerror=failed):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))  # hidden folders, as hidden files
+        for name in [d for d in dirs if not _is_text(d)]:
+            dirs.remove(name)
+            unread.append(Unread(Path(folder, name), _NOT_TEXT + "; its files were not looked at"))
         for name in names:
             path = Path(folder, name)
             if _ignored(path, root):
+                continue
+            if not _is_text(name):
+                unread.append(Unread(path, _NOT_TEXT + "; not read"))
                 continue
             kind = _kind(path)
             if kind == "file":
@@ -139,6 +145,17 @@ def _walk(root: Path, unread: list[Unread]) -> list[Path]:
             elif kind != "folder":  # a link to a folder is not followed, as before
                 unread.append(Unread(path, f"not a regular file ({kind}); not read"))
     return sorted(files)
+
+
+_NOT_TEXT = "its name is not valid UTF-8 text, so it cannot be recorded (rename it)"
+
+
+def _is_text(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # os.fsdecode made the bytes that are not UTF-8 lone surrogates
+        return False
+    return True
 
 
 def _ignored(file: Path, root: Path) -> bool:

@@ -19,7 +19,8 @@ def _escapes(keep: str) -> dict[int, str]:
     # C0 and C1 controls, DEL, and the bidirectional embeddings, overrides and isolates (which
     # reorder what a terminal shows after them): written as escapes, so stored text can neither
     # drive the terminal (ESC [2J clears it) nor disguise what follows it.
-    codes = [*range(0x20), *range(0x7F, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+    # A lone surrogate (a file name that is not UTF-8, as Python decodes it) cannot be printed at all.
+    codes = [*range(0x20), *range(0x7F, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A), *range(0xD800, 0xE000)]
     return {c: f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}" for c in codes if chr(c) not in keep}
 
 

@@ -323,8 +323,10 @@ def test_an_unwritable_log_folder_is_said_and_the_log_goes_to_the_temporary_fold
 
     code, _, err = run(capsys, "tasks", "--from", "2025-01-01", "--to", "2025-02-01", "--db", url)
 
-    assert code == 1 and f"the traceback is in {tmp_path / 'tmp' / crash.LOG_NAME}" in err
-    assert TRACEBACK in (tmp_path / "tmp" / crash.LOG_NAME).read_text()
+    fallback = tmp_path / "tmp" / f"bookingest-{os.getuid()}"
+    assert code == 1 and f"the traceback is in {fallback / crash.LOG_NAME}" in err
+    assert TRACEBACK in (fallback / crash.LOG_NAME).read_text()
+    assert fallback.stat().st_mode & 0o777 == 0o700  # the temporary folder is everyone's
 
 
 @pytest.mark.slow
@@ -368,3 +370,19 @@ def test_a_panic_that_is_no_exception_is_caught_too(
 
     assert code == 1
     assert err.startswith("bookingest: unexpected error: _Panic: slice index starts at 16384 but ends at 15976;")
+
+
+def test_an_error_quoting_bytes_that_are_not_utf8_is_still_one_sentence_and_logged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(*_: object) -> None:
+        raise RuntimeError(os.fsdecode(b"name \xff"))
+
+    monkeypatch.setattr("pipelines.cli.print_summary", broken)
+
+    code, _, err = run(
+        capsys, "ingest", str(BOOKING_COM), "--property", "F", "--db", f"sqlite:///{tmp_path / 'b.db'}", "--no-prefect"
+    )
+
+    assert code == 1 and len(err.splitlines()) == 1 and "RuntimeError: name \\udcff;" in err
+    assert "name \\udcff" in _logged(tmp_path)

@@ -157,3 +157,39 @@ def test_an_unreadable_folder_says_it_cannot_be_read(shared_folder: Path) -> Non
 
     assert done.returncode == 2
     assert done.stderr == f"bookingest: the folder {inbox} cannot be read (Permission denied)\n"
+
+
+def test_names_that_are_not_utf8_are_rejected_by_name_and_the_rest_loads(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(SAMPLE, inbox)
+    folder, file = os.fsdecode(b"folder\xff"), os.fsdecode(b"export\xff.csv")  # Latin-1 names on a UTF-8 system
+    (inbox / folder).mkdir()
+    shutil.copy(SAMPLE, inbox / folder / "inside.csv")
+    shutil.copy(SAMPLE, inbox / file)
+
+    code, out, err = run(capsys, "ingest", str(inbox), "--db", db_url, "--no-prefect")
+
+    assert code == 1, err
+    assert TRACEBACK not in err
+    not_text = "its name is not valid UTF-8 text, so it cannot be recorded (rename it)"
+    assert f"{inbox}/folder\\udcff: rejected: {not_text}; its files were not looked at\n" in out
+    assert f"{inbox}/export\\udcff.csv: rejected: {not_text}; not read\n" in out
+    assert f"{inbox}/{SAMPLE.name}  airbnb  loaded" in out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["history", os.fsdecode(b"HM\xff")],
+        ["ingest", os.fsdecode(b"x\xff.csv")],
+        ["tasks", "--from", os.fsdecode(b"\xff")],
+    ],
+)
+def test_an_argument_that_is_not_utf8_is_a_usage_error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, *argv, "--db", "sqlite:///b.db")
+
+    assert code == 2 and out == ""
+    assert err.endswith("is not valid UTF-8 text; rename it or retype it\n") and "\\udcff" in err
