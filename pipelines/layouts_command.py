@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, TextIO
@@ -35,7 +36,7 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.inbox and not Path(args.inbox).is_dir():
-        raise UsageError(f"no such folder: {args.inbox}")
+        raise UsageError(("not a folder: " if os.path.lexists(args.inbox) else "no such folder: ") + args.inbox)
     declared = declared_below(Path(args.inbox)) if args.inbox else []
     # The declared layouts' labels are entries of the one status map, like the seed's.
     entries = [*load_seed(), *(e for d in declared for e in d.status_entries())]
