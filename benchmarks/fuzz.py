@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -60,6 +61,9 @@ def main() -> int:
             failures.append(f"{where}: {'; '.join(result['problems'])}")
         if result.get("internal"):
             internal.append(f"{where}: {result['internal']}")
+        if done % 500 == 0:  # a sign of life on stderr; the figures come at the end
+            print(f"{done} cases, {len(failures)} failure(s)", file=sys.stderr, flush=True)
+    shutil.rmtree(work, ignore_errors=True)
     elapsed = time.monotonic() - started
     print(f"{done} cases in {elapsed:.0f} s over {len(samples)} samples (seeds {args.seed}..{args.seed + done - 1})")
     print("by outcome: " + ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items())))
