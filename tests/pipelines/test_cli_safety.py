@@ -386,3 +386,24 @@ def test_an_error_quoting_bytes_that_are_not_utf8_is_still_one_sentence_and_logg
 
     assert code == 1 and len(err.splitlines()) == 1 and "RuntimeError: name \\udcff;" in err
     assert "name \\udcff" in _logged(tmp_path)
+
+
+def test_a_declared_layouts_text_is_escaped_in_bookingest_layouts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    declared = (ROOT / "data" / "example_layouts.toml").read_text(encoding="utf-8")
+    title = 'title = "example PMS reservations export"'
+    assert title in declared
+    (inbox / "layouts.toml").write_text(
+        declared.replace(title, 'title = "\\u001b]0;owned\\u0007PMS"'), encoding="utf-8"
+    )
+
+    code, out, err = run(capsys, "layouts", "--inbox", str(inbox))
+
+    assert code == 0, err
+    _no_raw_controls(out)
+    assert "\x07" not in out and "example_pms: \\x1b]0;owned\\x07PMS [en] (declared in" in out
+    code, out, _ = run(capsys, "layouts", "--inbox", str(inbox), "--json")
+    assert "\x1b]0;owned\x07PMS" in [layout["title"] for layout in json.loads(out)]
