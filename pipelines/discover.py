@@ -73,7 +73,10 @@ def discover(paths: list[str], cli: FileOptions, unread: list[Unread] | None = N
     found: list[tuple[Path, FileOptions]] = []
     for arg in paths:
         path = Path(arg)
-        kind = _kind(path)
+        try:
+            kind = _kind(path)
+        except OSError as err:  # a link loop, a folder on the way that cannot be entered
+            raise UsageError(f"{arg} cannot be read ({err.strerror})") from None
         if kind == "folder":
             files = _walk(path, missed)
         elif kind == "file":
@@ -103,13 +106,11 @@ _KINDS = {
 
 def _kind(path: Path) -> str:
     """'file', 'folder', 'missing', 'dangling' (a link to nothing), or what else it is, from its
-    status alone: a path that is not a regular file is never opened."""
+    status alone: a path that is not a regular file is never opened. OSError if it has none."""
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:
         return "dangling" if path.is_symlink() else "missing"
-    except OSError as err:
-        raise UsageError(f"{path} cannot be read ({err.strerror})") from None
     if stat.S_ISDIR(mode):
         return "folder"
     return "file" if stat.S_ISREG(mode) else _KINDS.get(stat.S_IFMT(mode), "not a file")
@@ -137,7 +138,11 @@ def _walk(root: Path, unread: list[Unread]) -> list[Path]:
             if not _is_text(name):
                 unread.append(Unread(path, _NOT_TEXT + "; not read"))
                 continue
-            kind = _kind(path)
+            try:
+                kind = _kind(path)
+            except OSError as err:
+                unread.append(Unread(path, f"the file cannot be read ({err.strerror})"))
+                continue
             if kind == "file":
                 files.append(path)
             elif kind == "dangling":

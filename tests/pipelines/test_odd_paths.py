@@ -66,6 +66,15 @@ def test_a_path_that_is_not_a_regular_file_is_refused_unread(
     assert err == f"bookingest: {path} is not a regular file ({kind}); bookingest reads export files and folders\n"
 
 
+def test_a_link_loop_named_cannot_be_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "loop.csv").symlink_to(tmp_path / "loop.csv")
+
+    code, _, err = run(capsys, "ingest", str(tmp_path / "loop.csv"), "--db", "sqlite:///b.db")
+
+    assert code == 2
+    assert err == f"bookingest: {tmp_path / 'loop.csv'} cannot be read (Too many levels of symbolic links)\n"
+
+
 def test_a_dangling_link_is_no_such_file(odd: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "ingest", str(odd["dangling"]), "--db", "sqlite:///b.db")
 
@@ -82,6 +91,7 @@ def test_odd_entries_of_a_folder_are_rejected_by_name_and_the_rest_loads(
         if name != "socket":  # a socket cannot be moved; a link to it can be made
             path.rename(inbox / path.name)
     (inbox / "sock.csv").symlink_to(odd["socket"])
+    (inbox / "loop.csv").symlink_to(inbox / "loop.csv")  # a link to itself has no status at all
 
     code, out, err = run(capsys, "ingest", str(inbox), "--db", db_url, "--no-prefect", "--json")
 
@@ -93,6 +103,7 @@ def test_odd_entries_of_a_folder_are_rejected_by_name_and_the_rest_loads(
         "sock.csv": ("rejected", "not a regular file (a socket); not read"),
         "zero.csv": ("rejected", "not a regular file (a character device); not read"),
         "dangling.csv": ("rejected", "a symbolic link to nothing; not read"),
+        "loop.csv": ("rejected", "the file cannot be read (Too many levels of symbolic links)"),
     }
 
 
