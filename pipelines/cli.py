@@ -24,6 +24,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(shown(f"bookingest: {not_text!r} is not valid UTF-8 text; rename it or retype it"), file=sys.stderr)
         return EXIT_USAGE
     args = parser.parse_args(argv)
+    crash.install_thread_hook(argv)
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE

@@ -8,6 +8,7 @@ import logging.handlers
 import os
 import sys
 import tempfile
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,20 @@ def report(err: BaseException, argv: Sequence[str] | None, args: Any) -> int:
             pass  # stdout is gone: the sentence below still reaches stderr
     print(shown(f"bookingest: {sentence}"), file=sys.stderr)
     return EXIT_UNEXPECTED
+
+
+def install_thread_hook(argv: Sequence[str] | None) -> None:
+    """A background thread that dies (a workbook read ahead) logs its traceback and says one
+    sentence too, instead of Python printing the traceback."""
+
+    def hook(event: threading.ExceptHookArgs) -> None:
+        if event.exc_value is None or isinstance(event.exc_value, SystemExit):
+            return
+        where = _log(event.exc_value, argv)
+        what = f"{event.exc_type.__name__}: {str(event.exc_value).strip()}".strip().rstrip(":").splitlines()[0]
+        print(shown(f"bookingest: unexpected error in a background thread: {what}; {where}"), file=sys.stderr)
+
+    threading.excepthook = hook
 
 
 def _log(err: BaseException, argv: Sequence[str] | None) -> str:

@@ -407,3 +407,24 @@ def test_a_declared_layouts_text_is_escaped_in_bookingest_layouts(
     assert "\x07" not in out and "example_pms: \\x1b]0;owned\\x07PMS [en] (declared in" in out
     code, out, _ = run(capsys, "layouts", "--inbox", str(inbox), "--json")
     assert "\x1b]0;owned\x07PMS" in [layout["title"] for layout in json.loads(out)]
+
+
+def test_a_background_thread_that_dies_is_logged_not_printed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import threading
+
+    monkeypatch.setattr(threading, "excepthook", threading.excepthook)  # restored after the test
+    crash.install_thread_hook(["ingest"])
+
+    def die() -> None:
+        raise _Panic("index out of bounds")
+
+    thread = threading.Thread(target=die)
+    thread.start()
+    thread.join()
+
+    err = capsys.readouterr().err
+    assert err.startswith("bookingest: unexpected error in a background thread: _Panic: index out of bounds;")
+    assert TRACEBACK not in err and len(err.splitlines()) == 1
+    assert "in die" in _logged(tmp_path)
