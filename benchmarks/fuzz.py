@@ -68,6 +68,8 @@ def main() -> int:
     print(f"{done} cases in {elapsed:.0f} s over {len(samples)} samples (seeds {args.seed}..{args.seed + done - 1})")
     print("by outcome: " + ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items())))
     print(f"failures (a rule of tests/fuzzing.py broken, or the process killed): {len(failures)}")
+    by_sample = Counter(f.split(" seed ")[0] for f in failures)
+    print("failures by sample: " + (", ".join(f"{k}: {v}" for k, v in sorted(by_sample.items())) or "none"))
     print("\n".join(f"  {f}" for f in failures[:50]))
     print(f"files rejected as 'internal error' (a reader's bug, not a crash): {len(internal)}")
     print("\n".join(f"  {f}" for f in internal[:50]))
