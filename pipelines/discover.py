@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 import functools
+import os
+import stat
 import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from schemas.aliases import DeclaredAlias, declared_aliases
 from schemas.status_map import load_seed
@@ -54,21 +57,110 @@ def parse_as_of(text: str, where: str) -> dt.datetime:
     return value
 
 
-def discover(paths: list[str], cli: FileOptions) -> list[tuple[Path, FileOptions]]:
-    """Every file named or found below a named folder, with its options; UsageError for a bad path."""
+@dataclass(frozen=True)
+class Unread:
+    """A file or folder below a named folder that was not read, and why in one sentence."""
+
+    path: Path
+    reason: str
+
+
+def discover(paths: list[str], cli: FileOptions, unread: list[Unread] | None = None) -> list[tuple[Path, FileOptions]]:
+    """Every file named or found below a named folder, with its options; UsageError for a bad
+    path. What a folder holds but cannot be read (a subfolder without permission, a FIFO, a
+    dangling link) goes to `unread`, to be reported: UsageError when no list is given."""
+    missed: list[Unread] = []
     found: list[tuple[Path, FileOptions]] = []
     for arg in paths:
         path = Path(arg)
-        if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.is_file() and not _ignored(p, path))
-        elif path.is_file():
+        try:
+            kind = _kind(path)
+        except OSError as err:  # a link loop, a folder on the way that cannot be entered
+            raise UsageError(f"{arg} cannot be read ({err.strerror})") from None
+        if kind == "folder":
+            files = _walk(path, missed)
+        elif kind == "file":
             files = [path]
-        else:
-            raise UsageError(f"no such file or folder: {arg}")
+        elif kind in ("missing", "dangling"):
+            raise UsageError(
+                f"no such file or folder: {arg}" + (" (a symbolic link to nothing)" if kind == "dangling" else "")
+            )
+        else:  # never opened: a FIFO or a device would block the run or never end
+            raise UsageError(f"{arg} is not a regular file ({kind}); bookingest reads export files and folders")
         for file in files:
             found.append((file, replace(cli.over(_manifest_options(file)), declared=declared_in(file.parent))))
+    if missed and unread is None:
+        raise UsageError(f"{missed[0].path}: {missed[0].reason}")
+    (unread if unread is not None else []).extend(missed)
     unique = dict(found)  # a file named twice is still read once
     return sorted(unique.items(), key=lambda item: (item[1].as_of or _mtime(item[0]), str(item[0])))
+
+
+_KINDS = {
+    stat.S_IFIFO: "a FIFO",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+}
+
+
+def _kind(path: Path) -> str:
+    """'file', 'folder', 'missing', 'dangling' (a link to nothing), or what else it is, from its
+    status alone: a path that is not a regular file is never opened. OSError if it has none."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "dangling" if path.is_symlink() else "missing"
+    if stat.S_ISDIR(mode):
+        return "folder"
+    return "file" if stat.S_ISREG(mode) else _KINDS.get(stat.S_IFMT(mode), "not a file")
+
+
+def _walk(root: Path, unread: list[Unread]) -> list[Path]:
+    """The files below `root`, hidden ones skipped; what cannot be read is added to `unread`."""
+
+    def failed(err: OSError) -> None:
+        where = Path(err.filename) if err.filename else root
+        if where == root:
+            raise UsageError(f"the folder {root} cannot be read ({err.strerror})")
+        unread.append(Unread(where, f"the folder cannot be read ({err.strerror}); its files were not looked at"))
+
+    files = []
+    for folder, dirs, names in os.walk(root, onerror=failed):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))  # hidden folders, as hidden files
+        for name in [d for d in dirs if not _is_text(d)]:
+            dirs.remove(name)
+            unread.append(Unread(Path(folder, name), _NOT_TEXT + "; its files were not looked at"))
+        for name in names:
+            path = Path(folder, name)
+            if _ignored(path, root):
+                continue
+            if not _is_text(name):
+                unread.append(Unread(path, _NOT_TEXT + "; not read"))
+                continue
+            try:
+                kind = _kind(path)
+            except OSError as err:
+                unread.append(Unread(path, f"the file cannot be read ({err.strerror})"))
+                continue
+            if kind == "file":
+                files.append(path)
+            elif kind == "dangling":
+                unread.append(Unread(path, "a symbolic link to nothing; not read"))
+            elif kind != "folder":  # a link to a folder is not followed, as before
+                unread.append(Unread(path, f"not a regular file ({kind}); not read"))
+    return sorted(files)
+
+
+_NOT_TEXT = "its name is not valid UTF-8 text, so it cannot be recorded (rename it)"
+
+
+def _is_text(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # os.fsdecode made the bytes that are not UTF-8 lone surrogates
+        return False
+    return True
 
 
 def _ignored(file: Path, root: Path) -> bool:
@@ -80,25 +172,42 @@ def _ignored(file: Path, root: Path) -> bool:
     )
 
 
+def read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file of the operator's, or UsageError saying why it cannot be used."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise UsageError(f"{path}: not valid TOML ({err})") from None
+    except RecursionError:  # tomllib recurses once per level of nesting
+        raise UsageError(f"{path}: not valid TOML (arrays or tables nested too deeply)") from None
+    except OSError as err:
+        raise UsageError(f"{path} cannot be read ({err.strerror})") from None
+
+
+_MANIFEST_KEYS = {"layouts", "files", "aliases"}
+_ENTRY_KEYS = {"match": (str,), "source": (str,), "property": (str,), "as_of": (str, dt.datetime, dt.date)}
+
+
 def _manifest_options(file: Path) -> FileOptions:
     manifest = file.parent / MANIFEST
     if not manifest.is_file():
         return FileOptions()
+    data = read_toml(manifest)
+    unknown = sorted(set(data) - _MANIFEST_KEYS)
+    if unknown:
+        raise UsageError(
+            f"{manifest}: unknown key(s) {', '.join(unknown)} (it takes {', '.join(sorted(_MANIFEST_KEYS))})"
+        )
     try:
-        data = tomllib.loads(manifest.read_text(encoding="utf-8"))
         options = FileOptions(aliases=declared_aliases(data.get("aliases", [])))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise UsageError(f"{manifest}: not valid TOML ({err})") from None
     except ValueError as err:
         raise UsageError(f"{manifest}: {err}") from None
     entries = data.get("files", [])
+    if not isinstance(entries, list):
+        raise UsageError(f"{manifest}: 'files' must be a list of [[files]] tables")
     for n, entry in enumerate(entries, start=1):
-        if not isinstance(entry, dict) or "match" not in entry:
-            raise UsageError(f"{manifest}: [[files]] entry {n} has no 'match' pattern")
-        for key in ("match", "source", "property"):
-            if key in entry and not (isinstance(entry[key], str) and entry[key].strip()):
-                raise UsageError(f"{manifest}: [[files]] entry {n}: {key!r} must be a text, not {entry[key]!r}")
-        if fnmatch.fnmatch(file.name, str(entry["match"])):
+        _check_entry(entry, f"{manifest}: [[files]] entry {n}")
+        if fnmatch.fnmatch(file.name, entry["match"]):
             as_of = entry.get("as_of")
             if isinstance(as_of, dt.datetime | dt.date):
                 as_of = as_of.isoformat()
@@ -106,9 +215,24 @@ def _manifest_options(file: Path) -> FileOptions:
                 options,
                 source=entry.get("source", options.source),
                 property=entry.get("property", options.property),
-                as_of=parse_as_of(str(as_of), f"{manifest} entry {n}") if as_of is not None else options.as_of,
+                as_of=parse_as_of(as_of, f"{manifest} entry {n}") if as_of is not None else options.as_of,
             )
     return options
+
+
+def _check_entry(entry: object, where: str) -> None:
+    """A [[files]] entry that can be used, or UsageError naming the key that is wrong."""
+    if not isinstance(entry, dict) or "match" not in entry:
+        raise UsageError(f"{where} has no 'match' pattern")
+    unknown = sorted(set(entry) - set(_ENTRY_KEYS))
+    if unknown:
+        raise UsageError(f"{where} has unknown key(s) {', '.join(unknown)} (it takes {', '.join(_ENTRY_KEYS)})")
+    for key, value in entry.items():
+        if not isinstance(value, _ENTRY_KEYS[key]) or isinstance(value, dt.time):
+            wanted = "a date-time" if key == "as_of" else "a text"
+            raise UsageError(f"{where}: '{key}' must be {wanted}, not {value!r}")
+        if isinstance(value, str) and not value.strip():
+            raise UsageError(f"{where}: '{key}' is empty")
 
 
 def _mtime(path: Path) -> dt.datetime:
@@ -122,10 +246,7 @@ def declared_in(folder: Path) -> tuple[Declared, ...]:
     path = folder / LAYOUTS_FILE
     manifest = folder / MANIFEST
     if manifest.is_file():
-        try:
-            named = tomllib.loads(manifest.read_text(encoding="utf-8")).get("layouts")
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-            raise UsageError(f"{manifest}: not valid TOML ({err})") from None
+        named = read_toml(manifest).get("layouts")
         if named is not None and not (isinstance(named, str) and (folder / named).is_file()):
             raise UsageError(f"{manifest}: layouts = {named!r} does not name a layouts file (a path from {folder})")
         path = folder / named if named is not None else path
@@ -135,6 +256,10 @@ def declared_in(folder: Path) -> tuple[Declared, ...]:
         return _declared(path, path.read_bytes())
     except DeclaredLayoutError as err:
         raise UsageError(str(err)) from None
+    except RecursionError:  # tomllib recurses once per level of nesting
+        raise UsageError(f"{path}: not valid TOML (arrays or tables nested too deeply)") from None
+    except OSError as err:
+        raise UsageError(f"{path} cannot be read ({err.strerror})") from None
 
 
 def declared_below(root: Path) -> list[Declared]:

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from loaders.errors import file_failure, first_line, is_transient
 from loaders.retry import gave_up
 from pipelines.declared import status_map_for
-from pipelines.discover import FileOptions, discover
+from pipelines.discover import FileOptions, Unread, discover
 from pipelines.ingest import ingest_file, open_database
 from pipelines.results import FileResult
 from pipelines.settings import Settings
@@ -64,11 +64,12 @@ def ingest_flow(
     elif isinstance(tuning, dict):  # a deployment's parameters arrive as JSON
         tuning = Tuning(**tuning)
     engine = _engine(database_url, tuning)  # an unusable database fails the run once, not every file
-    files = discover(paths, options or FileOptions())
+    unread: list[Unread] = []
+    files = discover(paths, options or FileOptions(), unread)
     status_map_for(engine, files)  # the labels of the declared layouts, in the status map before any file
     # The decorator's retries are the default policy's; the settings may change them.
     ingest = ingest_file_task.with_options(**_retry_options(tuning))
-    results = []
+    results = [FileResult.unread(u) for u in unread]  # what the walk could not read: rejected, said why
     for path, file_options in files:
         state = ingest(str(path), file_options, database_url, tuning, return_state=True)
         value = state.result(raise_on_failure=False)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, TextIO
 
 from pipelines.discover import UsageError, declared_below
-from pipelines.output import print_table
+from pipelines.output import Shown, print_table
 from schemas.status_map import StatusMapEntry, load_seed
 from sources.layouts import LAYOUTS, Layout
 from sources.layouts.declared import Declared
@@ -35,7 +36,7 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.inbox and not Path(args.inbox).is_dir():
-        raise UsageError(f"no such folder: {args.inbox}")
+        raise UsageError(("not a folder: " if os.path.lexists(args.inbox) else "no such folder: ") + args.inbox)
     declared = declared_below(Path(args.inbox)) if args.inbox else []
     # The declared layouts' labels are entries of the one status map, like the seed's.
     entries = [*load_seed(), *(e for d in declared for e in d.status_entries())]
@@ -84,15 +85,16 @@ def describe(layout: Layout, seed: list[StatusMapEntry], declared: Declared | No
     }
 
 
-def print_layout(layout: dict[str, Any], out: TextIO, first: bool = False) -> None:
+def print_layout(layout: dict[str, Any], output: TextIO, first: bool = False) -> None:
     """A heading, a table of fields and their header spellings, then the sources and statuses."""
+    out = Shown(output)  # a declared layout's names and labels are the operator's text
     where = layout["declared"]
     declared = f" (declared in {where['file']}, layout {where['index']})" if where else ""
     out.write(("" if first else "\n") + f"{layout['name']}: {layout['title']} [{layout['language']}]{declared}\n")
     rows = [
         (name, " | ".join(f["headers"]), "required" if f["required"] else "") for name, f in layout["fields"].items()
     ]
-    print_table(("field", "headers", "required"), rows, out)
+    print_table(("field", "headers", "required"), rows, output)
     if layout["source"]:
         out.write(f"source: {layout['source']}\n")
     else:
@@ -110,7 +112,7 @@ def print_layout(layout: dict[str, Any], out: TextIO, first: bool = False) -> No
     if layout["types"]:
         types = [*layout["types"].items(), *((f"{p} …", k) for p, k in layout["type_prefixes"].items())]
         out.write("line types (any other is stored as kind other):\n")
-        print_table(("type", "kind"), types, out)
+        print_table(("type", "kind"), types, output)
     if grouped:
         out.write("status labels (from the status map seed" + (" and the declared layouts" if where else "") + "):\n")
-        print_table(("source", "status", "labels"), grouped, out)
+        print_table(("source", "status", "labels"), grouped, output)

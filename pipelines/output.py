@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any, TextIO
 
 from pipelines.results import FileResult
@@ -13,6 +13,25 @@ from schemas.vocab import FileStatus
 MAX_CONFLICTS_SHOWN = 20  # double bookings in the text summary; --json and `bookingest conflicts` list all
 MAX_NAMES_SHOWN = 10  # new properties per file in the text summary; --json lists all
 _COLUMNS = ("file", "source", "status", "rows", "inserted", "updated", "unchanged", "rejected")
+
+
+def _escapes(keep: str) -> dict[int, str]:
+    # C0 and C1 controls, DEL, and the bidirectional embeddings, overrides and isolates (which
+    # reorder what a terminal shows after them): written as escapes, so stored text can neither
+    # drive the terminal (ESC [2J clears it) nor disguise what follows it.
+    # A lone surrogate (a file name that is not UTF-8, as Python decodes it) cannot be printed at all.
+    codes = [*range(0x20), *range(0x7F, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A), *range(0xD800, 0xE000)]
+    return {c: f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}" for c in codes if chr(c) not in keep}
+
+
+_IN_TEXT = str.maketrans(_escapes("\n\t"))  # a message of several lines keeps its lines
+_IN_CELL = str.maketrans(_escapes(""))  # a table cell stays on its line
+
+
+def shown(text: object, cell: bool = False) -> str:
+    """`text` as every human-readable output prints it: control characters (and, in a table
+    `cell`, line breaks and tabs too) shown escaped, `\\x1b`. JSON output keeps text as it is."""
+    return str(text).translate(_IN_CELL if cell else _IN_TEXT)
 
 
 def print_table(header: Sequence[str], rows: Sequence[Sequence[str]], out: TextIO, right: Collection[int] = ()) -> None:
@@ -26,11 +45,12 @@ def print_table(header: Sequence[str], rows: Sequence[Sequence[str]], out: TextI
 
         table = Table(show_edge=False)
         for i, name in enumerate(header):
-            table.add_column(name, justify="right" if i in right else "left", overflow="fold")  # a path wraps, whole
+            table.add_column(shown(name, cell=True), justify="right" if i in right else "left", overflow="fold")
         for cells in rows:
-            table.add_row(*(Text(c) for c in cells))  # Text: a "[" in a cell is no markup
+            table.add_row(*(Text(shown(c, cell=True)) for c in cells))  # Text: a "[" in a cell is no markup
         Console(file=out, highlight=False).print(table)
         return
+    header, rows = [shown(h, cell=True) for h in header], [[shown(c, cell=True) for c in r] for r in rows]
     widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(header)]
     for cells in (header, ["-" * w for w in widths], *rows):
         line = "  ".join(
@@ -39,10 +59,11 @@ def print_table(header: Sequence[str], rows: Sequence[Sequence[str]], out: TextI
         out.write(line.rstrip() + "\n")
 
 
-def print_summary(results: Sequence[FileResult], out: TextIO) -> None:
+def print_summary(results: Sequence[FileResult], output: TextIO) -> None:
     """A table, one line per file, then the double bookings, the reasons and the first rejected rows."""
+    out = Shown(output)  # every path, name, reason and note quotes text from the files
     rows = [[r.path, r.source or "-", r.status.value, *(str(getattr(r, c)) for c in _COLUMNS[3:])] for r in results]
-    print_table(_COLUMNS, rows, out, right=range(3, len(_COLUMNS)))
+    print_table(_COLUMNS, rows, output, right=range(3, len(_COLUMNS)))
     by_status = Counter(r.status.value for r in results)
     out.write(
         f"\n{len(results)} file(s): "
@@ -84,6 +105,19 @@ def print_summary(results: Sequence[FileResult], out: TextIO) -> None:
         )
 
 
+class Shown:
+    """Writes to `out` what it is given as `shown` prints it."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+
+    def write(self, text: str) -> None:
+        self.out.write(shown(text))
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        self.out.writelines(shown(line) for line in lines)
+
+
 class Progress:
     """A progress bar on stderr for runs of several files, when a person is watching."""
 
@@ -104,7 +138,10 @@ class Progress:
 
     def advance(self, result: object) -> None:
         if self._progress is not None and self._task is not None:
-            self._progress.update(self._task, advance=1, description=f"ingesting {getattr(result, 'path', '')}")
+            from rich.markup import escape
+
+            path = escape(shown(getattr(result, "path", ""), cell=True))  # rich reads markup in a description
+            self._progress.update(self._task, advance=1, description=f"ingesting {path}")
 
     def __exit__(self, *exc: object) -> None:
         if self._progress is not None:

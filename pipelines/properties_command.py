@@ -17,7 +17,7 @@ from loaders.dialects import dialect_of
 from loaders.property_merge import merge_properties
 from loaders.tables import bookings, properties, tasks
 from pipelines.discover import UsageError
-from pipelines.output import print_table
+from pipelines.output import print_table, shown
 from reports.bookings import conflicts
 from reports.properties import houses
 from schemas.vocab import Source
@@ -118,8 +118,10 @@ def _alias(conn: Connection, args: argparse.Namespace, now: dt.datetime, tuning:
     if outcome.kept:
         _, _, other, _ = outcome.kept[0]
         print(
-            f"bookingest: {args.source} {alias!r} is already an alias of {other!r}, so it was not added; if the "
-            f"two are one house: bookingest properties merge {other!r} {args.house!r}",
+            shown(
+                f"bookingest: {args.source} {alias!r} is already an alias of {other!r}, so it was not added; if the "
+                f"two are one house: bookingest properties merge {other!r} {args.house!r}"
+            ),
             file=sys.stderr,
         )
         return EXIT_REFUSED
@@ -171,4 +173,4 @@ def _say(args: argparse.Namespace, lines: list[str], result: dict[str, Any]) -> 
         json.dump(result, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
-        print("\n".join(lines))
+        print(shown("\n".join(lines)))

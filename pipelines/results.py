@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from pipelines.discover import Unread
 from schemas.problems import Rejected
 from schemas.vocab import FileStatus
 
@@ -32,6 +33,11 @@ class FileResult:
     notes: list[str] = field(default_factory=list)  # what was done to read it, e.g. text repaired
     new_properties: list[str] = field(default_factory=list)  # properties its names created
     dry_run: bool = False  # read, checked and merged as a real run would, then rolled back
+
+    @classmethod
+    def unread(cls, entry: Unread) -> FileResult:
+        """A file or folder that a walk found but could not read: rejected, with the reason."""
+        return cls(str(entry.path), None, FileStatus.REJECTED, reason=entry.reason)
 
     def to_json(self) -> dict[str, object]:
         out = asdict(self)

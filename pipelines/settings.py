@@ -22,6 +22,10 @@ class Settings(BaseSettings):
     prefect: Literal["auto", "yes", "no"] = "auto"
     # Prefect's own variable (no BOOKINGEST_ prefix): whether a Prefect API is configured.
     prefect_api_url: str | None = Field(default=None, validation_alias="PREFECT_API_URL")
+    # Where an unexpected error's traceback is logged (pipelines/crash.py): BOOKINGEST_LOG_DIR,
+    # else the XDG state folder (no BOOKINGEST_ prefix: the freedesktop.org variable).
+    log_dir: str | None = None
+    xdg_state_home: str | None = Field(default=None, validation_alias="XDG_STATE_HOME")
 
     # One variable per field of schemas.tuning.Tuning (BOOKINGEST_CHUNK_BYTES, ...), which
     # documents each; a test keeps the two lists the same.
