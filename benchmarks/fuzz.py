@@ -35,10 +35,9 @@ def main() -> int:
     parser.add_argument("--only", help="only this sample (a file name in data/samples/)")
     parser.add_argument("--minutes", type=float, default=None, help="stop after this long, reporting what ran")
     parser.add_argument("--memory-mb", type=int, default=4096, help="address space of each case")
-    parser.add_argument("--ci-kinds", action="store_true", help="only the samples the CI test mutates (no BIFF .xls)")
     args = parser.parse_args()
     os.environ.update(fuzzing.LIMITS)
-    samples = fuzzing.SAMPLE_FILES if args.ci_kinds else fuzzing.ALL_SAMPLES
+    samples = fuzzing.SAMPLE_FILES
     if args.only:
         samples = [s for s in samples if s.name == args.only]
     work = Path(tempfile.mkdtemp(prefix="bookingest-fuzz-"))
