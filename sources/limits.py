@@ -13,6 +13,7 @@ import io
 import os
 import re
 import zipfile
+import zlib
 from pathlib import Path
 
 from schemas.tuning import Tuning
@@ -72,8 +73,16 @@ def check_workbook(source: Path | bytes, path: str, tuning: Tuning) -> None:
             for info in infos:
                 if _SHEET.fullmatch(info.filename):
                     _check_extent(book, info, names.get(info.filename, info.filename), path, tuning)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError, ValueError):
-        return  # damaged, encrypted or of an unknown compression: the reader reports it
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        zlib.error,
+        NotImplementedError,
+        RuntimeError,
+        EOFError,
+        ValueError,
+    ):
+        return  # damaged (a corrupt deflate stream too), encrypted or of an unknown compression: the reader reports it
 
 
 def _check_members(infos: list[zipfile.ZipInfo], path: str, tuning: Tuning) -> None:
