@@ -43,6 +43,16 @@ def airbnb_row(
     ]  # fmt: skip
 
 
+def confirmed_stay(code: str, guest: str = "Ann Example", contact: str = "+1 555 0100") -> list[str]:
+    """A confirmed four-night stay of 2026-01-03 in "Flat" for $1.00; `guest` and `contact` are
+    the cells tests make odd (huge, multi-line)."""
+    row = airbnb_row(
+        code, "Confirmed", guest, dt.date(2026, 1, 3), dt.date(2026, 1, 7), "Flat", Decimal(1), "11/26/2025"
+    )
+    row[3] = contact
+    return row
+
+
 def airbnb_csv(rows: Iterable[list[str]], newline: str = "\n", bom: bool = False) -> bytes:
     buf = io.StringIO(newline="")
     writer = csv.writer(buf, lineterminator=newline)

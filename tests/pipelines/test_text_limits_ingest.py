@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from airbnb_export import AIRBNB_HEADER
+from airbnb_export import confirmed_stay as stay
 from sqlalchemy import Engine, func, select
 
 from loaders.tables import bookings, source_files
@@ -36,24 +37,6 @@ def _only_these_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Non
 def code(prefix: str, i: int = 0) -> str:
     """An Airbnb confirmation code: HM and 8 letters or digits."""
     return f"HM{prefix}{i:0{8 - len(prefix)}d}"
-
-
-def stay(code: str, contact: str = "+1 555 0100", guest: str = "Ann Example") -> list[str]:
-    return [
-        code,
-        "Confirmed",
-        guest,
-        contact,
-        "2",
-        "0",
-        "0",
-        "1/3/2026",
-        "1/7/2026",
-        "4",
-        "11/26/2025",
-        "Flat",
-        "$1.00",
-    ]
 
 
 def airbnb(path: Path, rows: list[list[str]], extra_header: str = "") -> Path:
@@ -99,7 +82,8 @@ def test_files_over_a_limit_are_rejected_with_a_sentence_and_the_others_load(
         airbnb(tmp_path / "cell.csv", [stay(code("CELL", 1)), stay(code("CELL", 2), contact="c" * 2001)]),
         # A line that never ends, in a file read in pieces: refused while it is being read.
         airbnb(
-            tmp_path / "huge_cell.csv", [stay(code("HUGE", i)) for i in range(60)] + [stay(code("X"), "h" * 50_000)]
+            tmp_path / "huge_cell.csv",
+            [stay(code("HUGE", i)) for i in range(60)] + [stay(code("X"), contact="h" * 50_000)],
         ),
         airbnb(tmp_path / "wide.csv", [stay(code("WIDE", 1)) + ["v"] * 30], extra_header=",extra" * 30),
         airbnb(tmp_path / "many.csv", [stay(code("MANY", i)) for i in range(150)]),

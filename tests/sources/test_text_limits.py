@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from airbnb_export import AIRBNB_COLUMNS, AIRBNB_HEADER
+from airbnb_export import confirmed_stay as stay
 
 from schemas.tuning import Tuning
 from sources.errors import SourceError
@@ -20,24 +21,6 @@ from sources.limits import OverLimit
 from sources.readers import RawTable, read_export, read_export_chunks
 
 MB_CELL = 1_000_000
-
-
-def stay(code: str, guest: str = "Ann Example", contact: str = "+1 555 0100") -> list[str]:
-    return [
-        code,
-        "Confirmed",
-        guest,
-        contact,
-        "2",
-        "0",
-        "0",
-        "1/3/2026",
-        "1/7/2026",
-        "4",
-        "11/26/2025",
-        "Flat",
-        "$1.00",
-    ]
 
 
 def airbnb(rows: list[list[str]], extra_header: str = "") -> bytes:
