@@ -8,10 +8,10 @@ the euro sign). One row for each French status label seen in real files; made-up
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from pathlib import Path
+
+from reservations_csv import check_stays, write_export
 
 NAME = "airbnb_reservations_fr_2025-12.csv"
 AS_OF = dt.datetime(2025, 12, 1, 6, 30, 0)
@@ -187,36 +187,6 @@ def euros(x: float) -> str:
     return f"{x:,.2f}".replace(",", "\u202f").replace(".", ",") + "\u00a0€"
 
 
-def check() -> None:
-    active = [r for r in ROWS if not r[1].startswith("Annulée")]
-    for i, a in enumerate(active):
-        assert a[7] < a[8] and a[9] < a[7] and dt.date.fromisoformat(a[9]) <= AS_OF.date(), a
-        for b in active[i + 1 :]:
-            assert a[10] != b[10] or a[8] <= b[7] or b[8] <= a[7], (a, b)  # no double booking
-
-
 def write(out: Path) -> None:
-    check()
-    buf = io.StringIO()
-    w = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\n")
-    w.writerow(HEADER)
-    for code, status, guest, contact, adults, children, infants, start, end, booked, listing, money in ROWS:
-        nights = (dt.date.fromisoformat(end) - dt.date.fromisoformat(start)).days
-        w.writerow(
-            [
-                code,
-                status,
-                guest,
-                contact,
-                adults,
-                children,
-                infants,
-                day_first(start),
-                day_first(end),
-                nights,
-                booked,
-                listing,
-                euros(money),
-            ]
-        )
-    (out / NAME).write_bytes(buf.getvalue().encode("utf-8"))
+    check_stays(ROWS, lambda status: status.startswith("Annulée"), AS_OF)
+    write_export(out / NAME, HEADER, ROWS, day_first, lambda r: euros(r[11]))

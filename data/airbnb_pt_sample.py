@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 from pathlib import Path
+
+from reservations_csv import check_stays, write_export
 
 NAME = "airbnb_reservations_pt_2025-12.csv"
 AS_OF = dt.datetime(2025, 12, 1, 6, 50, 0)
@@ -38,23 +39,11 @@ def reais(x: float) -> str:
     return "R$\u00a0" + f"{x:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")
 
 
-def check() -> None:
-    active = [r for r in ROWS if r[1] != "Cancelada"]
-    for i, a in enumerate(active):
-        assert a[7] < a[8] and a[9] < a[7] and dt.date.fromisoformat(a[9]) <= AS_OF.date(), a
-        assert all(a[10] != b[10] or a[8] <= b[7] or b[8] <= a[7] for b in active[i + 1 :]), a
-    assert len({r[1] for r in ROWS}) == len(ROWS)  # one row per label
+def day_first(iso: str) -> str:
+    return dt.date.fromisoformat(iso).strftime("%d/%m/%Y")
 
 
 def write(out: Path) -> None:
-    check()
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(HEADER)
-    day_first = {iso: dt.date.fromisoformat(iso).strftime("%d/%m/%Y") for r in ROWS for iso in (r[7], r[8], r[9])}
-    w.writerows(
-        [*r[:7], day_first[r[7]], day_first[r[8]], (dt.date.fromisoformat(r[8]) - dt.date.fromisoformat(r[7])).days,
-         day_first[r[9]], r[10], reais(r[11])]
-        for r in ROWS
-    )  # fmt: skip
-    (out / NAME).write_bytes(buf.getvalue().encode("utf-8"))
+    check_stays(ROWS, lambda status: status == "Cancelada", AS_OF)
+    assert len({r[1] for r in ROWS}) == len(ROWS)  # one row per label
+    write_export(out / NAME, HEADER, ROWS, day_first, lambda r: reais(r[11]), day_first, csv.QUOTE_MINIMAL)
