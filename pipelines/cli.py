@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from pipelines import crash, layouts_command, lifecycle_command, payouts_command, properties_command
+from pipelines import config_command, crash, layouts_command, lifecycle_command, payouts_command, properties_command
 from pipelines.discover import FileOptions, Unread, UsageError, discover, parse_as_of
 from pipelines.output import Progress, print_summary, shown
 from pipelines.results import FileResult
@@ -79,6 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     layouts_command.add_parser(sub)
     payouts_command.add_parser(sub)
     properties_command.add_parser(sub)
+    config_command.add_parser(sub)
     return parser
 
 
@@ -206,12 +207,7 @@ def _date(text: str, option: str) -> Any:
 
 
 def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return url
+    return config_command.masked_url(url)
 
 
 if __name__ == "__main__":
