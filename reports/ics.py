@@ -16,7 +16,7 @@ from schemas.vocab import TaskStatus
 # Fixed for ever: a UID is uuid5(this, "source/code/kind"), so the same booking's cleaning has
 # the same UID in every export and from every database, whatever the task's row id.
 UID_NAMESPACE = uuid.UUID("5d0f7a52-3b7e-4c2e-9a61-0c1e1b7a9f10")
-REFRESH = dt.timedelta(hours=1)  # how often a subscribed calendar should fetch it again
+REFRESH = dt.timedelta(hours=1)  # how often a subscribed calendar should fetch it again (X-PUBLISHED-TTL too)
 
 
 def event_uid(source: str, code: str, kind: str) -> str:
@@ -77,7 +77,7 @@ def schedule_ics(lines: Iterable[ScheduleLine], property_name: str | None = None
     calendar.add("x-wr-calname", name)
     calendar.add("name", name)
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", REFRESH)
+    calendar.add("x-published-ttl", "PT1H")  # the same, as Outlook reads it
     for task in sorted(one_per_task(lines), key=lambda t: (t.date, t.property, t.task_id)):
         calendar.add_component(cleaning_event(task))
     return calendar.to_ical()
