@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from pipelines.output import print_table
+from pipelines.output import print_table, shown
 
 MASK = "***"  # as SQLAlchemy masks a password
 # A variable named like this holds a secret whatever its value looks like.
@@ -54,7 +54,7 @@ def masked_url(url: str) -> str:
 
 
 def show(args: argparse.Namespace) -> int:
-    from pipelines.settings import Settings, env_file, origins, variable
+    from pipelines.settings import Settings, env_file, origins, unknown_variables, variable
 
     settings = Settings.load()
     origin = origins()
@@ -66,12 +66,21 @@ def show(args: argparse.Namespace) -> int:
         }
         for field in Settings.model_fields
     ]
-    path = env_file()
+    path, unknown = env_file(), unknown_variables()
     if args.json:
-        document = {"env_file": str(path), "env_file_found": path.is_file(), "settings": rows}
-        sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        document = {
+            "env_file": str(path),
+            "env_file_found": path.is_file(),
+            "settings": rows,
+            "unknown": [{"variable": name, "source": where} for name, where in unknown],
+        }
+        # default=str: a value of another type than JSON's (a folder's Path) is shown as text.
+        sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n")
         return 0
     table = [(r["variable"], "" if r["value"] is None else str(r["value"]), r["source"]) for r in rows]
     print_table(("variable", "value", "from"), table, sys.stdout)
-    print(f"\n.env: {path}" + ("" if path.is_file() else " (none there)"))
+    print(shown(f"\n.env: {path}" + ("" if path.is_file() else " (none there)")))
+    for name, where in unknown:
+        place = "the environment" if where == "environment" else path
+        print(shown(f"not a bookingest setting, ignored: {name} (in {place}); check its spelling in .env.example"))
     return 0

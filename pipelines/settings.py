@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import fields
 from pathlib import Path
 from typing import Annotated, Literal
 
+from dotenv import dotenv_values
 from dotenv.parser import parse_stream
 from pydantic import Field, PositiveInt, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, DotEnvSettingsSource, EnvSettingsSource, SettingsConfigDict
@@ -111,6 +113,17 @@ def variable(field: str) -> str:
 def field_of(key: str) -> str:
     """The field a validation error's location (a field, or a variable of another program) names."""
     return next((f for f in Settings.model_fields if variable(f) == key), key)
+
+
+def unknown_variables() -> list[tuple[str, str]]:
+    """BOOKINGEST_ variables set (in the environment or .env) that no setting reads, with where:
+    a misspelt name would otherwise be ignored without a word."""
+    known = {variable(f) for f in Settings.model_fields}
+    in_file = dotenv_values(env_file()) if env_file().is_file() else {}
+    found = {name: ".env" for name in in_file} | {name: "environment" for name in os.environ}
+    return sorted(
+        (n, where) for n, where in found.items() if n.upper().startswith("BOOKINGEST_") and n.upper() not in known
+    )
 
 
 def origins() -> dict[str, str]:

@@ -54,10 +54,12 @@ def test_env_example_lists_every_variable_settings_reads_and_nothing_else() -> N
 
 def test_env_example_shows_the_defaults(tmp_path: Path) -> None:
     # Every line uncommented: a `.env` that sets each variable to the value shown changes nothing.
-    shown = {name: value for name, value in example().items() if value}
+    # (A value shown in <angle brackets> is worked out on each machine: it is not compared.)
+    shown = {name: value for name, value in example().items() if value and not value.startswith("<")}
     (tmp_path / ".env").write_text("".join(f"{name}={value}\n" for name, value in shown.items()))
     from_example, defaults = Settings.load(), Settings.model_construct()
-    differ = [variable(f) for f in Settings.model_fields if getattr(from_example, f) != getattr(defaults, f)]
+    compared = [f for f in Settings.model_fields if variable(f) in shown or not example()[variable(f)]]
+    differ = [variable(f) for f in compared if getattr(from_example, f) != getattr(defaults, f)]
     assert not differ, f".env.example shows values that are not the defaults: {differ}"
     unset = {variable(f) for f in Settings.model_fields if getattr(defaults, f) is None}
     assert {name for name, value in example().items() if not value} == unset  # shown empty: no default
@@ -172,3 +174,23 @@ def test_an_env_file_that_is_not_utf8_is_named(tmp_path: Path, capsys: pytest.Ca
     code, _out, err = run(capsys, "config")
     assert code == 2
     assert err.strip() == f"bookingest: {tmp_path / '.env'} is not UTF-8 text (byte 32); save it as UTF-8"
+
+
+def test_config_names_the_variables_no_setting_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / ".env").write_text("BOOKINGEST_CHUNKROWS=7\nBOOKINGEST_CHUNK_ROWS=8\nOTHER_TOOL=1\n")
+    monkeypatch.setenv("BOOKINGEST_DATABSE_URL", "sqlite:///typo.db")
+
+    code, out, err = run(capsys, "config", "--json")
+
+    assert code == 0, err
+    assert json.loads(out)["unknown"] == [
+        {"variable": "BOOKINGEST_CHUNKROWS", "source": ".env"},
+        {"variable": "BOOKINGEST_DATABSE_URL", "source": "environment"},
+    ]
+    code, out, err = run(capsys, "config")
+    assert code == 0, err
+    assert f"not a bookingest setting, ignored: BOOKINGEST_CHUNKROWS (in {tmp_path / '.env'})" in out
+    assert "not a bookingest setting, ignored: BOOKINGEST_DATABSE_URL (in the environment)" in out
+    assert "OTHER_TOOL" not in out  # not ours to judge
