@@ -76,12 +76,12 @@ class Settings(BaseSettings):
         except OSError as err:
             raise UsageError(f"cannot read {env_file()}: {err.strerror or err}") from None
         except ValidationError as err:
-            where = {"environment": "the environment", ".env": str(env_file())}
-            wrong = "; ".join(
-                f"{variable(str(e['loc'][0]))} in {where[origin.get(field_of(str(e['loc'][0])), 'environment')]}: {e['msg']}"
-                for e in err.errors()
-            )
-            raise UsageError(f"bad configuration: {wrong}") from None
+            wrong = []
+            for error in err.errors():
+                field = field_of(str(error["loc"][0]))
+                where = env_file() if origin.get(field) == ".env" else "the environment"
+                wrong.append(f"{variable(field)} in {where}: {error['msg']}")
+            raise UsageError("bad configuration: " + "; ".join(wrong)) from None
 
     def tuning(self) -> Tuning:
         """The knobs of a load, as every stage receives them."""

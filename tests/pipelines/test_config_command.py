@@ -11,7 +11,7 @@ import pytest
 
 from pipelines.cli import main
 from pipelines.config_command import masked_url
-from pipelines.settings import Settings, variable
+from pipelines.settings import Settings, field_of, variable
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_LINE = re.compile(r"^# ?([A-Z][A-Z0-9_]*)=(.*)$")
@@ -194,3 +194,12 @@ def test_config_names_the_variables_no_setting_reads(
     assert f"not a bookingest setting, ignored: BOOKINGEST_CHUNKROWS (in {tmp_path / '.env'})" in out
     assert "not a bookingest setting, ignored: BOOKINGEST_DATABSE_URL (in the environment)" in out
     assert "OTHER_TOOL" not in out  # not ours to judge
+
+
+@pytest.mark.parametrize(
+    ("key", "field", "name"),
+    [("PREFECT_API_URL", "prefect_api_url", "PREFECT_API_URL"), ("chunk_rows", "chunk_rows", "BOOKINGEST_CHUNK_ROWS")],
+)
+def test_an_error_location_maps_to_the_variable_a_person_sets(key: str, field: str, name: str) -> None:
+    # pydantic names an aliased field by its alias, any other by the field.
+    assert (field_of(key), variable(field_of(key))) == (field, name)
