@@ -75,7 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--cron", default="0 * * * *", help="when to ingest the inbox (default: hourly)")
     serve.set_defaults(run=_serve)
 
-    from pipelines import config_command  # imported apart from the others: the lead may fold it in after the merge
+    from pipelines import config_command  # a command of its own, imported where it is registered
 
     config_command.add_parser(sub)
     lifecycle_command.add_parser(sub)
