@@ -58,11 +58,12 @@ def test_env_example_shows_the_defaults(tmp_path: Path) -> None:
     shown = {name: value for name, value in example().items() if value and not value.startswith("<")}
     (tmp_path / ".env").write_text("".join(f"{name}={value}\n" for name, value in shown.items()))
     from_example, defaults = Settings.load(), Settings.model_construct()
-    compared = [f for f in Settings.model_fields if variable(f) in shown or not example()[variable(f)]]
+    compared = [f for f in Settings.model_fields if variable(f) in shown or example().get(variable(f)) == ""]
     differ = [variable(f) for f in compared if getattr(from_example, f) != getattr(defaults, f)]
     assert not differ, f".env.example shows values that are not the defaults: {differ}"
-    unset = {variable(f) for f in Settings.model_fields if getattr(defaults, f) is None}
-    assert {name for name, value in example().items() if not value} == unset  # shown empty: no default
+    # Shown empty: no default (None), or the empty text.
+    unset = {variable(f) for f in Settings.model_fields if getattr(defaults, f) in (None, "")}
+    assert {name for name, value in example().items() if not value} == unset & set(example())
 
 
 def test_config_says_where_each_value_came_from(
