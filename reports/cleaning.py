@@ -111,6 +111,7 @@ h1 { font-size: 1.5rem; margin: 0 0 .25rem; }
 .task li:first-child { border-top: 0; }
 .box { display: inline-block; width: .9em; height: .9em; border: 1.5px solid #111; margin-right: .4rem;
        vertical-align: -.1em; }
+.box.done::after { content: "\\2713"; display: block; line-height: .8em; font-weight: 700; }
 .cancelled { text-decoration: line-through; color: #777; }
 .meta { color: #555; font-size: .85rem; }
 .none { font-style: italic; }
@@ -166,4 +167,5 @@ def _task(t: ScheduleLine) -> str:
         f'<br><span class="meta">task {t.task_id} · {escape(state)} · {escape(t.source)} {escape(t.code)}</span>'
     )
     attributes = ' class="cancelled"' if t.status == TaskStatus.CANCELLED else ""
-    return f'<li{attributes}><span class="box"></span>{text}</li>'
+    box = "box done" if t.status == TaskStatus.DONE else "box"  # ticked: someone marked it done
+    return f'<li{attributes}><span class="{box}"></span>{text}</li>'

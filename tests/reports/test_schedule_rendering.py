@@ -67,6 +67,7 @@ def test_a_guest_without_a_name_and_a_done_task() -> None:
     assert "Next check-in: no arrival booked yet" in str(event["DESCRIPTION"])
     page = lxml.html.fromstring(schedule_html([line], DAY, DAY, "Old Town Flat", MADE))
     assert not page.xpath("//article[contains(@class, 'turnover')]")
+    assert page.xpath("//li/span[1]/@class") == ["box done"]  # the tick box is ticked
     assert "no name" in page.text_content() and "Old Town Flat" in page.xpath("string(//p[@class='period'])")
 
 
