@@ -12,6 +12,7 @@ import lxml.html
 import pytest
 from icalendar import Calendar, Component
 from oracles import Stay, stays_csv
+from sqlalchemy import Engine
 
 from loaders.strategies import first_load, staged_merge
 from pipelines.cli import main
@@ -298,3 +299,17 @@ def test_a_wrong_output_is_a_usage_error_and_writes_nothing(
     assert code == 2 and out == ""
     assert err.startswith("bookingest: ") and message in err and len(err.strip().splitlines()) == 1, err
     assert sorted(tmp_path.iterdir()) == before
+
+
+def test_a_calendar_without_dates_starts_a_month_ago(
+    engine: Engine, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ics = tmp_path / "cleaning.ics"
+    days = [dt.datetime.now(dt.UTC).date()]
+    code, out, err = run(capsys, "tasks", "--ics", str(ics), "--db", db_url)
+    days.append(dt.datetime.now(dt.UTC).date())  # the same one, unless the run spanned midnight
+    assert code == 0, err
+    said = {f"0 cleaning task(s) from {day - dt.timedelta(days=30)} to the last one written to {ics}" for day in days}
+    assert out.strip() in said
+    calendar = Calendar.from_ical(ics.read_bytes())
+    assert calendar.walk("VEVENT") == [] and str(calendar["X-WR-CALNAME"]) == "Cleaning schedule"
