@@ -9,7 +9,13 @@ from pathlib import Path
 
 import pytest
 from databases import reset_pg_schema
+from hypothesis import settings
 from sqlalchemy import Engine, create_engine, text
+
+# No timing in tests: a property test's example may take longer on a busy machine without being
+# wrong, so hypothesis's per-example deadline (200 ms) is off for every test.
+settings.register_profile("bookingest", deadline=None)
+settings.load_profile("bookingest")
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data" / "samples"
