@@ -89,15 +89,11 @@ def open_database(
     never writes, on a database that is current already (an empty one is built first, which writes)."""
     if read_only:
         engine = connect(url, tuning, read_only=True)
-        try:
-            with engine.connect() as conn:
-                refused, current = migrate.refusal(conn), migrate.revision_of(conn) == migrate.head()
-        except SQLAlchemyError as err:
-            raise unusable(engine, err) from None
+        found, refused = _schema_state(engine)
         if refused is not None:
             engine.dispose()
             raise refused
-        if current:
+        if found is not None:  # at the newest revision
             return engine
         engine.dispose()
     try:
@@ -139,13 +135,44 @@ def ensure_schema(engine: Engine, seed: Iterable[tuple[str, str, str]]) -> None:
         _add_status_entries(conn, seed)
 
 
-def upgrade_database(engine: Engine, seed: Iterable[tuple[str, str, str]]) -> migrate.Upgrade:
-    """`bookingest db upgrade`: bring the database to the newest revision, a database made before
-    migrations too (stamped with the revision its schema has first), and seed the status map."""
-    with schema_lock(engine) as conn:
-        done = migrate.upgrade(conn, adopt=True)
-        _add_status_entries(conn, seed)
-    return done
+def upgrade_database(
+    url: str, seed: Iterable[tuple[str, str, str]], tuning: Tuning = DEFAULT_TUNING
+) -> migrate.Upgrade:
+    """`bookingest db upgrade`: bring the database to the newest revision, one made before
+    migrations too (first stamped with the revision its schema has), and seed the status map, in
+    one transaction under the schema lock. SchemaNotCurrent for a database newer than this version."""
+    engine = connect(url, tuning)
+
+    def upgraded() -> migrate.Upgrade:
+        with schema_lock(engine) as conn:
+            done = migrate.upgrade(conn, adopt=True)
+            _add_status_entries(conn, seed)
+        return done
+
+    try:
+        return retrying(upgraded, tuning)
+    except (SQLAlchemyError, GaveUp) as err:
+        raise unusable(engine, err) from None
+    finally:
+        engine.dispose()
+
+
+def schema_state(url: str, tuning: Tuning = DEFAULT_TUNING) -> tuple[str | None, SchemaNotCurrent | None]:
+    """`bookingest db current`, read only: the revision the database records, and why this version
+    may not use it as it is (None: it is at the newest revision, or empty)."""
+    engine = connect(url, tuning, read_only=True)
+    try:
+        return _schema_state(engine)
+    finally:
+        engine.dispose()
+
+
+def _schema_state(engine: Engine) -> tuple[str | None, SchemaNotCurrent | None]:
+    try:
+        with engine.connect() as conn:
+            return migrate.revision_of(conn), migrate.refusal(conn)
+    except SQLAlchemyError as err:
+        raise unusable(engine, err) from None
 
 
 def add_status_entries(engine: Engine, entries: Iterable[tuple[str, str, str]]) -> None:

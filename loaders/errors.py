@@ -84,10 +84,10 @@ class SchemaNotCurrent(DatabaseUnavailable):
                 "revision: restore it from a backup, or use a new database"
             )
         if self.found is None:
+            needs = "the one this version needs" if self.matches == self.needed else f"this version needs {self.needed}"
             return (
                 f"the database {self.url} was made by an earlier bookingest, before schema migrations "
-                f"(its schema matches revision {self.matches}; this version needs {self.needed}): "
-                "back it up, then run `bookingest db upgrade`"
+                f"(its schema matches revision {self.matches}; {needs}): back it up, then run `bookingest db upgrade`"
             )
         return (
             f"the database {self.url} is at schema revision {self.found} and this version of bookingest "

@@ -148,9 +148,7 @@ def test_an_older_database_gets_the_c_collation_or_merges_in_its_own(
     _old_database(pg_server_url, view)
     with pytest.raises(SchemaNotCurrent, match="matches revision 0002"):
         open_database(pg_server_url)
-    engine = db.connect(pg_server_url)
-    done = db.upgrade_database(engine, [])  # revision 0003 migrates, unless the view stands in the way
-    engine.dispose()
+    done = db.upgrade_database(pg_server_url, [])  # revision 0003 migrates, unless the view stands in the way
     assert (done.found, done.stamped, [s.revision for s in done.applied][:1]) == ("0002", True, ["0003"])
     engine = open_database(pg_server_url)
     try:
@@ -184,8 +182,8 @@ def test_a_database_from_before_row_hashes_gets_the_column_and_its_rows_are_comp
         conn.execute(text("DROP TABLE alembic_version"))
     with pytest.raises(SchemaNotCurrent, match="matches revision 0001"):
         open_database(db_url)
-    assert db.upgrade_database(engine, []).found == "0001"  # revision 0002 adds the column, empty
     engine.dispose()
+    assert db.upgrade_database(db_url, []).found == "0001"  # revision 0002 adds the column, empty
 
     engine = open_database(db_url)
     try:
