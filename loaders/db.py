@@ -145,7 +145,7 @@ def upgrade_database(
 
     def upgraded() -> migrate.Upgrade:
         with schema_lock(engine) as conn:
-            done = migrate.upgrade(conn, adopt=True)
+            done = migrate.upgrade(conn, existing=True)
             _add_status_entries(conn, seed)
         return done
 

@@ -102,18 +102,17 @@ class Upgrade:
     applied: list[Script]
 
 
-def upgrade(conn: Connection, adopt: bool = False) -> Upgrade:
-    """Bring the database to the newest revision. With `adopt`, one made before migrations is first
-    stamped with the revision its schema has; without, such a database is refused, as is a database
-    at a revision this version does not know (SchemaNotCurrent)."""
+def upgrade(conn: Connection, existing: bool = False) -> Upgrade:
+    """Bring the database to the newest revision: an empty one always; with `existing` (`bookingest db
+    upgrade`) one at an older revision too, and one made before migrations, first stamped with the
+    revision its schema has. Anything else is refused (SchemaNotCurrent), unchanged."""
     found = revision_of(conn)
+    refused = refusal(conn)
+    if refused is not None and (not existing or refused.newer or (found is None and not refused.matches)):
+        raise refused
     stamped = False
-    if found is not None and not is_known(found):
-        raise SchemaNotCurrent(_shown(conn), found, head(), newer=True)
-    if found is None and has_our_tables(conn):
-        matched = release_revision(conn)
-        if not adopt or matched is None:
-            raise SchemaNotCurrent(_shown(conn), None, head(), matched or "")
+    if found is None and refused is not None:  # made before migrations: its schema is that revision's
+        matched = refused.matches
         _run(conn, lambda rev, context: scripts()._stamp_revs(matched, rev))
         found, stamped = matched, True
     applied = [] if found == head() else _between(found)
