@@ -17,6 +17,7 @@ from loaders.errors import (
     DatabaseUnavailable,
     GaveUp,
     SchemaNotCurrent,
+    SchemaUpgradeFailed,
     first_line,
     free_bytes,
     is_disk_full,
@@ -107,7 +108,7 @@ def open_database(
         retrying(lambda: ensure_schema(engine, seed), tuning)
     except (SQLAlchemyError, GaveUp) as err:
         raise unusable(engine, err) from None
-    except SchemaNotCurrent:
+    except (SchemaNotCurrent, SchemaUpgradeFailed):
         engine.dispose()
         raise
     if read_only:

@@ -95,6 +95,21 @@ class SchemaNotCurrent(DatabaseUnavailable):
         )
 
 
+class SchemaUpgradeFailed(DatabaseUnavailable):
+    """A revision failed: its transaction, with every revision before it, was rolled back."""
+
+    def __init__(self, url: str, revision: str, cause: str) -> None:
+        LoaderError.__init__(self, url, revision, cause)
+        self.url, self.revision, self.cause = url, revision, cause
+        self.reason = str(self)
+
+    def __str__(self) -> str:
+        return (
+            f"the schema upgrade of the database {self.url} failed at revision {self.revision} ({self.cause}), "
+            "so none of it was applied: the database is as it was"
+        )
+
+
 class GaveUp(LoaderError):
     """A transient database error that did not pass within the retry time (Tuning.retry_for_seconds)."""
 

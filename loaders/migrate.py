@@ -4,6 +4,7 @@ the caller holds the schema lock on (loaders.db.schema_lock), in its one transac
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -11,12 +12,13 @@ from typing import Any
 
 from alembic.config import Config
 from alembic.runtime.environment import EnvironmentContext
-from alembic.runtime.migration import MigrationContext
+from alembic.runtime.migration import MigrationContext, MigrationInfo
 from alembic.script import Script, ScriptDirectory
 from sqlalchemy import Connection, inspect
+from sqlalchemy.exc import SQLAlchemyError
 
 from loaders.dialects.postgresql import code_collation
-from loaders.errors import SchemaNotCurrent
+from loaders.errors import SchemaNotCurrent, SchemaUpgradeFailed, first_line, is_transient
 from loaders.tables import metadata
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -116,8 +118,15 @@ def upgrade(conn: Connection, existing: bool = False) -> Upgrade:
         _run(conn, lambda rev, context: scripts()._stamp_revs(matched, rev))
         found, stamped = matched, True
     applied = [] if found == head() else _between(found)
-    if applied:
-        _run(conn, lambda rev, context: scripts()._upgrade_revs(head(), rev))
+    done: list[str] = []
+    try:
+        if applied:
+            _run(conn, lambda rev, context: scripts()._upgrade_revs(head(), rev), done)
+    except SQLAlchemyError as err:
+        if is_transient(err):  # the caller retries the whole transaction
+            raise
+        failed = applied[len(done)].revision
+        raise SchemaUpgradeFailed(_shown(conn), failed, first_line(err)) from err
     return Upgrade(found, stamped, applied)
 
 
@@ -126,11 +135,19 @@ def _between(found: str | None) -> list[Script]:
     return list(reversed(list(scripts().iterate_revisions(head(), found or "base"))))
 
 
-def _run(conn: Connection, steps: Any) -> None:
+def _run(conn: Connection, steps: Any, done: list[str] | None = None) -> None:
     """Run Alembic's `steps` function (what command.upgrade and command.stamp pass) on `conn`, in its
-    transaction, with the cached revisions: no env.py read, no second connection."""
+    transaction, with the cached revisions: no env.py read, no second connection. The revisions
+    applied are added to `done` as they are."""
+
+    def applied(
+        ctx: MigrationContext, step: MigrationInfo, heads: Collection[Any], run_args: Mapping[str, Any]
+    ) -> None:
+        if done is not None:
+            done.append(str(step.up_revision_id))
+
     with EnvironmentContext(alembic_config(), scripts(), fn=steps) as env:
-        env.configure(connection=conn, **context_options())
+        env.configure(connection=conn, on_version_apply=applied, **context_options())
         env.run_migrations()
 
 

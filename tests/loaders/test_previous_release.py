@@ -194,3 +194,24 @@ def test_a_database_with_only_some_of_the_tables_matches_no_revision(
     for argv in (["db", "upgrade"], ["conflicts"]):
         assert main([*argv, "--db", db_url]) == 2
         assert "matches no schema revision" in capsys.readouterr().err
+
+
+def test_a_revision_that_fails_leaves_the_database_as_it_was_said_in_one_sentence(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    engine = open_database(db_url)
+    config = migrate.alembic_config()
+    with engine.connect() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0001")
+        conn.execute(text("ALTER TABLE bookings ADD COLUMN row_hash BIGINT"))  # what 0002 is about to add
+        conn.execute(text("INSERT INTO properties (name) VALUES ('Loft')"))
+        conn.commit()
+    engine.dispose()
+    before = snapshot(db_url)
+
+    assert main(["db", "upgrade", "--db", db_url]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "failed at revision 0002" in err and "row_hash" in err, err
+
+    assert snapshot(db_url) == before and _revision(db_url) == "0001"
