@@ -90,9 +90,11 @@ def _current(args: argparse.Namespace) -> int:
     except DatabaseUnavailable as err:
         raise UsageError(str(err)) from None
     if refused is not None:
-        print(
-            found or f"none: made before migrations, with the schema of revision {refused.matches or '(no revision)'}"
-        )
+        if found is None:
+            made = f"the schema of revision {refused.matches}" if refused.matches else "some of its tables only"
+            print(f"none: made before migrations, with {made}")
+        else:
+            print(found)
         raise UsageError(str(refused))
     if found is None:
         print(f"none: an empty database, built to {migrate.head()} on first use")

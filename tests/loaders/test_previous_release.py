@@ -194,6 +194,8 @@ def test_a_database_with_only_some_of_the_tables_matches_no_revision(
     for argv in (["db", "upgrade"], ["conflicts"]):
         assert main([*argv, "--db", db_url]) == 2
         assert "matches no schema revision" in capsys.readouterr().err
+    assert main(["db", "current", "--db", db_url]) == 2
+    assert capsys.readouterr().out == "none: made before migrations, with some of its tables only\n"
 
 
 def test_a_revision_that_fails_leaves_the_database_as_it_was_said_in_one_sentence(
