@@ -125,7 +125,7 @@ def upgrade(conn: Connection, existing: bool = False) -> Upgrade:
     except SQLAlchemyError as err:
         if is_transient(err):  # the caller retries the whole transaction
             raise
-        failed = applied[len(done)].revision
+        failed = applied[min(len(done), len(applied) - 1)].revision  # the first not applied
         raise SchemaUpgradeFailed(_shown(conn), failed, first_line(err)) from err
     return Upgrade(found, stamped, applied)
 
