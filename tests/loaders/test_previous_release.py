@@ -6,6 +6,7 @@ newest revision with every row as it was."""
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import sqlite3
 from decimal import Decimal
@@ -21,7 +22,7 @@ from sqlalchemy import create_engine, inspect, text
 
 from loaders import migrate
 from loaders.db import normalize_url
-from pipelines.cli import main
+from pipelines.cli import _parser, main
 from pipelines.ingest import open_database
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -42,6 +43,18 @@ def commands(url: str, new_file: Path) -> list[list[str]]:
         ["properties", "alias", "Loft", "--source", "airbnb", "Loft by the sea"],
         ["db", "current"],
     ]
+
+
+# The commands that open no database of their own: `serve` starts a server (each run it starts
+# opens the database as `ingest` does), `layouts` lists layouts, `db` is tested below.
+OPENS_NO_DATABASE = {"serve", "layouts", "db"}
+
+
+def test_commands_calls_every_command_that_opens_the_database() -> None:
+    """A new command must join `commands`, so that its refusal is tested too."""
+    (sub,) = [a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    called = {argv[0] for argv in commands("sqlite://", Path("x.csv"))}
+    assert set(sub.choices) - OPENS_NO_DATABASE == called - {"db"}
 
 
 def _restore_release(db_url: str) -> None:
