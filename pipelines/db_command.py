@@ -74,6 +74,8 @@ def _upgrade(args: argparse.Namespace) -> int:
         print(f"applied {script.revision}  {shown(script.doc)}", file=out)
     if done.applied:
         print(f"upgraded to {migrate.head()}, the newest revision", file=out)
+    elif done.stamped:
+        print(f"at {migrate.head()}, the newest revision", file=out)
     else:
         print(f"already at {migrate.head()}, the newest revision: nothing to do", file=out)
     return EXIT_OK
