@@ -1,33 +1,31 @@
-"""Connecting to the database, creating the schema under its lock and seeding the status map."""
+"""Connecting to the database, building or checking its schema under its lock (loaders.migrate) and seeding the status map."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Connection, Engine, inspect, select, text
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
+from loaders import migrate
 from loaders.dialects import DIALECTS, dialect_of
 from loaders.errors import (
     DatabaseDiskFull,
     DatabaseReadOnly,
     DatabaseUnavailable,
     GaveUp,
+    SchemaNotCurrent,
+    SchemaUpgradeFailed,
     first_line,
     free_bytes,
     is_disk_full,
     is_read_only,
 )
-from loaders.history import history_view_sql
-from loaders.payouts import payout_lines_view_sql
 from loaders.retry import retrying
-from loaders.rules.overlaps import conflicts_view_sql
-from loaders.tables import metadata, status_map
+from loaders.tables import status_map
 from schemas.tuning import DEFAULT_TUNING, Tuning
-
-VIEWS = ("booking_conflicts", "booking_history", "payout_lines")
 
 
 def normalize_url(url: str) -> str:
@@ -86,12 +84,17 @@ def unusable(engine: Engine, err: Exception) -> DatabaseUnavailable:
 def open_database(
     url: str, seed: Iterable[tuple[str, str, str]], tuning: Tuning = DEFAULT_TUNING, read_only: bool = False
 ) -> Engine:
-    """An engine on `url` with the schema made or brought up to date and the status map seeded.
-    `read_only`, for a command that only reads: an engine that never writes, on a database whose
-    schema is current already (else it is brought up to date first, which needs writing)."""
+    """An engine on `url` with the schema at the newest revision and the status map seeded: an empty
+    database is built (loaders.migrate), one at another revision refused (SchemaNotCurrent: only
+    `bookingest db upgrade` changes it). `read_only`, for a command that only reads: an engine that
+    never writes, on a database that is current already (an empty one is built first, which writes)."""
     if read_only:
         engine = connect(url, tuning, read_only=True)
-        if schema_is_current(engine):
+        found, refused = _schema_state(engine)
+        if refused is not None:
+            engine.dispose()
+            raise refused
+        if found is not None:  # at the newest revision
             return engine
         engine.dispose()
     try:
@@ -99,12 +102,15 @@ def open_database(
     except DatabaseReadOnly as err:
         if not read_only:
             raise
-        why = f"{err.reason}, and this version of bookingest must add to its schema first"
+        why = f"{err.reason}, and this version of bookingest must create its schema first"
         raise DatabaseReadOnly(err.url, why) from None
     try:
         retrying(lambda: ensure_schema(engine, seed), tuning)
     except (SQLAlchemyError, GaveUp) as err:
         raise unusable(engine, err) from None
+    except (SchemaNotCurrent, SchemaUpgradeFailed):
+        engine.dispose()
+        raise
     if read_only:
         engine.dispose()
         return connect(url, tuning, read_only=True)
@@ -120,32 +126,54 @@ def schema_lock(engine: Engine) -> Iterator[Connection]:
         yield conn
 
 
-def schema_is_current(engine: Engine) -> bool:
-    """Whether every table, column and view this version reads is there (read, never written)."""
-    with engine.connect() as conn:
-        found = inspect(conn)
-        if not set(metadata.tables) <= set(found.get_table_names()) or not set(VIEWS) <= set(found.get_view_names()):
-            return False
-        return all(
-            {c.name for c in table.columns} <= {c["name"] for c in found.get_columns(name)}
-            for name, table in metadata.tables.items()
-        )
-
-
 def ensure_schema(engine: Engine, seed: Iterable[tuple[str, str, str]]) -> None:
-    """Create missing tables and views, upgrade an older database and add seed status-map entries
-    it lacks, in one transaction under the schema lock: two processes starting at once on an
-    empty database take turns. Entries already in the database win: an operator's edit there is
-    never overwritten."""
-    dialect = dialect_of(engine)
+    """Build an empty database to the newest revision, refuse one at another revision
+    (SchemaNotCurrent), and add seed status-map entries it lacks, in one transaction under the
+    schema lock: two processes starting at once on an empty database take turns. Entries already
+    in the database win: an operator's edit there is never overwritten."""
     with schema_lock(engine) as conn:
-        metadata.create_all(conn)
-        _bookings_have_row_hashes(conn)
-        dialect.upgrade_schema(conn)
-        conn.execute(text(conflicts_view_sql(dialect)))
-        conn.execute(text(history_view_sql(dialect)))
-        conn.execute(text(payout_lines_view_sql(dialect)))
+        migrate.upgrade(conn)
         _add_status_entries(conn, seed)
+
+
+def upgrade_database(
+    url: str, seed: Iterable[tuple[str, str, str]], tuning: Tuning = DEFAULT_TUNING
+) -> migrate.Upgrade:
+    """`bookingest db upgrade`: bring the database to the newest revision, one made before
+    migrations too (first stamped with the revision its schema has), and seed the status map, in
+    one transaction under the schema lock. SchemaNotCurrent for a database newer than this version."""
+    engine = connect(url, tuning)
+
+    def upgraded() -> migrate.Upgrade:
+        with schema_lock(engine) as conn:
+            done = migrate.upgrade(conn, existing=True)
+            _add_status_entries(conn, seed)
+        return done
+
+    try:
+        return retrying(upgraded, tuning)
+    except (SQLAlchemyError, GaveUp) as err:
+        raise unusable(engine, err) from None
+    finally:
+        engine.dispose()
+
+
+def schema_state(url: str, tuning: Tuning = DEFAULT_TUNING) -> tuple[str | None, SchemaNotCurrent | None]:
+    """`bookingest db current`, read only: the revision the database records, and why this version
+    may not use it as it is (None: it is at the newest revision, or empty)."""
+    engine = connect(url, tuning, read_only=True)
+    try:
+        return _schema_state(engine)
+    finally:
+        engine.dispose()
+
+
+def _schema_state(engine: Engine) -> tuple[str | None, SchemaNotCurrent | None]:
+    try:
+        with engine.connect() as conn:
+            return migrate.revision_of(conn), migrate.refusal(conn)
+    except SQLAlchemyError as err:
+        raise unusable(engine, err) from None
 
 
 def add_status_entries(engine: Engine, entries: Iterable[tuple[str, str, str]]) -> None:
@@ -160,13 +188,6 @@ def _add_status_entries(conn: Connection, entries: Iterable[tuple[str, str, str]
         conn.execute(
             dialect_of(conn).insert(status_map).on_conflict_do_nothing(index_elements=["source", "raw_status"]), rows
         )
-
-
-def _bookings_have_row_hashes(conn: Connection) -> None:
-    """A database made before bookings had row_hash gets the column, empty: its rows are
-    compared in the database until a file writes them again."""
-    if "row_hash" not in {c["name"] for c in inspect(conn).get_columns("bookings")}:
-        conn.execute(text("ALTER TABLE bookings ADD COLUMN row_hash BIGINT"))
 
 
 def status_map_entries(engine: Engine) -> list[tuple[str, str, str]]:

@@ -62,6 +62,54 @@ class DatabaseDiskFull(DatabaseUnavailable):
         return f"the disk holding the database {self.url} is full ({self.reason})"
 
 
+class SchemaNotCurrent(DatabaseUnavailable):
+    """The database's schema is not at this version's newest revision: an older one, one made before
+    migrations (`found` None, `matches` the revision its schema has), or one this version does not
+    know (`newer`). Only `bookingest db upgrade` changes it, never a start-up."""
+
+    def __init__(self, url: str, found: str | None, needed: str, matches: str = "", newer: bool = False) -> None:
+        LoaderError.__init__(self, url, found, needed, matches, newer)
+        self.url, self.found, self.needed, self.matches, self.newer = url, found, needed, matches, newer
+        self.reason = str(self)
+
+    def __str__(self) -> str:
+        if self.newer:
+            return (
+                f"the database {self.url} is at schema revision {self.found}, made by a newer bookingest "
+                f"(this version knows revisions up to {self.needed}): use that newer version with it"
+            )
+        if self.found is None and not self.matches:
+            return (
+                f"the database {self.url} holds some of bookingest's tables but not all, so it matches no schema "
+                "revision: restore it from a backup, or use a new database"
+            )
+        if self.found is None:
+            needs = "the one this version needs" if self.matches == self.needed else f"this version needs {self.needed}"
+            return (
+                f"the database {self.url} was made by an earlier bookingest, before schema migrations "
+                f"(its schema matches revision {self.matches}; {needs}): back it up, then run `bookingest db upgrade`"
+            )
+        return (
+            f"the database {self.url} is at schema revision {self.found} and this version of bookingest "
+            f"needs {self.needed}: back it up, then run `bookingest db upgrade`"
+        )
+
+
+class SchemaUpgradeFailed(DatabaseUnavailable):
+    """A revision failed: its transaction, with every revision before it, was rolled back."""
+
+    def __init__(self, url: str, revision: str, cause: str) -> None:
+        LoaderError.__init__(self, url, revision, cause)
+        self.url, self.revision, self.cause = url, revision, cause
+        self.reason = str(self)
+
+    def __str__(self) -> str:
+        return (
+            f"the schema upgrade of the database {self.url} failed at revision {self.revision} ({self.cause}), "
+            "so none of it was applied: the database is as it was"
+        )
+
+
 class GaveUp(LoaderError):
     """A transient database error that did not pass within the retry time (Tuning.retry_for_seconds)."""
 

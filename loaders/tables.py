@@ -254,7 +254,7 @@ payouts = Table(
     Index(None, "external_code", "source"),
 )
 
-# The booking_history view (created by loaders.db.ensure_schema), declared for queries.
+# The booking_history view (created by revision 0001, loaders/migrations), declared for queries.
 booking_history = Table(
     "booking_history",
     MetaData(),  # not in `metadata`: create_all must not make it a table

@@ -37,7 +37,7 @@ from sources.workbooks import Prefetch
 
 
 def open_database(url: str, tuning: Tuning = DEFAULT_TUNING, read_only: bool = False) -> Engine:
-    """Connect, create missing tables and seed the status map (DatabaseUnavailable if we cannot);
+    """Connect, build an empty database's schema and seed the status map (DatabaseUnavailable if we cannot);
     `read_only` for a command that only reads (see loaders.db.open_database)."""
     return db.open_database(url, load_seed(), tuning, read_only)
 

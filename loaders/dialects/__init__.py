@@ -24,7 +24,7 @@ class Dialect(Protocol):
     compares_in_memory: bool
     # A large insert may drop a table's indexes and build them again after the rows (see bulk).
     defers_indexes: bool
-    # How a view is (re)created at start-up: replaced where the database can, else kept.
+    # How a migration creates a view (loaders/migrations): replaced where the database can, else kept.
     create_view: str
 
     def engine(self, url: URL, tuning: Tuning, read_only: bool = False) -> Engine:
@@ -42,10 +42,6 @@ class Dialect(Protocol):
 
     def read_only_reason(self, engine: Engine) -> str | None:
         """Why this process cannot write this database (None: it can)."""
-        ...
-
-    def upgrade_schema(self, conn: Connection) -> None:
-        """Bring a database made by an older version up to date (what create_all cannot)."""
         ...
 
     def lock_merges(self, conn: Connection, tuning: Tuning) -> None:

@@ -9,7 +9,6 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, Select, Table, create_engine, func, select, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.elements import ColumnElement
 
 from loaders.pg_copy import Worker, copy_frame
@@ -39,9 +38,6 @@ class PostgreSQL:
         if read_only:
             args["options"] = "-c default_transaction_read_only=on"
         return create_engine(url, pool_pre_ping=True, connect_args=args)
-
-    def upgrade_schema(self, conn: Connection) -> None:
-        _codes_compared_bytewise(conn)
 
     def lock_schema(self, conn: Connection) -> None:
         # Held until the transaction ends; two first ingests on an empty database would
@@ -113,27 +109,14 @@ def _copy_into_staging(raw: Any, frame: pd.DataFrame) -> None:
     copy_frame(raw, staged(frame), staging)
 
 
-def _codes_compared_bytewise(conn: Connection) -> None:
-    """A database made before booking codes were COLLATE "C" gets that collation, once (its key
-    index is rebuilt; the rows stay as they are). Where something of the operator's stands in
-    the way (a view that reads the column), the column stays as it is: merges still work (an
-    equality of the database's default and "C" is decided in "C"), without the faster index."""
-    if code_collation(conn) == "C":
-        return
-    try:
-        with conn.begin_nested():
-            conn.execute(text('ALTER TABLE bookings ALTER COLUMN external_code TYPE varchar(64) COLLATE "C"'))
-    except DBAPIError:
-        pass
-
-
-def code_collation(conn: Connection) -> str | None:
-    """The collation of bookings.external_code (None: the database's default)."""
+def code_collation(conn: Connection, table: str = "bookings") -> str | None:
+    """The collation of the booking codes `table` holds, its external_code (None: the database's default)."""
     return conn.execute(
         text(
             "SELECT collation_name FROM information_schema.columns "
-            "WHERE table_schema = current_schema() AND table_name = 'bookings' AND column_name = 'external_code'"
-        )
+            "WHERE table_schema = current_schema() AND table_name = :table AND column_name = 'external_code'"
+        ),
+        {"table": table},
     ).scalar()
 
 

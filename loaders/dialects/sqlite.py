@@ -55,9 +55,6 @@ class SQLite:
 
         return engine
 
-    def upgrade_schema(self, conn: Connection) -> None:
-        pass
-
     def lock_schema(self, conn: Connection) -> None:
         # The first statement of the transaction (pysqlite begins none before DDL): it takes
         # the write lock at once, so the checks that follow see what every other process made.

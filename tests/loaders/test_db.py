@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError
 
 from loaders import db
 from loaders.dialects import postgresql
-from loaders.errors import DatabaseUnavailable, is_read_only
+from loaders.errors import DatabaseUnavailable, SchemaNotCurrent, is_read_only
 from loaders.strategies import known_rows
 from loaders.tables import bookings, status_map
 from pipelines.discover import FileOptions
@@ -90,14 +90,17 @@ def _code_collation(engine: Engine) -> str | None:
 
 
 def _old_database(url: str, view: bool) -> None:
-    """A database as an earlier version left it: codes in the database's collation, and with
-    `view` an operator's view that reads them (which stops the column from being altered)."""
+    """A database as an earlier version left it, before migrations (no alembic_version): codes in
+    the database's collation, and with `view` an operator's view that reads them (which stops the
+    column from being altered)."""
     reset_pg_schema(url)
     engine = db.connect(url)
     db.ensure_schema(engine, [])
     with engine.begin() as conn:
         conn.execute(text("DROP VIEW payout_lines"))  # newer than the collation: no such database has it
-        conn.execute(text('ALTER TABLE bookings ALTER COLUMN external_code TYPE varchar(64) COLLATE "default"'))
+        conn.execute(text("DROP TABLE alembic_version"))
+        for table in ("bookings", "payouts"):
+            conn.execute(text(f'ALTER TABLE {table} ALTER COLUMN external_code TYPE varchar(64) COLLATE "default"'))
         if view:
             conn.execute(text("CREATE VIEW operators_codes AS SELECT source, external_code FROM bookings"))
     assert _code_collation(engine) is None
@@ -143,7 +146,11 @@ def test_an_older_database_gets_the_c_collation_or_merges_in_its_own(
     pg_server_url: str, tmp_path: Path, view: bool
 ) -> None:
     _old_database(pg_server_url, view)
-    engine = open_database(pg_server_url)  # ensure_schema migrates, unless the view stands in the way
+    with pytest.raises(SchemaNotCurrent, match="matches revision 0002"):
+        open_database(pg_server_url)
+    done = db.upgrade_database(pg_server_url, [])  # revision 0003 migrates, unless the view stands in the way
+    assert (done.found, done.stamped, [s.revision for s in done.applied][:1]) == ("0002", True, ["0003"])
+    engine = open_database(pg_server_url)
     try:
         assert _code_collation(engine) == (None if view else "C")
         first, second = _two_files(engine, tmp_path)
@@ -170,11 +177,15 @@ def test_a_database_from_before_row_hashes_gets_the_column_and_its_rows_are_comp
     again.write_bytes(airbnb_csv([airbnb_row(*stays[0]), renamed]))
     engine = open_database(db_url)
     assert ingest_file(engine, first, FileOptions(as_of=dt.datetime(2026, 1, 1))).inserted == 2
-    with engine.begin() as conn:  # as an older version left it
+    with engine.begin() as conn:  # as an older version left it, before migrations
         conn.execute(text("ALTER TABLE bookings DROP COLUMN row_hash"))
+        conn.execute(text("DROP TABLE alembic_version"))
+    with pytest.raises(SchemaNotCurrent, match="matches revision 0001"):
+        open_database(db_url)
     engine.dispose()
+    assert db.upgrade_database(db_url, []).found == "0001"  # revision 0002 adds the column, empty
 
-    engine = open_database(db_url)  # adds the column, empty
+    engine = open_database(db_url)
     try:
         in_memory = Tuning(known_in_memory_min_rows=0)  # PostgreSQL would compare in memory
         # ... but not when most stored rows have no hash to match: reading them would be wasted.

@@ -20,6 +20,8 @@ from loaders.errors import (
     DatabaseUnavailable,
     DuplicateFile,
     GaveUp,
+    SchemaNotCurrent,
+    SchemaUpgradeFailed,
     file_failure,
     is_disk_full,
     is_read_only,
@@ -80,6 +82,10 @@ def test_a_driver_error_not_wrapped_by_sqlalchemy_is_judged_by_its_sqlstate_too(
         DatabaseReadOnly("sqlite:///x.db", "the file x.db cannot be written (Read-only file system)"),
         DatabaseDiskFull("sqlite:///x.db", "database or disk is full"),
         GaveUp(31.2, 8, "connection refused", unreachable=True),
+        SchemaNotCurrent("sqlite:///x.db", "0002", "0003"),
+        SchemaNotCurrent("sqlite:///x.db", None, "0003", matches="0001"),
+        SchemaNotCurrent("sqlite:///x.db", "9999", "0003", newer=True),
+        SchemaUpgradeFailed("sqlite:///x.db", "0002", "duplicate column name: row_hash"),
     ],
 )
 def test_loader_errors_survive_pickling_with_their_facts(exc: BaseException) -> None:
