@@ -26,16 +26,20 @@ class Claim:
     lease_until: dt.datetime
 
 
-def claim(engine: Engine, key: str, worker: str, lease_seconds: float, now: dt.datetime | None = None) -> Claim | None:
-    """Claim the entry `key` for `worker` until `lease_seconds` from now, or None when another
-    worker holds a live lease on it. One statement: an INSERT that, when the key has a claim
-    already, takes it over only if that one finished or its lease expired. The database decides
-    (PostgreSQL re-checks the condition on the row it locks; SQLite has one writer), so two
-    workers never both win."""
+def claim(
+    engine: Engine, key: str, worker: str, lease_seconds: float, stamp: str = "", now: dt.datetime | None = None
+) -> Claim | None:
+    """Claim the entry `key` (the file as `stamp` describes it) for `worker` until
+    `lease_seconds` from now, or None when it is not to be taken. One statement: an INSERT
+    that, when the key has a claim already, takes it over only if its lease expired unfinished
+    (the worker died), or it was released (left in the inbox), or it finished with another file
+    of that name (a new `stamp`: the same name dropped again). A worker that listed a file
+    another one has filed away since cannot take it again. The database decides (PostgreSQL
+    re-checks the condition on the row it locks; SQLite has one writer): never two winners."""
     at = now or utc_now()
     until = at + dt.timedelta(seconds=lease_seconds)
     taken = file_claims.c
-    values = {"key": key, "worker": worker, "claimed_at": at, "lease_until": until, "attempts": 1}
+    values = {"key": key, "stamp": stamp, "worker": worker, "claimed_at": at, "lease_until": until, "attempts": 1}
     statement = (
         dialect_of(engine)
         .insert(file_claims)
@@ -43,6 +47,7 @@ def claim(engine: Engine, key: str, worker: str, lease_seconds: float, now: dt.d
         .on_conflict_do_update(
             index_elements=[taken.key],
             set_={
+                "stamp": stamp,
                 "worker": worker,
                 "claimed_at": at,
                 "lease_until": until,
@@ -52,7 +57,11 @@ def claim(engine: Engine, key: str, worker: str, lease_seconds: float, now: dt.d
                 "moved_to": None,
                 "attempts": taken.attempts + 1,
             },
-            where=or_(taken.finished_at.is_not(None), taken.lease_until < at),
+            where=or_(
+                and_(taken.finished_at.is_(None), taken.lease_until < at),
+                taken.outcome == ClaimOutcome.RELEASED.value,
+                and_(taken.finished_at.is_not(None), taken.stamp != stamp),
+            ),
         )
         .returning(taken.attempts)
     )

@@ -262,6 +262,9 @@ file_claims = Table(
     "file_claims",
     metadata,
     Column("key", Text, primary_key=True),
+    # The file as it was when claimed (size, mtime, ctime): a finished claim is taken again only
+    # by a different file of that name, never by a worker that listed this one before it moved.
+    Column("stamp", String(100), nullable=False),
     Column("worker", String(200), nullable=False),
     Column("claimed_at", DateTime, nullable=False),
     Column("lease_until", DateTime, nullable=False),

@@ -106,10 +106,15 @@ def process_file(
     """Claim one inbox file, ingest it (its merge is one transaction), file it away and end the
     claim. None when another worker holds it, or took it and filed it away before us. A
     database failure leaves the file in the inbox for the next run (the claim released)."""
-    held = claims.claim(engine, inbox.key(path), worker, inbox.lease_seconds)
+    try:
+        info = path.stat()
+    except FileNotFoundError:  # another worker filed it away after we listed it
+        return None
+    stamp = f"{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}"
+    held = claims.claim(engine, inbox.key(path), worker, inbox.lease_seconds, stamp)
     if held is None:
         return None
-    if not path.exists():  # another worker finished it after we listed it
+    if not path.exists():  # taken from a dead worker that had filed it away already
         claims.finish(engine, held, ClaimOutcome.VANISHED)
         return None
     with _heartbeat(engine, held, inbox.lease_seconds):

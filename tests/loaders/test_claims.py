@@ -49,14 +49,27 @@ def test_a_renewed_lease_holds_past_its_first_end(engine: Engine) -> None:
     assert claim(engine, "big.csv", "w2", 10, now=T0 + dt.timedelta(seconds=18, milliseconds=1)) is not None
 
 
-def test_a_finished_entry_is_claimed_again_when_a_file_of_that_name_comes_back(engine: Engine) -> None:
-    held = claim(engine, "a.csv", "w1", 300, now=T0)
+def test_a_filed_entry_is_taken_again_only_by_a_new_file_of_that_name(engine: Engine) -> None:
+    held = claim(engine, "a.csv", "w1", 300, stamp="10:1:1", now=T0)
     assert held is not None
     assert finish(engine, held, ClaimOutcome.DUPLICATE, moved_to="/archive/a.csv", now=T0 + dt.timedelta(seconds=1))
     assert _row(engine, "a.csv") == ("w1", 1, "duplicate")
 
-    again = claim(engine, "a.csv", "w2", 300, now=T0 + dt.timedelta(seconds=2))
+    # A worker that listed the file before w1 filed it away: the same file, not taken again.
+    assert claim(engine, "a.csv", "w2", 300, stamp="10:1:1", now=T0 + dt.timedelta(seconds=2)) is None
+    assert _row(engine, "a.csv") == ("w1", 1, "duplicate")
+    # The same name dropped again later is another file.
+    again = claim(engine, "a.csv", "w2", 300, stamp="12:5:5", now=T0 + dt.timedelta(seconds=3))
     assert again is not None
+    assert _row(engine, "a.csv") == ("w2", 2, None)
+
+
+def test_a_released_entry_is_taken_again(engine: Engine) -> None:
+    held = claim(engine, "a.csv", "w1", 300, stamp="10:1:1", now=T0)
+    assert held is not None
+    assert finish(engine, held, ClaimOutcome.RELEASED, now=T0 + dt.timedelta(seconds=1))
+
+    assert claim(engine, "a.csv", "w2", 300, stamp="10:1:1", now=T0 + dt.timedelta(seconds=2)) is not None
     assert _row(engine, "a.csv") == ("w2", 2, None)
 
 

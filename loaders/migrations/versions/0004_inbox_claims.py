@@ -21,6 +21,7 @@ def upgrade() -> None:
     op.create_table(
         "file_claims",
         sa.Column("key", sa.Text(), nullable=False),
+        sa.Column("stamp", sa.String(100), nullable=False),
         sa.Column("worker", sa.String(200), nullable=False),
         sa.Column("claimed_at", sa.DateTime(), nullable=False),
         sa.Column("lease_until", sa.DateTime(), nullable=False),
