@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import os
+import shutil
 import threading
 from pathlib import Path
 
@@ -13,6 +15,7 @@ from sqlalchemy import func, select, update
 
 from loaders.claims import claim
 from loaders.tables import file_claims, source_files
+from pipelines.filing import move_into
 from pipelines.inbox import ready_files
 from pipelines.inbox_run import Inbox, drain
 from pipelines.ingest import open_database
@@ -191,3 +194,21 @@ def test_two_workers_racing_over_twenty_files_process_each_exactly_once(db_url: 
     assert len(claims) == 20 and {(a, o) for _, a, o in claims} == {(1, "loaded")}
     assert {w for w, _, _ in claims} <= {"w1", "w2"}
     engine.dispose()
+
+
+def test_a_file_moves_to_an_archive_on_another_file_system(tmp_path: Path) -> None:
+    other = Path("/dev/shm")
+    if not other.is_dir() or other.stat().st_dev == tmp_path.stat().st_dev:
+        pytest.skip("no second file system (/dev/shm) to move to")
+    archive = other / f"bookingest-test-{os.getpid()}-{tmp_path.name}"
+    try:
+        first = drop(tmp_path, "export.csv", export(1))
+        assert move_into(first, archive) == archive / "export.csv"
+        second = drop(tmp_path, "export.csv", export(2))
+        assert move_into(second, archive) == archive / "export (2).csv"
+
+        assert not first.exists()
+        assert (archive / "export.csv").read_bytes() == export(1)
+        assert (archive / "export (2).csv").read_bytes() == export(2)
+    finally:
+        shutil.rmtree(archive, ignore_errors=True)
