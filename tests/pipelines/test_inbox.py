@@ -7,6 +7,8 @@ import datetime as dt
 import os
 import shutil
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -212,3 +214,27 @@ def test_a_file_moves_to_an_archive_on_another_file_system(tmp_path: Path) -> No
         assert (archive / "export (2).csv").read_bytes() == export(2)
     finally:
         shutil.rmtree(archive, ignore_errors=True)
+
+
+def test_the_merge_slot_is_taken_for_each_merge_only(db_url: str, tmp_path: Path) -> None:
+    folder = tmp_path / "inbox"
+    drop(folder, "good.csv", export(1), age=60)
+    drop(folder, "junk.csv", b"not an export\n", age=50)  # rejected when read: no merge
+    drop(folder, "again.csv", export(1), age=40)  # a duplicate: no merge
+    drop(folder, "other.csv", export(2), age=30)
+    engine = open_database(db_url)
+    slots: list[str] = []
+
+    @contextmanager
+    def slot() -> Iterator[None]:
+        slots.append("taken")
+        yield
+        slots.append("given back")
+
+    results = drain(engine, Inbox.at(folder, settle_seconds=0), "w1", merge_slot=slot)
+
+    assert [r.status for r in results] == [
+        FileStatus.LOADED, FileStatus.REJECTED, FileStatus.DUPLICATE, FileStatus.LOADED,
+    ]  # fmt: skip
+    assert slots == ["taken", "given back"] * 2
+    engine.dispose()
