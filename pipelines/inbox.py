@@ -68,11 +68,18 @@ def look(
             path = Path(where, name)
             try:
                 info = path.stat()
+            except FileNotFoundError:  # filed away by another worker meanwhile, or a link to nothing
+                if path.is_symlink():
+                    listing.unread.append(Unread(path, "a symbolic link to nothing; not read"))
+                continue
             except OSError as err:
                 listing.unread.append(Unread(path, f"the file cannot be read ({err.strerror})"))
                 continue
-            if not stat.S_ISREG(info.st_mode):
-                continue  # a link to a folder, a FIFO: discover() says what it is if named
+            if stat.S_ISDIR(info.st_mode):
+                continue  # a link to a folder is not followed, as in a walk of `ingest`
+            if not stat.S_ISREG(info.st_mode):  # never opened: a FIFO would block the run
+                listing.unread.append(Unread(path, "not a regular file; not read"))
+                continue
             settled = max(info.st_mtime, info.st_ctime) <= cutoff
             (listing.ready if settled else listing.settling).append(path)
     return listing

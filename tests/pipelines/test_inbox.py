@@ -238,3 +238,27 @@ def test_the_merge_slot_is_taken_for_each_merge_only(db_url: str, tmp_path: Path
     ]  # fmt: skip
     assert slots == ["taken", "given back"] * 2
     engine.dispose()
+
+
+def test_odd_entries_are_reported_and_left_where_they_are(db_url: str, tmp_path: Path) -> None:
+    folder = tmp_path / "inbox"
+    drop(folder, "good.csv", export(1))
+    os.mkfifo(folder / "pipe.csv")
+    (folder / "gone.csv").symlink_to(folder / "nothing here")
+    bad_name = os.fsencode(folder) + b"/caf\xe9.csv"  # Latin-1 bytes: not a UTF-8 name
+    with open(bad_name, "wb") as f:
+        f.write(export(2))
+    engine = open_database(db_url)
+
+    results = drain(engine, Inbox.at(folder, settle_seconds=0), "w1")
+
+    reasons = {Path(r.path).name: (r.status, r.reason) for r in results}
+    assert reasons["good.csv"][0] is FileStatus.LOADED
+    assert reasons["pipe.csv"] == (FileStatus.REJECTED, "not a regular file; not read")
+    assert reasons["gone.csv"] == (FileStatus.REJECTED, "a symbolic link to nothing; not read")
+    assert [r for n, r in reasons.items() if n.startswith("caf")] == [
+        (FileStatus.REJECTED, "its name is not valid UTF-8 text, so it cannot be recorded (rename it); not read")
+    ]
+    assert len(results) == 4
+    assert os.path.exists(bad_name) and (folder / "pipe.csv").exists() and (folder / "gone.csv").is_symlink()
+    engine.dispose()

@@ -173,3 +173,18 @@ def test_a_worker_killed_mid_file_leaves_it_to_the_next_after_its_lease(db_url: 
         claim_row = conn.execute(select(file_claims.c.worker, file_claims.c.attempts, file_claims.c.outcome)).one()
     assert tuple(claim_row) == ("heir", 2, "loaded")
     engine.dispose()
+
+
+def test_a_bad_bookingest_toml_in_the_inbox_stops_the_run_before_any_claim(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inbox = tmp_path / "inbox"
+    drop(inbox, "one.csv", export(1))
+    (inbox / "bookingest.toml").write_text("[[files]\nmatch = ")
+    db = f"sqlite:///{tmp_path / 'db.sqlite'}"
+
+    assert run(str(inbox), "--db", db, "--settle", "0") == 2
+
+    err = capsys.readouterr().err
+    assert "bookingest.toml: not valid TOML" in err and "Traceback" not in err
+    assert every_file(inbox) == ["bookingest.toml", "one.csv"] and not (tmp_path / "db.sqlite").exists()
