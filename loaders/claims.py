@@ -95,7 +95,8 @@ def finish(
     now: dt.datetime | None = None,
 ) -> bool:
     """End the claim with its outcome and where the file went; a loaded file's record gets
-    `archived_path` (what replay reads) in the same transaction. A RELEASED claim ends its
+    `archived_path` (what replay reads) in the same transaction, and so does the file a
+    duplicate repeats when it has none. A RELEASED claim ends its
     lease at once, so that the next run takes the file again. False if the claim was not ours
     any more (the file was taken over meanwhile: that worker records it)."""
     at = now or utc_now()
@@ -109,6 +110,14 @@ def finish(
         ).rowcount
         if changed == 1 and source_file_id is not None and outcome is ClaimOutcome.LOADED:
             conn.execute(update(source_files).where(source_files.c.id == source_file_id).values(archived_path=moved_to))
+        elif changed == 1 and source_file_id is not None and outcome is ClaimOutcome.DUPLICATE:
+            # The same bytes: where the original went is unknown when its worker died after filing
+            # it away and before recording it; this copy serves replay as well.
+            conn.execute(
+                update(source_files)
+                .where(source_files.c.id == source_file_id, source_files.c.archived_path.is_(None))
+                .values(archived_path=moved_to)
+            )
     return changed == 1
 
 

@@ -134,9 +134,13 @@ def _claim(engine: Engine, path: Path, options: FileOptions, tuning: Tuning) -> 
         return FileResult(str(path), options.source, FileStatus.REJECTED, reason=err.reason)
     previous = find_loaded(engine, sha256)
     if previous is not None:
-        first_path, layout = previous
+        first_path, layout, first_id = previous
         return FileResult(
-            str(path), layout, FileStatus.DUPLICATE, reason=f"the same bytes were loaded before as {first_path}"
+            str(path),
+            layout,
+            FileStatus.DUPLICATE,
+            reason=f"the same bytes were loaded before as {first_path}",
+            file_id=first_id,  # the file it repeats
         )
     return _Claim(sha256, as_of)
 

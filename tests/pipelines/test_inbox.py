@@ -129,14 +129,23 @@ def test_a_file_dropped_again_later_is_archived_as_a_duplicate(db_url: str, tmp_
     drop(folder, "export.csv", export(7))
     assert [r.status for r in drain(engine, inbox, "w1")] == [FileStatus.LOADED]
 
+    # As if the first worker had died after filing it away, before recording where.
+    with engine.begin() as conn:
+        conn.execute(update(source_files).values(archived_path=None))
+
     drop(folder, "export.csv", export(7))
     [again] = drain(engine, inbox, "w1")
 
     assert again.status is FileStatus.DUPLICATE
     assert every_file(folder) == [f"archive/{MONTH}/export (2).csv", f"archive/{MONTH}/export.csv"]
+    copy = str((folder / f"archive/{MONTH}/export (2).csv").resolve())
     with engine.connect() as conn:
-        assert conn.execute(select(func.count()).select_from(source_files)).scalar() == 1
-        assert conn.execute(select(file_claims.c.attempts, file_claims.c.outcome)).one() == (2, "duplicate")
+        first_id, archived = conn.execute(select(source_files.c.id, source_files.c.archived_path)).one()
+        claimed = conn.execute(
+            select(file_claims.c.attempts, file_claims.c.outcome, file_claims.c.source_file_id)
+        ).one()
+    assert (again.file_id, archived) == (first_id, copy)  # the same bytes serve replay
+    assert tuple(claimed) == (2, "duplicate", first_id)
     engine.dispose()
 
 
