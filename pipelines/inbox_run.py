@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from loaders import claims
 from loaders.claims import Claim
-from loaders.errors import GaveUp, file_failure
+from loaders.errors import GaveUp, file_failure, first_line
 from loaders.retry import retrying
 from pipelines import filing
 from pipelines.declared import check_source, status_map_for
@@ -111,7 +111,12 @@ def process_file(
     except FileNotFoundError:  # another worker filed it away after we listed it
         return None
     stamp = f"{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}"
-    held = claims.claim(engine, inbox.key(path), worker, inbox.lease_seconds, stamp)
+    source = options.source if options else None
+    try:
+        held = retrying(lambda: claims.claim(engine, inbox.key(path), worker, inbox.lease_seconds, stamp), tuning)
+    except (SQLAlchemyError, GaveUp) as err:
+        reason = f"{file_failure(err)}; it stays in the inbox for the next run"
+        return FileResult(str(path), source, FileStatus.REJECTED, reason=reason)
     if held is None:
         return None
     if not path.exists():  # taken from a dead worker that had filed it away already
@@ -126,10 +131,10 @@ def process_file(
         except (SQLAlchemyError, GaveUp) as err:
             _release(engine, held)
             reason = f"{file_failure(err)}; it stays in the inbox for the next run"
-            return FileResult(str(path), options.source if options else None, FileStatus.REJECTED, reason=reason)
+            return FileResult(str(path), source, FileStatus.REJECTED, reason=reason)
         except Exception as err:  # a bug must not cost the other files; the file is filed as rejected
             reason = f"internal error, nothing was loaded; please report it ({type(err).__name__}: {err})"
-            result = FileResult(str(path), options.source if options else None, FileStatus.REJECTED, reason=reason)
+            result = FileResult(str(path), source, FileStatus.REJECTED, reason=reason)
     return _file_away(engine, inbox, path, held, result, tuning)
 
 
@@ -137,27 +142,42 @@ def _file_away(
     engine: Engine, inbox: Inbox, path: Path, held: Claim, result: FileResult, tuning: Tuning
 ) -> FileResult | None:
     """Move the file where its outcome sends it, write the sidecars, then end the claim (in that
-    order: a worker that dies in between leaves a file that the next one finds gone)."""
-    if not retrying(lambda: claims.renew(engine, held, inbox.lease_seconds), tuning):
-        return replace(result, notes=[*result.notes, "its claim expired meanwhile; another worker files it"])
-    when = dt.datetime.now(dt.UTC)
-    rejected = result.status is FileStatus.REJECTED
+    order: a worker that dies in between leaves a file that the next one finds gone). A file
+    that cannot be moved stays in the inbox, its claim released: the next run takes it again
+    (a loaded one is then a duplicate, and filed away as such)."""
     try:
-        target = filing.move_into(path, inbox.rejected if rejected else filing.archive_folder(inbox.archive, when))
-    except FileNotFoundError:
-        retrying(lambda: claims.finish(engine, held, ClaimOutcome.VANISHED), tuning)
-        return None
-    if rejected:
-        filing.write_sidecar(
-            inbox.rejected, target.name, ".error.txt", filing.error_text(result, path, target, held.worker, when)
-        )
-    elif result.rejected and result.file_id is not None:
-        rows = retrying(lambda: claims.quarantined(engine, result.file_id or 0), tuning)
-        filing.write_sidecar(inbox.rejected, target.name, ".rejected.csv", filing.rejected_csv(rows))
-    outcome = ClaimOutcome(result.status.value)
-    moved_to = str(target.resolve())
-    retrying(lambda: claims.finish(engine, held, outcome, result.file_id, moved_to), tuning)
+        if not retrying(lambda: claims.renew(engine, held, inbox.lease_seconds), tuning):
+            return _noted(result, "its claim expired meanwhile; the worker that took it over files it away")
+        when = dt.datetime.now(dt.UTC)
+        rejected = result.status is FileStatus.REJECTED
+        try:
+            target = filing.move_into(path, inbox.rejected if rejected else filing.archive_folder(inbox.archive, when))
+        except FileNotFoundError:
+            retrying(lambda: claims.finish(engine, held, ClaimOutcome.VANISHED), tuning)
+            return None
+        except OSError as err:
+            _release(engine, held)
+            return _noted(result, f"it could not be filed away ({err.strerror}); it stays in the inbox")
+        moved_to = str(target.resolve())
+        if rejected:
+            filing.write_sidecar(
+                inbox.rejected, target.name, ".error.txt", filing.error_text(result, path, target, held.worker, when)
+            )
+        elif result.rejected and result.file_id is not None:
+            rows = retrying(lambda: claims.quarantined(engine, result.file_id or 0), tuning)
+            filing.write_sidecar(inbox.rejected, target.name, ".rejected.csv", filing.rejected_csv(rows))
+        outcome = ClaimOutcome(result.status.value)
+        retrying(lambda: claims.finish(engine, held, outcome, result.file_id, moved_to), tuning)
+    except (SQLAlchemyError, GaveUp) as err:  # its load stands; only where it went may be unrecorded
+        why = str(err) if isinstance(err, GaveUp) else first_line(err)
+        return _noted(result, f"where it was filed was not recorded ({why})")
+    except OSError as err:  # a sidecar: the file itself is filed away
+        return _noted(replace(result, moved_to=moved_to), f"its sidecar could not be written ({err.strerror})")
     return replace(result, moved_to=moved_to)
+
+
+def _noted(result: FileResult, note: str) -> FileResult:
+    return replace(result, notes=[*result.notes, note])
 
 
 def _release(engine: Engine, held: Claim) -> None:

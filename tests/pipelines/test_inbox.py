@@ -271,3 +271,21 @@ def test_odd_entries_are_reported_and_left_where_they_are(db_url: str, tmp_path:
     assert len(results) == 4
     assert os.path.exists(bad_name) and (folder / "pipe.csv").exists() and (folder / "gone.csv").is_symlink()
     engine.dispose()
+
+
+def test_a_file_that_cannot_be_filed_away_stays_and_is_taken_again(db_url: str, tmp_path: Path) -> None:
+    folder = tmp_path / "inbox"
+    drop(folder, "export.csv", export(1))
+    (tmp_path / "a file").write_text("not a folder")
+    engine = open_database(db_url)
+
+    [first] = drain(engine, Inbox.at(folder, archive=tmp_path / "a file" / "archive", settle_seconds=0), "w1")
+
+    assert first.status is FileStatus.LOADED and first.moved_to is None
+    assert "it could not be filed away (Not a directory); it stays in the inbox" in first.notes
+    assert every_file(folder) == ["export.csv"]
+    # With a usable archive, the next run files it away (as the duplicate it now is).
+    [second] = drain(engine, Inbox.at(folder, settle_seconds=0), "w1")
+    assert second.status is FileStatus.DUPLICATE
+    assert every_file(folder) == [f"archive/{MONTH}/export.csv"]
+    engine.dispose()
