@@ -7,6 +7,7 @@ import datetime as dt
 import os
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,7 +20,7 @@ from loaders.claims import claim
 from loaders.tables import file_claims, source_files
 from pipelines.filing import move_into
 from pipelines.inbox import ready_files
-from pipelines.inbox_run import Inbox, drain
+from pipelines.inbox_run import Inbox, drain, process_file
 from pipelines.ingest import open_database
 from pipelines.results import FileResult
 from schemas.vocab import FileStatus
@@ -288,4 +289,39 @@ def test_a_file_that_cannot_be_filed_away_stays_and_is_taken_again(db_url: str, 
     [second] = drain(engine, Inbox.at(folder, settle_seconds=0), "w1")
     assert second.status is FileStatus.DUPLICATE
     assert every_file(folder) == [f"archive/{MONTH}/export.csv"]
+    engine.dispose()
+
+
+@pytest.mark.slow
+def test_a_slow_file_keeps_its_lease_while_it_is_processed(db_url: str, tmp_path: Path) -> None:
+    folder = tmp_path / "inbox"
+    path = drop(folder, "slow.csv", export(1))
+    inbox = Inbox.at(folder, settle_seconds=0, lease_seconds=1)
+    engine = open_database(db_url)
+    working, stolen = threading.Event(), []
+
+    @contextmanager
+    def slow_merge() -> Iterator[None]:
+        working.set()
+        time.sleep(3)  # three leases long: only the heartbeat keeps the claim
+        yield
+
+    def thief() -> None:
+        working.wait()
+        while working.is_set():
+            if claim(engine, "slow.csv", "thief", 1, stamp="another file") is not None:
+                stolen.append(True)
+            time.sleep(0.1)
+
+    other = threading.Thread(target=thief)
+    other.start()
+    try:
+        result = process_file(engine, inbox, path, "w1", merge_slot=slow_merge)
+    finally:
+        working.clear()
+        other.join()
+
+    assert result is not None and result.status is FileStatus.LOADED and not stolen
+    with engine.connect() as conn:
+        assert tuple(conn.execute(select(file_claims.c.worker, file_claims.c.outcome)).one()) == ("w1", "loaded")
     engine.dispose()
