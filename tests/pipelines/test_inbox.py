@@ -304,6 +304,7 @@ def test_a_slow_file_keeps_its_lease_while_it_is_processed(db_url: str, tmp_path
     def slow_merge() -> Iterator[None]:
         working.set()
         time.sleep(3)  # three leases long: only the heartbeat keeps the claim
+        working.clear()  # the thief stops before the claim is finished (a new file could take it then)
         yield
 
     def thief() -> None:
