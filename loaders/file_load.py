@@ -44,13 +44,13 @@ class FileRecord:
     aliases: tuple[DeclaredAlias, ...] = ()  # declared beside it (bookingest.toml): added first
 
 
-def find_loaded(engine: Engine, sha256: str) -> tuple[str, str | None] | None:
-    """(path, layout) under which these bytes were loaded before, if they were."""
+def find_loaded(engine: Engine, sha256: str) -> tuple[str, str | None, int] | None:
+    """(path, layout, source_files id) under which these bytes were loaded before, if they were."""
     with engine.connect() as conn:
         row = conn.execute(
-            select(source_files.c.path, source_files.c.source).where(source_files.c.sha256 == sha256)
+            select(source_files.c.path, source_files.c.source, source_files.c.id).where(source_files.c.sha256 == sha256)
         ).first()
-    return (row.path, row.source) if row else None
+    return (row.path, row.source, row.id) if row else None
 
 
 @contextmanager

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, create_engine, text
+from sqlalchemy import Column, Engine, create_engine, text
 
 from loaders.tables import booking_changes, bookings, properties, rejected_rows, source_file_keys, source_files, tasks
 
@@ -27,3 +27,17 @@ def reset_pg_schema(url: str) -> None:
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
     admin.dispose()
+
+
+def at_release_schema(engine: Engine) -> None:
+    """Take a database at the newest revision back to revision 0003, the schema of release 0.1
+    (the last before migrations): the tests of older databases start from it, whatever later
+    revisions add."""
+    from alembic import command
+
+    from loaders import migrate
+
+    config = migrate.alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0003")

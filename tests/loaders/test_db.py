@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from airbnb_export import airbnb_csv, airbnb_row
-from databases import reset_pg_schema
+from databases import at_release_schema, reset_pg_schema
 from sqlalchemy import Engine, insert, select, text, update
 from sqlalchemy.exc import DBAPIError
 
@@ -96,6 +96,7 @@ def _old_database(url: str, view: bool) -> None:
     reset_pg_schema(url)
     engine = db.connect(url)
     db.ensure_schema(engine, [])
+    at_release_schema(engine)
     with engine.begin() as conn:
         conn.execute(text("DROP VIEW payout_lines"))  # newer than the collation: no such database has it
         conn.execute(text("DROP TABLE alembic_version"))
@@ -177,6 +178,7 @@ def test_a_database_from_before_row_hashes_gets_the_column_and_its_rows_are_comp
     again.write_bytes(airbnb_csv([airbnb_row(*stays[0]), renamed]))
     engine = open_database(db_url)
     assert ingest_file(engine, first, FileOptions(as_of=dt.datetime(2026, 1, 1))).inserted == 2
+    at_release_schema(engine)
     with engine.begin() as conn:  # as an older version left it, before migrations
         conn.execute(text("ALTER TABLE bookings DROP COLUMN row_hash"))
         conn.execute(text("DROP TABLE alembic_version"))

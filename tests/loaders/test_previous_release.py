@@ -41,13 +41,14 @@ def commands(url: str, new_file: Path) -> list[list[str]]:
         ["payouts"],
         ["properties"],
         ["properties", "alias", "Loft", "--source", "airbnb", "Loft by the sea"],
+        ["inbox", "run", str(new_file.parent), "--settle", "0"],
         ["db", "current"],
     ]
 
 
 # The commands that open no database of their own: `serve` starts a server (each run it starts
 # opens the database as `ingest` does), `layouts` lists layouts, `db` is tested below.
-OPENS_NO_DATABASE = {"serve", "layouts", "db"}
+OPENS_NO_DATABASE = {"serve", "layouts", "db", "config"}
 
 
 def test_commands_calls_every_command_that_opens_the_database() -> None:
