@@ -73,7 +73,7 @@ def run_replay(args: argparse.Namespace) -> int:
     from loaders.quarantine import with_quarantined_rows
     from loaders.retry import retrying
     from pipelines import cli
-    from pipelines.replay import ReplayError, ReplayResult, replay_file
+    from pipelines.replay import ReplayResult, replay_file
     from pipelines.settings import Settings
 
     file_id = _file_id(args.file)
@@ -84,7 +84,7 @@ def run_replay(args: argparse.Namespace) -> int:
     for one in ids:
         try:
             results.append(retrying(lambda n=one: replay_file(engine, n, tuning), tuning))  # type: ignore[misc]
-        except ReplayError as err:
+        except UsageError as err:  # gone, changed, its declared layouts unusable now
             if file_id is not None:  # the one file asked for: a usage error, in one sentence
                 raise
             results.append(ReplayResult(one, "", error=str(err)))

@@ -256,3 +256,74 @@ def test_unknown_ids_are_usage_errors(db_url: str, engine: Engine, capsys: pytes
     with pytest.raises(SystemExit) as stopped:  # neither --file nor --all: argparse says so
         main(["replay", "--db", db_url])
     assert stopped.value.code == 2
+
+
+def test_replay_all_reports_a_file_that_is_gone_and_replays_the_others(
+    db_url: str, engine: Engine, exports: Exports, capsys: pytest.CaptureFixture[str]
+) -> None:
+    Row = exports.Row
+    gone = exports.airbnb("gone.csv", [Row("HMGONE0001", JAN[3], JAN[5], status=NEXT_WEEK)])
+    kept = exports.airbnb("kept.csv", [Row("HMKEPT0001", JAN[6], JAN[8], status=NEXT_WEEK)])
+    gone_id, kept_id = ingest(capsys, engine, db_url, gone, DEC_1), ingest(capsys, engine, db_url, kept, DEC_10)
+    run(capsys, "status-map", "add", "airbnb", NEXT_WEEK, "confirmed", "--db", db_url)
+    gone.unlink()
+
+    code, out, _ = run(capsys, "replay", "--all", "--db", db_url)
+
+    assert code == 2
+    assert f"file {gone_id}: not replayed: file {gone_id} is gone: it is not at {gone}" in out
+    assert "2 file(s): 1 row(s) replayed, 0 still quarantined" in out
+    with engine.connect() as conn:
+        replayed = conn.execute(select(source_files.c.replay_of).where(source_files.c.replay_of.is_not(None)))
+        assert list(replayed.scalars()) == [kept_id]
+
+
+# A layout the operator declared for the inbox, without a property column: its files need --property.
+VILLA_LAYOUT = """
+[[layouts]]
+name = "villa_pms"
+title = "Villa PMS bookings"
+source = "direct"
+date_format = "%d/%m/%Y"
+default_currency = "EUR"
+
+[layouts.headers]
+external_code = ["Booking"]
+raw_status = ["Booking status"]
+guest_name = ["Client"]
+check_in = ["From"]
+check_out = ["To"]
+payout = ["Net"]
+
+[layouts.statuses]
+"Firm" = "confirmed"
+"""
+
+
+def test_a_replay_reads_the_file_as_its_load_did_declared_layout_and_property(
+    db_url: str,
+    engine: Engine,
+    exports: Exports,
+    db: type[Db],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    exports.write("inbox/layouts.toml", VILLA_LAYOUT.encode())
+    exports.write(
+        "inbox/villas.csv",
+        b"Booking,Booking status,Client,From,To,Net\n"
+        b"D-0001,Firm,Ann Example,01/12/2025,05/12/2025,412.80\n"
+        b"D-0002,Pencilled in,Bo Example,20/12/2025,24/12/2025,99.00\n",
+    )
+    monkeypatch.chdir(exports.folder)  # loaded by a relative path, replayed from another folder
+    code, summary, _ = run(capsys, "ingest", "inbox/villas.csv", "--property", "Villa Rosa", "--db", db_url,
+                           "--no-prefect", "--json", "--as-of", DEC_1.isoformat())  # fmt: skip
+    assert (code, summary["files"][0]["source"], summary["files"][0]["rejected"]) == (1, "villa_pms", 1)
+    monkeypatch.chdir(exports.folder.parent)
+    run(capsys, "status-map", "add", "direct", "Pencilled in", "pending", "--db", db_url)
+
+    code, replayed, err = run(capsys, "replay", "--all", "--db", db_url, "--json")
+
+    assert (code, [(r["replayed"], r["inserted"]) for r in replayed["files"]]) == (0, [(1, 1)]), err
+    stays = {b["external_code"]: (b["property"], b["status"], b["source"]) for b in db.dump(engine)}
+    assert stays == {"D-0001": ("Villa Rosa", "confirmed", "direct"), "D-0002": ("Villa Rosa", "pending", "direct")}
