@@ -148,9 +148,10 @@ def mark_replayed(conn: Connection, file_id: int, rows: Iterable[int], replay_id
 
 def update_reasons(conn: Connection, file_id: int, now: Mapping[int, set[Rejected]]) -> list[int]:
     """Store the problems each quarantined row has now, where they differ from those stored
-    (the row's entries are replaced); the rows whose reasons changed."""
+    (the row's entries are replaced); the rows whose reasons changed. A row no longer
+    quarantined (a concurrent replay loaded it) is left alone."""
     before = pending(conn, file_id)
-    changed = sorted(row for row, problems in now.items() if problems and before.get(row) != problems)
+    changed = sorted(row for row, problems in now.items() if problems and row in before and before[row] != problems)
     for row in changed:
         conn.execute(delete(rejected_rows).where(r.source_file_id == file_id, _STILL, r.row_number == row))
         ordered = sorted(now[row], key=lambda p: (p.column or "", p.error))

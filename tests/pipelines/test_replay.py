@@ -327,3 +327,23 @@ def test_a_replay_reads_the_file_as_its_load_did_declared_layout_and_property(
     assert (code, [(r["replayed"], r["inserted"]) for r in replayed["files"]]) == (0, [(1, 1)]), err
     stays = {b["external_code"]: (b["property"], b["status"], b["source"]) for b in db.dump(engine)}
     assert stays == {"D-0001": ("Villa Rosa", "confirmed", "direct"), "D-0002": ("Villa Rosa", "pending", "direct")}
+
+
+def test_text_output_escapes_what_the_files_wrote_and_json_keeps_it(
+    db_url: str, engine: Engine, exports: Exports, capsys: pytest.CaptureFixture[str]
+) -> None:
+    label = "Soon \u202eyadot"  # a right-to-left override: a terminal would show what follows reversed
+    path = exports.airbnb("odd.csv", [exports.Row("HMODDLABEL", JAN[3], JAN[5], status=label)])
+    ingest(capsys, engine, db_url, path, DEC_1)
+
+    code, text, _ = run(capsys, "status-map", "unknown", "--db", db_url)
+    assert code == 0 and "Soon \\u202eyadot" in text and "\u202e" not in text
+    assert "1 unknown label(s) quarantine 1 row(s); add each with `bookingest status-map add" in text
+    code, text, _ = run(capsys, "rejected", "--db", db_url)
+    assert code == 0 and "Soon \\u202eyadot" in text and "\u202e" not in text
+    code, listed, _ = run(capsys, "status-map", "unknown", "--db", db_url, "--json")
+    assert [u["label"] for u in listed] == [label]
+    code, out, _ = run(capsys, "status-map", "add", "airbnb", label, "pending", "--db", db_url)
+    assert code == 0 and "\u202e" not in out
+    code, text, _ = run(capsys, "status-map", "unknown", "--db", db_url)
+    assert "0 unknown label(s) quarantine 0 row(s)" in text and "run `bookingest replay --all`" in text
