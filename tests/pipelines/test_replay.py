@@ -347,3 +347,67 @@ def test_text_output_escapes_what_the_files_wrote_and_json_keeps_it(
     assert code == 0 and "\u202e" not in out
     code, text, _ = run(capsys, "status-map", "unknown", "--db", db_url)
     assert "0 unknown label(s) quarantine 0 row(s)" in text and "run `bookingest replay --all`" in text
+
+
+def test_a_replayed_row_is_judged_with_the_whole_file_a_code_listed_later_still_wins(
+    db_url: str, engine: Engine, exports: Exports, db: type[Db], capsys: pytest.CaptureFixture[str]
+) -> None:
+    Row = exports.Row
+    path = exports.airbnb(
+        "twice.csv",
+        [
+            Row("HMTWICE001", JAN[3], JAN[5], status=NEXT_WEEK, guest="Earlier Row"),  # row 2
+            Row("HMTWICE001", JAN[4], JAN[6], guest="Later Row"),  # row 3: the one used
+        ],
+    )
+    file_id = ingest(capsys, engine, db_url, path, DEC_1)
+    run(capsys, "status-map", "add", "airbnb", NEXT_WEEK, "confirmed", "--db", db_url)
+    stored = db.dump(engine)
+
+    code, replayed, _ = run(capsys, "replay", "--file", str(file_id), "--db", db_url, "--json")
+
+    [result] = replayed["files"]
+    assert (code, result["replayed"], result["still"], result["reasons_changed"]) == (1, 0, 1, 1)
+    assert db.dump(engine) == stored and stored[0]["guest_name"] == "Later Row"
+    code, listed, _ = run(capsys, "rejected", "--db", db_url, "--json")
+    assert [(q["row"], q["reason"]) for q in listed] == [(2, "the same code appears again at row 3; that row was used")]
+
+
+@pytest.mark.slow
+def test_two_replays_at_once_load_the_rows_once(
+    db_url: str, engine: Engine, exports: Exports, db: type[Db], capsys: pytest.CaptureFixture[str]
+) -> None:
+    import threading
+
+    from pipelines.ingest import open_database
+    from pipelines.replay import ReplayError, replay_file
+
+    file_id = ingest(capsys, engine, db_url, january(exports), DEC_1)
+    run(capsys, "status-map", "add", "airbnb", NEXT_WEEK, "confirmed", "--db", db_url)
+    outcomes: list[object] = []
+    start = threading.Barrier(2)
+
+    def replay() -> None:
+        own = open_database(db_url)  # as two processes would
+        start.wait()
+        try:
+            outcomes.append(replay_file(own, file_id).replayed)
+        except ReplayError as err:  # it saw the other's entry: a sentence, nothing written
+            outcomes.append(str(err))
+        finally:
+            own.dispose()
+
+    threads = [threading.Thread(target=replay) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert 2 in outcomes and len(outcomes) == 2
+    assert outcomes[1 - outcomes.index(2)] in (0, f"file {file_id} was replayed by another run at the same time; "
+                                                  "run the replay again")  # fmt: skip
+    with engine.connect() as conn:
+        entries = conn.execute(select(source_files.c.id).where(source_files.c.replay_of == file_id)).all()
+        marks = conn.execute(select(rejected_rows.c.replayed_in).where(rejected_rows.c.replayed_in.is_not(None))).all()
+    assert len(entries) == 1 and len(marks) == 2
+    assert {b["external_code"] for b in db.dump(engine)} >= {"HMREPLAY01", "HMREPLAY02"}
