@@ -78,6 +78,11 @@ def test_rejected_unknown_add_and_replay_load_exactly_the_rows_that_pass_now_onc
         (file_id, str(path), 6, "Status", NEXT_WEEK),
     ]
     assert listed[0]["reason"].startswith(f"unknown status '{NEXT_WEEK}' for source airbnb")
+    # The label is kept apart from the message; other problems have none.
+    assert [(q["source"], q["unknown_status"]) for q in listed[2:4]] == [
+        ("airbnb", "Maybe later perhaps"),
+        (None, None),
+    ]
     code, text, _ = run(capsys, "rejected", "--db", db_url, "--file", str(file_id))
     assert code == 0 and "4 quarantined row(s) in 1 file(s)" in text and "Maybe later perhaps" in text
 
