@@ -106,15 +106,15 @@ def stored_file(engine: Engine, file_id: int) -> StoredFile | None:
     return StoredFile(*row) if row else None
 
 
-def with_quarantined_rows(engine: Engine) -> list[int]:
-    """The loaded files that have rows still quarantined, oldest export first."""
+def with_quarantined_rows(engine: Engine) -> list[tuple[int, str | None]]:
+    """(id, layout) of the loaded files that have rows still quarantined, oldest export first."""
     query = (
-        select(f.id)
+        select(f.id, f.source)
         .where(f.status == FileStatus.LOADED.value, f.id.in_(select(r.source_file_id).where(_STILL)))
         .order_by(f.as_of, f.id)
     )
     with engine.connect() as conn:
-        return list(conn.execute(query).scalars())
+        return [(row.id, row.source) for row in conn.execute(query)]
 
 
 def replay_sha256(conn: Connection, original: StoredFile) -> str:

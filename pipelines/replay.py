@@ -22,6 +22,7 @@ from schemas.problems import Rejected
 from schemas.tuning import DEFAULT_TUNING, Tuning
 from schemas.vocab import BOOKING_KEY, FileStatus
 from sources.errors import SourceError
+from sources.layouts import LAYOUTS
 from sources.limits import OverLimit, file_sha256
 from sources.repeats import Tally
 
@@ -92,12 +93,23 @@ def replay_file(engine: Engine, file_id: int, tuning: Tuning = DEFAULT_TUNING) -
     return result
 
 
+def is_earnings(layout: str | None) -> bool:
+    """Whether a file's layout is an earnings export's: its quarantined lines (bad dates or
+    amounts) depend on no status map or alias, so a replay cannot load them."""
+    return layout in LAYOUTS and LAYOUTS[layout].kind == "payouts"
+
+
 def _replayable(engine: Engine, file_id: int) -> StoredFile:
     stored = quarantine.stored_file(engine, file_id)
     if stored is None:
         raise UsageError(f"no file with id {file_id} (`bookingest rejected` lists the files with quarantined rows)")
     if stored.replay_of is not None:
         raise ReplayError(f"file {file_id} is a replay of file {stored.replay_of}; replay file {stored.replay_of}")
+    if is_earnings(stored.layout):
+        raise ReplayError(
+            f"file {file_id} is an earnings export: its quarantined lines do not depend on the status map or "
+            "aliases; correct them in the export and ingest it again"
+        )
     if stored.status != FileStatus.LOADED.value:
         raise ReplayError(f"file {file_id} was not loaded ({stored.status}), so no row of it is quarantined")
     return stored
@@ -138,11 +150,6 @@ def _checked_again(
     keys: list[pd.DataFrame] = []  # of every valid row: the repeats across chunks are judged over the file
     try:
         first, rest = _read(path, options, None, tuning)
-        if first.layout.kind == "payouts":
-            raise ReplayError(
-                f"file {stored.id} is an earnings export: its quarantined lines do not depend on the status map or "
-                "aliases; correct them in the export and ingest it again"
-            )
         for valid, _ in _normalized(itertools.chain([first], rest), options, status_map, tally, {}):
             keys.append(valid[[*BOOKING_KEY, "row_number"]])
             kept.append(valid[valid["row_number"].isin(rows)])

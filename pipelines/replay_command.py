@@ -73,13 +73,18 @@ def run_replay(args: argparse.Namespace) -> int:
     from loaders.quarantine import with_quarantined_rows
     from loaders.retry import retrying
     from pipelines import cli
-    from pipelines.replay import ReplayResult, replay_file
+    from pipelines.replay import ReplayResult, is_earnings, replay_file
     from pipelines.settings import Settings
 
     file_id = _file_id(args.file)
     tuning = Settings.load().tuning()
     engine = cli._open_existing(args, writes=True)
-    ids = [file_id] if file_id is not None else with_quarantined_rows(engine)
+    # --all: not the earnings exports, whose quarantined lines no replay can load (see is_earnings)
+    ids = (
+        [file_id]
+        if file_id is not None
+        else [n for n, layout in with_quarantined_rows(engine) if not is_earnings(layout)]
+    )
     results: list[ReplayResult] = []
     for one in ids:
         try:

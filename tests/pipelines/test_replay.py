@@ -416,3 +416,26 @@ def test_two_replays_at_once_load_the_rows_once(
         marks = conn.execute(select(rejected_rows.c.replayed_in).where(rejected_rows.c.replayed_in.is_not(None))).all()
     assert len(entries) == 1 and len(marks) == 2
     assert {b["external_code"] for b in db.dump(engine)} >= {"HMREPLAY01", "HMREPLAY02"}
+
+
+def test_an_earnings_export_is_not_replayed_and_replay_all_passes_it_by(
+    db_url: str, engine: Engine, exports: Exports, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = exports.write(
+        "earnings.csv",
+        b"Date,Type,Confirmation code,Start date,End date,Nights,Listing,Currency,Amount,Paid out\n"
+        b"11/27/2025,Adjustment,HMWUVCDFGK,,,,,USD,-25.00,\n"
+        b"11/28/2025,Adjustment,,,,,,USD,twelve,\n",
+    )
+    code, summary, _ = run(capsys, "ingest", str(path), "--db", db_url, "--no-prefect", "--json")
+    assert (code, summary["files"][0]["source"], summary["files"][0]["rejected"]) == (1, "airbnb_earnings", 1)
+    with engine.connect() as conn:
+        file_id = conn.execute(select(func.max(source_files.c.id))).scalar_one()
+
+    code, out, err = run(capsys, "replay", "--file", str(file_id), "--db", db_url)
+    assert (code, out) == (2, "") and err == (
+        f"bookingest: file {file_id} is an earnings export: its quarantined lines do not depend on the status map "
+        "or aliases; correct them in the export and ingest it again\n"
+    )
+    code, replayed, _ = run(capsys, "replay", "--all", "--db", db_url, "--json")
+    assert (code, replayed) == (0, {"files": []})
