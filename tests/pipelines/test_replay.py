@@ -439,3 +439,35 @@ def test_an_earnings_export_is_not_replayed_and_replay_all_passes_it_by(
     )
     code, replayed, _ = run(capsys, "replay", "--all", "--db", db_url, "--json")
     assert (code, replayed) == (0, {"files": []})
+
+
+def test_a_file_loaded_before_options_were_recorded_is_read_from_its_path_with_its_layout(
+    db_url: str, engine: Engine, exports: Exports, db: type[Db], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = january(exports)
+    file_id = ingest(capsys, engine, db_url, path, DEC_1)
+    with engine.begin() as conn:  # as an older version left it
+        conn.execute(update(source_files).where(source_files.c.id == file_id).values(options=None))
+    run(capsys, "status-map", "add", "airbnb", NEXT_WEEK, "confirmed", "--db", db_url)
+
+    code, replayed, _ = run(capsys, "replay", "--file", str(file_id), "--db", db_url, "--json")
+
+    assert (code, replayed["files"][0]["replayed"]) == (1, 2)
+    assert {"HMREPLAY01", "HMREPLAY02"} <= {b["external_code"] for b in db.dump(engine)}
+
+
+def test_a_declared_layout_removed_since_the_load_is_a_usage_error(
+    db_url: str, engine: Engine, exports: Exports, capsys: pytest.CaptureFixture[str]
+) -> None:
+    layouts = exports.write("inbox/layouts.toml", VILLA_LAYOUT.encode())
+    path = exports.write(
+        "inbox/villas.csv",
+        b"Booking,Booking status,Client,From,To,Net\nD-0002,Pencilled in,Bo Example,20/12/2025,24/12/2025,99.00\n",
+    )
+    run(capsys, "ingest", str(path), "--property", "Villa Rosa", "--db", db_url, "--no-prefect")
+    layouts.unlink()
+
+    code, out, _ = run(capsys, "replay", "--all", "--db", db_url)
+
+    assert code == 2
+    assert f"not replayed: the layout 'villa_pms' that read it is no longer declared in {path.parent}" in out
