@@ -42,6 +42,8 @@ class FileRecord:
     as_of: dt.datetime
     rows_expected: int = 0  # how many rows the file is thought to have (0: unknown)
     aliases: tuple[DeclaredAlias, ...] = ()  # declared beside it (bookingest.toml): added first
+    options: str | None = None  # JSON: what a replay needs to read it again as it was read
+    replay_of: int | None = None  # the file whose quarantined rows this load replays
 
 
 def find_loaded(engine: Engine, sha256: str) -> tuple[str, str | None, int] | None:
@@ -84,6 +86,8 @@ def loading(
                     "rows": 0,
                     "rejected": 0,
                     "loaded_at": now(),
+                    "options": record.options,
+                    "replay_of": record.replay_of,
                 },
             ).scalar_one()
             load = FileLoad(conn, file_id, record.as_of, record.rows_expected, tuning)

@@ -97,6 +97,10 @@ source_files = Table(
     Column("error", Text),
     Column("loaded_at", DateTime, nullable=False),
     Column("archived_path", Text),  # where the inbox filed it (pipelines.inbox), which replay reads
+    # A replay of the rows another file quarantined (pipelines/replay.py): that file's id. Its
+    # sha256 is then derived from that file's, which keeps its own (the bytes are that file's).
+    Column("replay_of", Integer),  # no FOREIGN KEY: a plain ADD COLUMN on both databases; tests check it
+    Column("options", Text),  # JSON: what the operator said of the file (property, folder), for a replay
     CheckConstraint(_one_of("status", [s.value for s in FileStatus]), name="status"),
 )
 
@@ -167,6 +171,11 @@ rejected_rows = Table(
     Column("column", Text),  # the header as written in the file
     Column("value", Text),
     Column("error", Text, nullable=False),
+    # An unknown status label, kept apart from the message (`bookingest status-map unknown`).
+    Column("source", String(20)),
+    Column("unknown_status", Text),
+    # The replay (a source_files row) that loaded this row after all: it is no longer quarantined.
+    Column("replayed_in", Integer),  # references source_files.id (tests check it, as for bookings)
 )
 
 # The known bookings each loaded file listed without changing them (PostgreSQL: an int array;

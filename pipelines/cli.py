@@ -92,6 +92,10 @@ def _parser() -> argparse.ArgumentParser:
     layouts_command.add_parser(sub)
     payouts_command.add_parser(sub)
     properties_command.add_parser(sub)
+    from pipelines import replay_command, status_map_command  # here: the import line above stays as it was
+
+    replay_command.add_parser(sub)
+    status_map_command.add_parser(sub)
     return parser
 
 

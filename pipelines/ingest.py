@@ -21,6 +21,7 @@ from loaders.strategies import MergeCounts
 from pipelines import payouts_ingest
 from pipelines.declared import status_map_for
 from pipelines.discover import FileOptions
+from pipelines.recorded import Recorded
 from pipelines.results import MAX_PROBLEMS_SHOWN, describe
 from pipelines.results import FileResult as FileResult
 from reports.bookings import conflicts
@@ -93,7 +94,8 @@ def _ingest_file(
     try:
         first, rest = _read(path, options, ahead, tuning)
         layout = first.layout.name
-        record = FileRecord(claim.sha256, shown, layout, claim.as_of, first.rows_expected, options.aliases)
+        record = FileRecord(claim.sha256, shown, layout, claim.as_of, first.rows_expected, options.aliases,
+                            Recorded.of(path, options).to_json())  # fmt: skip
         if first.layout.kind == "payouts":  # an earnings export: money lines, never bookings
             with merge_slot():
                 return payouts_ingest.ingest(engine, record, itertools.chain([first], rest), tuning, dry_run)

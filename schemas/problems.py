@@ -14,3 +14,7 @@ class Rejected:
     column: str | None
     value: str | None
     error: str
+    # When the row's status label is one the status map does not know: the row's source and the
+    # label, kept apart from the message so that `bookingest status-map unknown` finds them.
+    source: str | None = None
+    unknown_status: str | None = None

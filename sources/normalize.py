@@ -23,14 +23,17 @@ def checked(table: RawTable, property_name: str | None, status_map: StatusMap) -
     problems = list(mapped.problems)
     frame["status"] = status_map.map_series(frame["source"], frame["raw_status"])
     unknown = frame["status"].isna() & frame["source"].notna() & frame["raw_status"].notna()
+    labels: dict[int, tuple[str, str]] = {}  # row index -> (source, label): stored apart from the message
     for i, rec in frame[unknown].iterrows():
+        labels[int(str(i))] = (str(rec["source"]), str(rec["raw_status"]))
         problems.append(
             RowProblem(
                 int(str(i)),
                 "raw_status",
                 rec["raw_status"],
                 f"unknown status '{rec['raw_status']}' for source {rec['source']}; add it to the status map "
-                "(schemas/status_map.csv, or the status_map table)",
+                f'(bookingest status-map add {rec["source"]} "{rec["raw_status"]}" STATUS), then run '
+                "bookingest replay",
             )
         )
     conflicts = _cancelled_but_not(frame, mapped.raw, mapped.headers)
@@ -44,7 +47,7 @@ def checked(table: RawTable, property_name: str | None, status_map: StatusMap) -
     problems.extend(p for p in failed if (p.index, p.column) not in reported)
     # The rows that survive: they passed parsing, the status map and the schema.
     valid = checked.loc[checked.index.isin(mapped.frame.index) & ~checked.index.isin([p.index for p in conflicts])]
-    return valid, _rejected_rows(problems, table.row_numbers, mapped.raw, mapped.headers)
+    return valid, _rejected_rows(problems, table.row_numbers, mapped.raw, mapped.headers, labels)
 
 
 def _cancelled_but_not(frame: pd.DataFrame, raw: RawText, headers: dict[str, str]) -> list[RowProblem]:
@@ -71,19 +74,27 @@ def _cancelled_but_not(frame: pd.DataFrame, raw: RawText, headers: dict[str, str
 
 
 def _rejected_rows(
-    problems: list[RowProblem], row_numbers: pd.Series, raw: RawText, headers: dict[str, str]
+    problems: list[RowProblem],
+    row_numbers: pd.Series,
+    raw: RawText,
+    headers: dict[str, str],
+    labels: dict[int, tuple[str, str]],
 ) -> list[Rejected]:
-    """Problems as rejected_rows records: the row a person sees, the header as written, the raw text."""
+    """Problems as rejected_rows records: the row a person sees, the header as written, the raw
+    text, and for an unknown status label its source and label (`labels`, by row index)."""
     out = []
     for p in sorted(problems, key=lambda p: (p.index, p.column or "")):
         column = p.column
         value = raw.value(column, p.index) if column and column in raw else p.value
+        source, label = labels[p.index] if column == "raw_status" and p.index in labels else (None, None)
         out.append(
             Rejected(
                 row_number=int(row_numbers.iloc[p.index]),
                 column=headers.get(column, column) if column else None,
                 value=_stored_text(value),
                 error=p.message,
+                source=source,
+                unknown_status=label,
             )
         )
     return out

@@ -17,6 +17,8 @@ REFERENCES: list[tuple[Column[int], Column[int]]] = [
     (booking_changes.c.source_file_id, source_files.c.id),
     (tasks.c.booking_id, bookings.c.id),
     (source_file_keys.c.source_file_id, source_files.c.id),
+    (source_files.c.replay_of, source_files.c.id),
+    (rejected_rows.c.replayed_in, source_files.c.id),
 ]
 
 

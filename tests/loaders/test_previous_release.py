@@ -42,6 +42,9 @@ def commands(url: str, new_file: Path) -> list[list[str]]:
         ["properties"],
         ["properties", "alias", "Loft", "--source", "airbnb", "Loft by the sea"],
         ["inbox", "run", str(new_file.parent), "--settle", "0"],
+        ["rejected"],
+        ["status-map", "unknown"],
+        ["replay", "--all"],
         ["db", "current"],
     ]
 
