@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Integer, Select, String, case, cast, func, literal, null, select, union_all
+from sqlalchemy import Integer, Select, String, and_, case, cast, func, literal, null, select, union_all
+from sqlalchemy.sql.elements import ColumnElement
 
 from loaders.analytics import View
 from loaders.analytics.stays import STAYS
@@ -50,11 +51,16 @@ def _label_source() -> Any:
     return case(*((func.substr(e, func.length(e) - len(end) + 1) == end, end.split(";")[0][12:]) for end in ends))
 
 
+def without_revenue(stays: Any) -> ColumnElement[bool]:
+    """A stay of v_stays that is sold and has no known revenue (no earnings lines, no payout)."""
+    return and_(stays.c.sold == 1, stays.c.revenue.is_(None))
+
+
 def data_quality_query() -> Select[Any]:
     """One row per figure: (topic, source, item, rows). Topics: `files` (item: the file status),
     `quarantined_by_reason` (item: the message), `quarantined_by_file` (item: the file's path),
     `unknown_label` (source and item: the label as written), `bookings_without_payout`."""
-    r, f, s = rejected_rows.c, source_files.c, STAYS.table.c
+    r, f = rejected_rows.c, source_files.c
 
     def topic(name: str) -> Any:
         return literal(name, String).label("topic")
@@ -71,7 +77,7 @@ def data_quality_query() -> Select[Any]:
         select(topic("unknown_label"), _label_source(), r.value, func.count())
         .where(unknown)
         .group_by(_label_source(), r.value),
-        select(topic("bookings_without_payout"), null(), null(), func.count()).where(s.sold == 1, s.revenue.is_(None)),
+        select(topic("bookings_without_payout"), null(), null(), func.count()).where(without_revenue(STAYS.table)),
     ]
     united = union_all(*parts).subquery("figures")
     topic_, source, item, count = united.c

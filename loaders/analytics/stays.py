@@ -5,7 +5,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Date, Float, Integer, Select, and_, case, cast, extract, func, literal, or_, select, true
+from sqlalchemy import (
+    Date,
+    Integer,
+    Numeric,
+    Select,
+    and_,
+    case,
+    cast,
+    extract,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
 from loaders.analytics import BLOCKED, SOLD, View, flag
@@ -130,8 +145,9 @@ def stay_months_query(dialect: Dialect) -> Select[Any]:
         m.month_start,
         m.arrives,  # the stay's check-in is in this month
         nights.label("nights_in_month"),
-        # The stay's revenue pro rata: each night an equal share.
-        (cast(m.revenue, Float) * nights / m.nights).label("revenue_in_month"),
+        # The stay's revenue pro rata: each night an equal share (times 1.0: SQLite would divide
+        # a whole amount as an integer; PostgreSQL keeps it exact, NUMERIC).
+        (m.revenue * literal_column("1.0", Numeric) * nights / m.nights).label("revenue_in_month"),
     )
 
 
