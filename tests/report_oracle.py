@@ -74,25 +74,34 @@ def _ratio(a: float | None, b: float | None) -> float | None:
 
 
 def monthly(night_rows: pd.DataFrame, houses: list[str], start: dt.date, end: dt.date) -> list[dict[str, Any]]:
-    rows = []
+    """One row per property (then all properties: None), month and currency of its sold nights
+    (currency None and no nights when it sold none). Grouped once, not filtered per property:
+    benchmarks/report.py runs it on 1M bookings."""
     months = months_of(start, end)
-    sold = night_rows[night_rows["sold"]]
-    blocked = night_rows[~night_rows["sold"]].groupby(["property", "month"]).size()
+    in_period = night_rows[night_rows["month"].isin([m for m, _ in months])]
+    sold = in_period[in_period["sold"]]
+    blocked = in_period[~in_period["sold"]].groupby(["property", "month"]).size()
+    blocked_all = blocked.groupby(level="month").sum()
+    sales: dict[tuple[Any, str], list[tuple[Any, int, float | None]]] = {}
+    for by in (["property"], []):
+        counted = sold.groupby([*by, "month", "revenue_currency"], dropna=False)["share"].agg(["size", _money])
+        for key, (count, revenue) in counted.iterrows():
+            *scope, month, currency = key if isinstance(key, tuple) else (key,)
+            sales.setdefault((scope[0] if by else None, month), []).append((currency, int(count), revenue))
+    rows = []
     for scope in [*sorted(houses), None]:
         for month, days in months:
-            in_scope = houses if scope is None else [scope]
-            nights_blocked = sum(int(blocked.get((h, month), 0)) for h in in_scope)
-            available = days * len(in_scope) - nights_blocked
-            mine = sold[(sold["month"] == month) & sold["property"].isin(in_scope)]
-            groups: list[tuple[Any, pd.DataFrame]] = list(mine.groupby("revenue_currency", dropna=False))
-            groups = groups or [(None, mine)]
-            for currency, group in groups:
-                revenue = _money(group["share"])
+            if scope is None:
+                nights_blocked, available = int(blocked_all.get(month, 0)), days * len(houses)
+            else:
+                nights_blocked, available = int(blocked.get((scope, month), 0)), days
+            available -= nights_blocked
+            for currency, count, revenue in sales.get((scope, month), [(None, 0, None)]):
                 rows.append({
                     "property": scope, "month": month, "currency": _currency(currency),
-                    "nights_sold": len(group), "nights_blocked": nights_blocked, "nights_available": available,
-                    "occupancy": _ratio(len(group), available), "revenue": revenue,
-                    "adr": _ratio(revenue, len(group)), "revpar": _ratio(revenue, available),
+                    "nights_sold": count, "nights_blocked": nights_blocked, "nights_available": available,
+                    "occupancy": _ratio(count, available), "revenue": revenue,
+                    "adr": _ratio(revenue, count), "revpar": _ratio(revenue, available),
                 })  # fmt: skip
     return rows
 
