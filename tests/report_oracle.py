@@ -87,7 +87,8 @@ def monthly(night_rows: pd.DataFrame, houses: list[str], start: dt.date, end: dt
         counted = sold.groupby([*by, "month", "revenue_currency"], dropna=False)["share"].agg(["size", _money])
         for key, (count, revenue) in counted.iterrows():
             *scope, month, currency = key if isinstance(key, tuple) else (key,)
-            sales.setdefault((scope[0] if by else None, month), []).append((currency, int(count), revenue))
+            known = None if revenue is None or revenue != revenue else float(revenue)  # agg makes None NaN
+            sales.setdefault((scope[0] if by else None, month), []).append((currency, int(count), known))
     rows = []
     for scope in [*sorted(houses), None]:
         for month, days in months:
