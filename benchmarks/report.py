@@ -67,7 +67,7 @@ def main() -> None:
     name = f"bench_report_{args.bookings}"
     url = _url(args.pg, name)
     _prepare(args.pg, name, url, args.bookings, args.rebuild)
-    engine = open_database(url)
+    engine = open_database(url, read_only=True)  # as `bookingest report` opens it
     start, end, today = dt.date(args.year, 1, 1), dt.date(args.year, 12, 31), AS_OF.date()
     try:
         results = measure(engine, url, start, end, today, args.runs)

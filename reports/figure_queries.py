@@ -15,7 +15,7 @@ from sqlalchemy.sql.expression import FromClause
 from loaders.analytics import ratio
 from loaders.analytics.bookings import CANCELLATIONS, LEAD_TIME, LEAD_TIME_LABELS, LENGTH_OF_STAY
 from loaders.analytics.occupancy import channel_mix_query, occupancy_query
-from loaders.analytics.pace import ON_THE_BOOKS, on_the_books_at
+from loaders.analytics.pace import ever_booked, on_the_books_at
 from loaders.analytics.quality import CLEANING_SCHEDULE, DATA_QUALITY, without_revenue
 from loaders.analytics.stays import STAY_MONTHS, STAYS
 from loaders.tables import properties, source_files
@@ -71,7 +71,7 @@ def _stays_in(scope: Scope, view: FromClause) -> list[ColumnElement[bool]]:
 
 def monthly(conn: Connection, scope: Scope) -> list[dict[str, Any]]:
     sm = STAY_MONTHS.table
-    stays = select(sm).where(*_stays_in(scope, sm), sm.c.month.in_(scope.labels)).subquery("stay_months")
+    stays = select(sm).where(*_stays_in(scope, sm), sm.c.month.in_(scope.labels)).cte("stay_months")
     houses = select(properties.c.id, properties.c.name)
     if scope.property_name is not None:
         houses = houses.where(properties.c.name == scope.property_name)
@@ -80,7 +80,7 @@ def monthly(conn: Connection, scope: Scope) -> list[dict[str, Any]]:
 
 def channels(conn: Connection, scope: Scope) -> list[dict[str, Any]]:
     sm = STAY_MONTHS.table
-    stays = select(sm).where(*_stays_in(scope, sm), sm.c.month.in_(scope.labels)).subquery("stay_months")
+    stays = select(sm).where(*_stays_in(scope, sm), sm.c.month.in_(scope.labels)).cte("stay_months")
     return _rows(conn, channel_mix_query(stays))
 
 
@@ -136,10 +136,14 @@ def cancellations(conn: Connection, scope: Scope) -> list[dict[str, Any]]:
 def _books(
     conn: Connection, scope: Scope, months: list[Month], as_of: dt.date
 ) -> dict[tuple[str, str | None], tuple[int, Any]]:
-    v = ON_THE_BOOKS.table
+    # v_on_the_books' rows, summed from v_stay_months for the stays with a night in these months
+    # (filtered on the stays' own dates first, like monthly: the grouped view would split every
+    # stay of the database by month before the months asked are picked).
+    v = STAY_MONTHS.table
+    dates = _stays_in(Scope(months, scope.property_name), v)
     query = (
-        select(v.c.month, v.c.currency, func.sum(v.c.nights), func.sum(v.c.revenue))
-        .where(v.c.month.in_([m.label for m in months]), on_the_books_at(v, as_of), *scope.of_property(v))
+        select(v.c.month, v.c.currency, func.sum(v.c.nights_in_month), func.sum(v.c.revenue_in_month))
+        .where(v.c.month.in_([m.label for m in months]), ever_booked(v), on_the_books_at(v, as_of), *dates)
         .group_by(v.c.month, v.c.currency)
     )
     return {(month, currency): (int(nights), revenue) for month, currency, nights, revenue in conn.execute(query)}

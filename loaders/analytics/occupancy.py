@@ -55,7 +55,7 @@ def occupancy_query(months: FromClause, stay_months: FromClause, houses: FromCla
         )
         .where(sm.sold == 1)
         .group_by(sm.property_id, sm.month, sm.currency)
-        .subquery("sold")
+        .cte("sold")  # read twice (per property and the total): computed once
     )
     # Every night of the month is available but those the owner blocks.
     nights_blocked = func.coalesce(blocked.c.nights, 0)
@@ -70,7 +70,7 @@ def occupancy_query(months: FromClause, stay_months: FromClause, houses: FromCla
         .select_from(houses)
         .join(months, true())
         .outerjoin(blocked, and_(blocked.c.property_id == houses.c.id, blocked.c.month == months.c.month))
-        .subquery("capacity")
+        .cte("capacity")  # read twice (per property and the total): computed once
     )
     cap = capacity.c
     per_property = (

@@ -21,9 +21,15 @@ def on_the_books_query() -> Select[Any]:
     dims = (sm.property_id, sm.property, sm.channel, sm.month, sm.currency, sm.booked_on, sm.left_on)
     return (
         select(*dims, func.sum(sm.nights_in_month).label("nights"), func.sum(sm.revenue_in_month).label("revenue"))
-        .where(or_(sm.sold == 1, sm.left_on.is_not(None)))
+        .where(ever_booked(STAY_MONTHS.table))
         .group_by(*dims)
     )
+
+
+def ever_booked(stay_months: FromClause) -> ColumnElement[bool]:
+    """The rows of v_stay_months that are or were on the books: sold now, or sold once and
+    called off later."""
+    return or_(stay_months.c.sold == 1, stay_months.c.left_on.is_not(None))
 
 
 ON_THE_BOOKS = View("v_on_the_books", lambda _: on_the_books_query())
