@@ -86,9 +86,9 @@ def monthly(night_rows: pd.DataFrame, houses: list[str], start: dt.date, end: dt
     for by in (["property"], []):
         counted = sold.groupby([*by, "month", "revenue_currency"], dropna=False)["share"].agg(["size", _money])
         for key, (count, revenue) in counted.iterrows():
-            *scope, month, currency = key if isinstance(key, tuple) else (key,)
+            *dims, month, currency = key if isinstance(key, tuple) else (key,)
             known = None if revenue is None or revenue != revenue else float(revenue)  # agg makes None NaN
-            sales.setdefault((scope[0] if by else None, month), []).append((currency, int(count), known))
+            sales.setdefault((dims[0] if by else None, month), []).append((currency, int(count), known))
     rows = []
     for scope in [*sorted(houses), None]:
         for month, days in months:
