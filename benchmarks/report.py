@@ -15,7 +15,7 @@ Times, median of --runs (after one warm-up run that is not counted):
   time, cancellations (fewer figures than the report: the ratio favours pandas).
 Then checks that both give the same monthly figures (the report's rounding) and prints the
 ratio. Targets: report_figures <= 5 s, >= 5x faster than pandas. `--explain` prints PostgreSQL's
-EXPLAIN ANALYZE of the monthly query. Nothing here is asserted on time: it is a measurement.
+EXPLAIN ANALYZE of every query report_figures runs, slowest first. Nothing here is asserted on time: it is a measurement.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from typing import Any
 
 import pandas as pd
 from report_data import AS_OF, ROOT, build  # first: puts the product's packages and tests/ on sys.path
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, event, text
 
 # isort: split
 import report_oracle as oracle
@@ -60,7 +60,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--rebuild", action="store_true", help="drop the benchmark database and build it again")
     parser.add_argument("--drop", action="store_true", help="drop the benchmark database at the end")
-    parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the monthly query")
+    parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE every query of report_figures")
     parser.add_argument("--json-out", type=Path, help="write the timings here as JSON")
     args = parser.parse_args()
 
@@ -72,7 +72,7 @@ def main() -> None:
     try:
         results = measure(engine, url, start, end, today, args.runs)
         if args.explain:
-            explain(engine, start, end)
+            explain(engine, start, end, today)
     finally:
         engine.dispose()
         if args.drop:
@@ -185,26 +185,31 @@ def _close(actual: Any, expected: Any, key: str) -> bool:
     return bool(actual == expected)
 
 
-def explain(engine: Engine, start: dt.date, end: dt.date) -> None:
-    from reports import figure_queries as q
+def explain(engine: Engine, start: dt.date, end: dt.date, today: dt.date) -> None:
+    """EXPLAIN ANALYZE every query report_figures runs (caught as it runs them), slowest first:
+    its time and the plan's top lines (the whole plan with BOOKINGEST_EXPLAIN_FULL=1)."""
+    caught: list[tuple[str, Any]] = []
 
-    scope = q.Scope([q.Month.of(start, n) for n in range(12)], None)
+    def catch(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        caught.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", catch)
+    try:
+        report_figures(engine, start, end, today=today)
+    finally:
+        event.remove(engine, "before_cursor_execute", catch)
+    plans = []
     with engine.connect() as conn:
-        sql = str(_monthly_query(q, scope).compile(conn, compile_kwargs={"literal_binds": True}))
-        for (line,) in conn.execute(text("EXPLAIN (ANALYZE, BUFFERS) " + sql)):
-            print(line)
-
-
-def _monthly_query(q: Any, scope: Any) -> Any:
-    from sqlalchemy import select
-
-    from loaders.analytics.occupancy import occupancy_query
-    from loaders.tables import properties
-
-    sm = q.STAY_MONTHS.table
-    stays = select(sm).where(*q._stays_in(scope, sm), sm.c.month.in_(scope.labels)).subquery("stay_months")
-    houses = select(properties.c.id, properties.c.name).subquery("houses")
-    return occupancy_query(q._calendar(scope.months), stays, houses)
+        for statement, parameters in caught:
+            if not statement.lstrip().upper().startswith(("SELECT", "WITH")):
+                continue
+            lines = [row[0] for row in conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)]
+            took = float(lines[-1].split(":")[1].split()[0]) / 1000  # "Execution Time: N ms"
+            plans.append((took, statement, lines))
+    full = os.environ.get("BOOKINGEST_EXPLAIN_FULL") == "1"
+    for took, statement, lines in sorted(plans, key=lambda p: -p[0]):
+        print(f"\n=== {took:.2f} s: {' '.join(statement.split())[:160]}")
+        print("\n".join(lines if full else lines[:12]))
 
 
 def machine() -> dict[str, Any]:
