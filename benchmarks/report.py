@@ -11,8 +11,8 @@ Times, median of --runs (after one warm-up run that is not counted):
 - `bookingest report --json`: the same as a whole process (interpreter start and imports);
 - `xlsx`: report_figures + reports.excel.write_xlsx, when reports/excel.py exists;
 - `pandas`: pd.read_sql of every booking and every payout line, then the figures computed from
-  them by tests/report_oracle.py (the tests' independent computation): monthly, stays, lead
-  time, cancellations (fewer figures than the report: the ratio favours pandas).
+  them by tests/report_oracle.py (the tests' independent computation): monthly, channels,
+  stays, lead time, cancellations (fewer figures than the report: the ratio favours pandas).
 Then checks that both give the same monthly figures (the report's rounding) and prints the
 ratio. Targets: report_figures <= 5 s, >= 5x faster than pandas. `--explain` prints PostgreSQL's
 EXPLAIN ANALYZE of every query report_figures runs, slowest first. Nothing here is asserted on time: it is a measurement.
@@ -151,11 +151,13 @@ def read_everything(engine: Engine) -> dict[str, pd.DataFrame]:
 
 def pandas_figures(data: dict[str, Any], start: dt.date, end: dt.date) -> list[dict[str, Any]]:
     """The year's figures the pandas way (tests/report_oracle.py), from every booking read: the
-    nights of the stays that touch the period, then monthly, stays, lead time, cancellations."""
+    nights of the stays that touch the period, then monthly, channels, stays, lead time,
+    cancellations."""
     b, lines = data["bookings"], data["lines"]
     touching = b[(b["check_in"] <= end) & (b["check_out"] > start)]
     night_rows = oracle.nights(touching, lines)
     houses = sorted(b["property"].unique())
+    oracle.channels(night_rows, start, end)
     oracle.stays(b, start, end)
     oracle.lead_times(b, start, end)
     oracle.cancellations(b, start, end)

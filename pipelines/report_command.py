@@ -44,16 +44,16 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from pipelines import cli
-    from reports.figures import UnknownProperty, report_figures
+    from reports.figures import PeriodTooLong, UnknownProperty, report_figures
 
-    start, end = cli._date(args.start, "--from"), cli._date(args.end, "--to")
-    today = cli._date(args.today, "--today") if args.today is not None else None
+    start, end = _day(args.start, "--from"), _day(args.end, "--to")
+    today = _day(args.today, "--today") if args.today is not None else None
     if end < start:
         raise UsageError("--to is before --from")
     engine = cli._open_existing(args)
     try:
         figures = report_figures(engine, start, end, args.property, today)
-    except UnknownProperty as err:
+    except (UnknownProperty, PeriodTooLong) as err:
         raise UsageError(str(err)) from None
     if args.json:
         sys.stdout.write(json.dumps(figures, indent=2, ensure_ascii=False) + "\n")
@@ -63,6 +63,16 @@ def run(args: argparse.Namespace) -> int:
     period = figures["period"]
     print(f"\n{period['from']} to {period['to']}; property '(all)' is every property together; --json for every figure")
     return cli.EXIT_OK
+
+
+def _day(text: str, option: str) -> Any:
+    """A date of the command line, within the years whose month a year earlier is a date too."""
+    from pipelines import cli
+
+    day = cli._date(text, option)
+    if not 1 < day.year < 9999:
+        raise UsageError(f"{option}: {text!r} is out of range (years 2 to 9998)")
+    return day
 
 
 def _cell(value: Any, shown: str, key: str) -> str:

@@ -71,6 +71,7 @@ def _stays_in(scope: Scope, view: FromClause) -> list[ColumnElement[bool]]:
 
 def monthly(conn: Connection, scope: Scope) -> list[dict[str, Any]]:
     sm = STAY_MONTHS.table
+    # A CTE: the nights are read for the blocked and the sold nights, computed once.
     stays = select(sm).where(*_stays_in(scope, sm), sm.c.month.in_(scope.labels)).cte("stay_months")
     houses = select(properties.c.id, properties.c.name)
     if scope.property_name is not None:
@@ -80,18 +81,19 @@ def monthly(conn: Connection, scope: Scope) -> list[dict[str, Any]]:
 
 def channels(conn: Connection, scope: Scope) -> list[dict[str, Any]]:
     sm = STAY_MONTHS.table
-    stays = select(sm).where(*_stays_in(scope, sm), sm.c.month.in_(scope.labels)).cte("stay_months")
+    stays = select(sm).where(*_stays_in(scope, sm), sm.c.month.in_(scope.labels)).cte("stay_months")  # read twice
     return _rows(conn, channel_mix_query(stays))
 
 
 def _in_months(scope: Scope, view: FromClause) -> FromClause:
-    return select(view).where(view.c.month.in_(scope.labels), *scope.of_property(view)).subquery()
+    """The view's rows of the scope's months, as a CTE: computed once however often it is read."""
+    return select(view).where(view.c.month.in_(scope.labels), *scope.of_property(view)).cte()
 
 
 def stays(conn: Connection, scope: Scope) -> list[dict[str, Any]]:
     """Bookings and average length of stay per property and channel, per property, per channel, and in all."""
     v = _in_months(scope, LENGTH_OF_STAY.table).c
-    rows = []
+    parts = []
     for by_property, by_channel in ((True, True), (True, False), (False, True), (False, False)):
         dims = [
             (v.property if by_property else literal(None, String)).label("property"),
@@ -99,21 +101,23 @@ def stays(conn: Connection, scope: Scope) -> list[dict[str, Any]]:
         ]
         grouping = [c for c, used in ((v.property, by_property), (v.channel, by_channel)) if used]
         bookings = func.sum(v.bookings)
-        query = select(
-            *dims, bookings.label("bookings"), ratio(func.sum(v.nights), bookings).label("average_length_of_stay")
+        parts.append(
+            select(
+                *dims, bookings.label("bookings"), ratio(func.sum(v.nights), bookings).label("average_length_of_stay")
+            )
+            .group_by(*grouping)
+            .having(bookings > 0)
         )
-        rows.extend(_rows(conn, query.group_by(*grouping).having(bookings > 0)))
-    return rows
+    return _rows(conn, union_all(*parts))
 
 
 def lead_time(conn: Connection, scope: Scope) -> list[dict[str, Any]]:
     """Sold stays per lead-time bucket, per channel and for all channels (channel None); every
     bucket of a channel listed, also those with no booking."""
     v = _in_months(scope, LEAD_TIME.table).c
-    counts: dict[tuple[str | None, str], int] = {}
-    for channel in (v.channel, literal(None, String)):
-        query = select(channel.label("channel"), v.bucket, func.sum(v.bookings)).group_by(channel, v.bucket)
-        counts.update(((c, bucket), int(n)) for c, bucket, n in conn.execute(query))
+    by_channel = select(v.channel, v.bucket, func.sum(v.bookings)).group_by(v.channel, v.bucket)
+    in_all = select(literal(None, String), v.bucket, func.sum(v.bookings)).group_by(v.bucket)
+    counts = {(c, bucket): int(n) for c, bucket, n in conn.execute(union_all(by_channel, in_all))}
     channels_ = sorted({c for c, _ in counts if c is not None}) + ([None] if counts else [])
     return [
         {"channel": c, "bucket": bucket, "bookings": counts.get((c, bucket), 0)}

@@ -20,6 +20,20 @@ RATIO_KEYS = frozenset({"occupancy", "share_of_nights", "rate"})
 NIGHTS_KEYS = frozenset({"average_length_of_stay"})  # nights, to two places
 
 
+MAX_MONTHS = 120  # a report's period: at most ten years (a calendar of one SELECT per month)
+
+
+class PeriodTooLong(ValueError):
+    """The period asked for has more months than a report covers."""
+
+    def __init__(self, months: int) -> None:
+        super().__init__(months)
+        self.months = months
+
+    def __str__(self) -> str:
+        return f"the period covers {self.months} months; a report covers at most {MAX_MONTHS} (ten years)"
+
+
 class UnknownProperty(ValueError):
     """The report was asked for a property the database does not have."""
 
@@ -36,7 +50,8 @@ def report_figures(
 ) -> dict[str, Any]:
     """Every figure of the report of the calendar months from `start`'s to `end`'s, for all
     properties or one, with the on-the-books, cleaning and double-booking figures as of `today`
-    (default: the current date). Raises UnknownProperty, and ValueError when `end` < `start`."""
+    (default: the current date). Raises UnknownProperty, PeriodTooLong, and ValueError when `end`
+    is before `start`."""
     if end < start:
         raise ValueError("the period ends before it starts")
     today = today or dt.date.today()
@@ -45,6 +60,8 @@ def report_figures(
         q.Month.of(start, n)
         for n in range((last.first.year - first.first.year) * 12 + last.first.month - first.first.month + 1)
     ]
+    if len(months) > MAX_MONTHS:
+        raise PeriodTooLong(len(months))
     scope = q.Scope(months, property)
     with engine.connect() as conn:
         if (

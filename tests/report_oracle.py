@@ -60,69 +60,62 @@ def months_of(start: dt.date, end: dt.date) -> list[tuple[str, int]]:
     return out
 
 
-def _money(values: pd.Series) -> float | None:
-    known = values.dropna()
-    return None if known.empty else float(known.sum())
+def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Records with None for every missing value (NaN, NA)."""
+    frame = frame.astype(object).where(frame.notna(), None)
+    return frame.to_dict("records")  # type: ignore[return-value]
 
 
-def _currency(value: Any) -> str | None:
-    return None if value is None or value != value else str(value)  # NaN: no currency
-
-
-def _ratio(a: float | None, b: float | None) -> float | None:
-    return None if a is None or not b else a / b
+def _ratios(frame: pd.DataFrame, pairs: dict[str, tuple[str, str]]) -> pd.DataFrame:
+    for name, (a, b) in pairs.items():
+        frame[name] = frame[a].astype(float) / frame[b].where(frame[b] != 0).astype(float)
+    return frame
 
 
 def monthly(night_rows: pd.DataFrame, houses: list[str], start: dt.date, end: dt.date) -> list[dict[str, Any]]:
-    """One row per property (then all properties: None), month and currency of its sold nights
-    (currency None and no nights when it sold none). Grouped once, not filtered per property:
-    benchmarks/report.py runs it on 1M bookings."""
-    months = months_of(start, end)
-    in_period = night_rows[night_rows["month"].isin([m for m, _ in months])]
-    sold = in_period[in_period["sold"]]
-    blocked = in_period[~in_period["sold"]].groupby(["property", "month"]).size()
-    blocked_all = blocked.groupby(level="month").sum()
-    sales: dict[tuple[Any, str], list[tuple[Any, int, float | None]]] = {}
-    for by in (["property"], []):
-        counted = sold.groupby([*by, "month", "revenue_currency"], dropna=False)["share"].agg(["size", _money])
-        for key, (count, revenue) in counted.iterrows():
-            *dims, month, currency = key if isinstance(key, tuple) else (key,)
-            known = None if revenue is None or revenue != revenue else float(revenue)  # agg makes None NaN
-            sales.setdefault((dims[0] if by else None, month), []).append((currency, int(count), known))
-    rows = []
-    for scope in [*sorted(houses), None]:
-        for month, days in months:
-            if scope is None:
-                nights_blocked, available = int(blocked_all.get(month, 0)), days * len(houses)
-            else:
-                nights_blocked, available = int(blocked.get((scope, month), 0)), days
-            available -= nights_blocked
-            for currency, count, revenue in sales.get((scope, month), [(None, 0, None)]):
-                rows.append({
-                    "property": scope, "month": month, "currency": _currency(currency),
-                    "nights_sold": count, "nights_blocked": nights_blocked, "nights_available": available,
-                    "occupancy": _ratio(count, available), "revenue": revenue,
-                    "adr": _ratio(revenue, count), "revpar": _ratio(revenue, available),
-                })  # fmt: skip
-    return rows
+    months = pd.DataFrame(months_of(start, end), columns=["month", "days"])
+    grid = pd.DataFrame({"property": sorted(houses)}).merge(months, how="cross")
+    in_months = night_rows[night_rows["month"].isin(months["month"])]
+    blocked = in_months[~in_months["sold"]].groupby(["property", "month"]).size().rename("nights_blocked")
+    grid = grid.merge(blocked.reset_index(), how="left", on=["property", "month"]).fillna({"nights_blocked": 0})
+    grid["nights_available"] = grid["days"] - grid["nights_blocked"]
+    sold = in_months[in_months["sold"]].groupby(["property", "month", "revenue_currency"], dropna=False)
+    sold_rows = sold.agg(nights_sold=("share", "size"), revenue=("share", lambda v: v.sum(min_count=1))).reset_index()
+    per_property = grid.merge(sold_rows, how="left", on=["property", "month"])
+    capacity = grid.groupby("month")[["nights_blocked", "nights_available"]].sum().reset_index()
+    all_sold = (
+        sold_rows.groupby(["month", "revenue_currency"], dropna=False)
+        .agg(nights_sold=("nights_sold", "sum"), revenue=("revenue", lambda v: v.sum(min_count=1)))
+        .reset_index()
+    )
+    total = capacity.merge(all_sold, how="left", on="month").assign(property=None)
+    rows = pd.concat([per_property, total], ignore_index=True).fillna({"nights_sold": 0})
+    rows = _ratios(rows, {"occupancy": ("nights_sold", "nights_available"), "adr": ("revenue", "nights_sold"),
+                          "revpar": ("revenue", "nights_available")})  # fmt: skip
+    rows = rows.rename(columns={"revenue_currency": "currency"})
+    for name in ("nights_sold", "nights_blocked", "nights_available"):
+        rows[name] = rows[name].astype(int)
+    columns = ["property", "month", "currency", "nights_sold", "nights_blocked", "nights_available", "occupancy",
+               "revenue", "adr", "revpar"]  # fmt: skip
+    return _rows(rows[columns])
 
 
 def channels(night_rows: pd.DataFrame, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
     labels = [m for m, _ in months_of(start, end)]
-    sold = night_rows[night_rows["sold"] & night_rows["month"].isin(labels)]
-    rows = []
-    for scope in [*sorted(sold["property"].unique()), None]:
-        mine = sold if scope is None else sold[sold["property"] == scope]
-        for (month, channel, currency), group in mine.groupby(["month", "source", "revenue_currency"], dropna=False):
-            everything = len(mine[mine["month"] == month])
-            arrivals = group[group["arrival_month"] == month]["code"].nunique()
-            rows.append({
-                "property": scope, "month": month, "channel": channel,
-                "currency": _currency(currency), "bookings": arrivals,
-                "nights_sold": len(group), "revenue": _money(group["share"]),
-                "share_of_nights": _ratio(len(group), everything),
-            })  # fmt: skip
-    return rows
+    sold = night_rows[night_rows["sold"] & night_rows["month"].isin(labels)].copy()
+    sold["arrives"] = sold["night"] == pd.to_datetime(sold["check_in"])
+    dims = ["month", "source", "revenue_currency"]
+    measures = {"bookings": ("arrives", "sum"), "nights_sold": ("share", "size"),
+                "revenue": ("share", lambda v: v.sum(min_count=1))}  # fmt: skip
+    per_property = sold.groupby(["property", *dims], dropna=False).agg(**measures).reset_index()
+    total = sold.groupby(dims, dropna=False).agg(**measures).reset_index().assign(property=None)
+    rows = pd.concat([per_property, total], ignore_index=True)
+    rows["everything"] = rows.groupby(["property", "month"], dropna=False)["nights_sold"].transform("sum")
+    rows = _ratios(rows, {"share_of_nights": ("nights_sold", "everything")})
+    rows = rows.rename(columns={"source": "channel", "revenue_currency": "currency"})
+    rows["bookings"] = rows["bookings"].astype(int)
+    columns = ["property", "month", "channel", "currency", "bookings", "nights_sold", "revenue", "share_of_nights"]
+    return _rows(rows[columns])
 
 
 def _checking_in(bookings: pd.DataFrame, start: dt.date, end: dt.date) -> pd.DataFrame:

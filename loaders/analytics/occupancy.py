@@ -9,24 +9,15 @@ from sqlalchemy import Select, and_, func, literal, null, select, true, union_al
 from sqlalchemy.sql.expression import FromClause
 
 from loaders.analytics import View, ratio
-from loaders.analytics.stays import STAY_MONTHS, month_index, month_start
+from loaders.analytics.stays import STAY_MONTHS, calendar
 from loaders.dialects import Dialect
-from loaders.tables import bookings, properties
+from loaders.tables import properties
 
 
 def months_query(dialect: Dialect) -> Select[Any]:
     """Every calendar month from the earliest check-in to the latest check-out, with its days."""
-    b = bookings.c
-    first = select(func.min(month_index(b.check_in))).scalar_subquery()
-    last = select(func.max(month_index(b.check_out))).scalar_subquery()
-    steps = select(first.label("m")).cte("calendar", recursive=True)
-    steps = steps.union_all(select(steps.c.m + 1).where(steps.c.m < last))
-    start, end = month_start(dialect, steps.c.m), month_start(dialect, steps.c.m + 1)
-    return select(
-        dialect.month_label(start).label("month"),
-        start.label("month_start"),
-        (dialect.day_number(end) - dialect.day_number(start)).label("days"),
-    ).where(steps.c.m.is_not(None))
+    c = calendar(dialect).c
+    return select(c.month, c.month_start, (c.end_day - c.start_day).label("days"))
 
 
 MONTHS = View("v_months", months_query)
@@ -55,7 +46,7 @@ def occupancy_query(months: FromClause, stay_months: FromClause, houses: FromCla
         )
         .where(sm.sold == 1)
         .group_by(sm.property_id, sm.month, sm.currency)
-        .cte("sold")  # read twice (per property and the total): computed once
+        .cte("sold")  # read twice: per property and in total
     )
     # Every night of the month is available but those the owner blocks.
     nights_blocked = func.coalesce(blocked.c.nights, 0)
@@ -70,7 +61,7 @@ def occupancy_query(months: FromClause, stay_months: FromClause, houses: FromCla
         .select_from(houses)
         .join(months, true())
         .outerjoin(blocked, and_(blocked.c.property_id == houses.c.id, blocked.c.month == months.c.month))
-        .cte("capacity")  # read twice (per property and the total): computed once
+        .cte("capacity")
     )
     cap = capacity.c
     per_property = (

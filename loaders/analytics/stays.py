@@ -19,7 +19,6 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
-    true,
 )
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -115,39 +114,66 @@ def month_start(dialect: Dialect, index: ColumnElement[int]) -> ColumnElement[An
     return dialect.first_of_month(year, index - year * 12 + 1)  # not `%`: a DBAPI placeholder sign
 
 
+def last_month_index(check_out: ColumnElement[Any]) -> ColumnElement[int]:
+    """The month of a stay's last night: its check-out's, or the one before when that is the 1st."""
+    return month_index(check_out) - case((cast(extract("day", check_out), Integer) == 1, 1), else_=0)
+
+
+def calendar(dialect: Dialect) -> Any:
+    """Every month from the earliest check-in to the latest check-out: its month_index `m`,
+    `month` ('YYYY-MM'), `month_start`, and its first and next month's first day as day numbers.
+    Computed once per month, so that a stay's nights in a month are integer arithmetic."""
+    b = bookings.c
+    first = select(func.min(month_index(b.check_in))).scalar_subquery()
+    last = select(func.max(month_index(b.check_out))).scalar_subquery()
+    steps = select(first.label("m")).cte("calendar_steps", recursive=True)
+    steps = steps.union_all(select(steps.c.m + 1).where(steps.c.m < last))
+    start, end = month_start(dialect, steps.c.m), month_start(dialect, steps.c.m + 1)
+    return (
+        select(
+            steps.c.m,
+            dialect.month_label(start).label("month"),
+            start.label("month_start"),
+            dialect.day_number(start).label("start_day"),
+            dialect.day_number(end).label("end_day"),
+        )
+        .where(steps.c.m.is_not(None))
+        .cte("calendar")
+    )
+
+
 def stay_months_query(dialect: Dialect) -> Select[Any]:
     s = STAYS.table.c
-    first = month_index(s.check_in)
-    # The month of the last night: the check-out's, or the one before when it is the 1st.
-    last = month_index(s.check_out) - case((cast(extract("day", s.check_out), Integer) == 1, 1), else_=0)
+    b = bookings.c
     # 0, 1, ... up to the most months any stay spans beyond its first: one row per stay and month.
-    span = select(func.coalesce(func.max(last - first), 0)).select_from(STAYS.table).scalar_subquery()
+    widest = select(func.coalesce(func.max(last_month_index(b.check_out) - month_index(b.check_in)), 0))
     steps = select(literal(0).label("k")).cte("steps", recursive=True)
-    steps = steps.union_all(select(steps.c.k + 1).where(steps.c.k < span))
-
-    months = (
-        select(*s, month_start(dialect, first + steps.c.k).label("month_start"), month_start(dialect, first + steps.c.k + 1).label("next_start"),
-               flag(steps.c.k == 0).label("arrives"))
-        .select_from(STAYS.table)
-        .join(steps, true())
-        .where(steps.c.k <= last - first)
-        .subquery("months")
-    )  # fmt: skip
-    m = months.c
-    nights = dialect.day_number(dialect.earlier(m.check_out, m.next_start)) - dialect.day_number(
-        dialect.later(m.check_in, m.month_start)
-    )
+    steps = steps.union_all(select(steps.c.k + 1).where(steps.c.k < widest.scalar_subquery()))
+    spans = select(
+        *s,
+        month_index(s.check_in).label("first_month"),
+        (last_month_index(s.check_out) - month_index(s.check_in)).label("span"),
+        dialect.day_number(s.check_in).label("in_day"),
+        dialect.day_number(s.check_out).label("out_day"),
+    ).subquery("spans")
+    m, months = spans.c, calendar(dialect)
+    nights = dialect.earlier(m.out_day, months.c.end_day) - dialect.later(m.in_day, months.c.start_day)
     kept = ("booking_id", "property_id", "property", "channel", "status", "sold", "blocked", "check_in", "check_out")
-    return select(
-        *(m[name] for name in kept),
-        *(m[name] for name in ("nights", "booked_on", "currency", "revenue", "left_on")),
-        dialect.month_label(m.month_start).label("month"),
-        m.month_start,
-        m.arrives,  # the stay's check-in is in this month
-        nights.label("nights_in_month"),
-        # The stay's revenue pro rata: each night an equal share (times 1.0: SQLite would divide
-        # a whole amount as an integer; PostgreSQL keeps it exact, NUMERIC).
-        (m.revenue * literal_column("1.0", Numeric) * nights / m.nights).label("revenue_in_month"),
+    return (
+        select(
+            *(m[name] for name in kept),
+            *(m[name] for name in ("nights", "booked_on", "currency", "revenue", "left_on")),
+            months.c.month,
+            months.c.month_start,
+            flag(steps.c.k == 0).label("arrives"),  # the stay's check-in is in this month
+            nights.label("nights_in_month"),
+            # The stay's revenue pro rata: each night an equal share (times 1.0: SQLite would divide
+            # a whole amount as an integer; PostgreSQL keeps it exact, NUMERIC).
+            (m.revenue * literal_column("1.0", Numeric) * nights / m.nights).label("revenue_in_month"),
+        )
+        .select_from(spans)
+        .join(steps, steps.c.k <= m.span)
+        .join(months, months.c.m == m.first_month + steps.c.k)
     )
 
 

@@ -68,6 +68,8 @@ def test_json_has_every_figure_for_scripts(loaded: str, capsys: pytest.CaptureFi
         pytest.param(["--from", "2025-07-01", "--to", "2025-06-01"], "--to is before --from", id="reversed"),
         pytest.param(["--from", "2025-06-01", "--to", "2025-06-30", "--property", "Nowhere"], "no property named 'Nowhere'", id="unknown-property"),
         pytest.param(["--from", "2025-06-01", "--to", "2025-06-30", "--today", "soon"], "--today: 'soon' is not a date", id="bad-today"),
+        pytest.param(["--from", "2000-01-01", "--to", "2025-06-30"], "covers 306 months; a report covers at most 120", id="too-long"),
+        pytest.param(["--from", "2025-01-01", "--to", "2025-06-30", "--today", "0001-06-30"], "--today: '0001-06-30' is out of range", id="year-1"),
     ],
 )  # fmt: skip
 def test_bad_input_is_one_sentence_and_exit_2(
@@ -83,3 +85,14 @@ def test_a_missing_database_is_not_created(tmp_path: Path, capsys: pytest.Captur
     code, _, err = run(capsys, "report", "--from", "2025-06-01", "--to", "2025-06-30", "--db", url)
     assert code == 2 and "no database at" in err
     assert not (tmp_path / "none.db").exists()
+
+
+def test_an_empty_database_has_no_figures_and_no_error(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from pipelines.ingest import open_database
+
+    open_database(db_url).dispose()
+    code, out, err = run(capsys, "report", "--from", "2025-06-01", "--to", "2025-06-30", "--json", "--db", db_url)
+    assert code == 0, err
+    figures = json.loads(out)
+    assert figures["monthly"] == [] and figures["channels"] == [] and figures["lead_time"] == []
+    assert figures["on_the_books"][0]["nights"] == 0 and figures["data_quality"]["files_loaded"] == 0
