@@ -17,6 +17,7 @@ from pipelines import (
     lifecycle_command,
     payouts_command,
     properties_command,
+    report_command,
 )
 from pipelines.discover import FileOptions, Unread, UsageError, discover, parse_as_of
 from pipelines.output import Progress, print_summary, shown
@@ -96,6 +97,7 @@ def _parser() -> argparse.ArgumentParser:
 
     replay_command.add_parser(sub)
     status_map_command.add_parser(sub)
+    report_command.add_parser(sub)
     return parser
 
 

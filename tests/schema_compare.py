@@ -10,9 +10,11 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import CheckConstraint, Connection, String, inspect
 
 from loaders import migrate
+from loaders.analytics.views import REPORT_VIEW_NAMES
 from loaders.tables import metadata
 
-VIEWS = {"booking_conflicts", "booking_history", "payout_lines"}  # made by revision 0001
+RELEASE_VIEWS = {"booking_conflicts", "booking_history", "payout_lines"}  # made by revision 0001
+VIEWS = {*RELEASE_VIEWS, *REPORT_VIEW_NAMES}  # and the report views, by 0006
 
 
 def _literals(sql: str) -> list[str]:
