@@ -19,7 +19,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from reports.excel_charts import add_charts
 from reports.output_file import OutputError, replacing
-from reports.sections import SECTIONS, Figures, Kind, Section, cover, definitions
+from reports.sections import SECTIONS, Figures, Kind, Section, cover, definitions, display
 
 NUMBER_FORMATS: dict[Kind, str] = {
     "int": "#,##0",
@@ -42,19 +42,6 @@ class Formats:
         self.text = workbook.add_format({"valign": "top"})
         self.wrapped = workbook.add_format({"text_wrap": True, "valign": "top"})
         self.kinds = {kind: workbook.add_format({"num_format": pattern}) for kind, pattern in NUMBER_FORMATS.items()}
-
-
-def shown(value: Any, kind: Kind) -> str:
-    """The value about as Excel shows it, to size its column."""
-    if value is None:
-        return ""
-    if kind == "money":
-        return f"{value:,.2f}"
-    if kind == "ratio":
-        return f"{value:.1%}"
-    if kind == "int":
-        return f"{value:,}"
-    return str(value)
 
 
 def write_cell(sheet: Worksheet, row: int, col: int, value: Any, kind: Kind, formats: Formats) -> None:
@@ -81,7 +68,7 @@ def write_table(workbook: Workbook, section: Section, figures: Figures, formats:
         for col, (column, value) in enumerate(zip(section.columns, section.values(row), strict=True)):
             kind: Kind = "text" if value is not None and value == column.empty else column.kind
             write_cell(sheet, number, col, value, kind, formats)
-            widths[col] = max(widths[col], len(shown(value, kind)))
+            widths[col] = max(widths[col], len(display(value, kind)))
     for col, width in enumerate(widths):
         sheet.set_column(col, col, min(max(width + 2, MIN_WIDTH), MAX_WIDTH))
     sheet.freeze_panes(HEADER_ROW + 1, 0)

@@ -199,6 +199,23 @@ SECTIONS: tuple[Section, ...] = (
 )
 
 
+def display(value: Any, kind: Kind) -> str:
+    """The value as a person reads it (the HTML page's cells, the workbook's column widths)."""
+    if value is None:
+        return ""
+    if kind == "bool":
+        return "yes" if value else "no"
+    if kind == "money":
+        return f"{value:,.2f}"
+    if kind == "ratio":
+        return f"{value:.1%}"
+    if kind == "int":
+        return f"{value:,}"
+    if kind == "number":
+        return f"{value:,.2f}"
+    return str(value)
+
+
 def cover(figures: Figures) -> list[tuple[str, str]]:
     """The cover's facts: what the report covers, from which database, made when."""
     period = figures.get("period") or {}
