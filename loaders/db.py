@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Engine, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
+from loaders.analytics.views import REPORT_VIEW_NAMES, report_views_sql
 from loaders.dialects import DIALECTS, dialect_of
 from loaders.errors import (
     DatabaseDiskFull,
@@ -27,7 +28,7 @@ from loaders.rules.overlaps import conflicts_view_sql
 from loaders.tables import metadata, status_map
 from schemas.tuning import DEFAULT_TUNING, Tuning
 
-VIEWS = ("booking_conflicts", "booking_history", "payout_lines")
+VIEWS = ("booking_conflicts", "booking_history", "payout_lines", *REPORT_VIEW_NAMES)
 
 
 def normalize_url(url: str) -> str:
@@ -145,6 +146,8 @@ def ensure_schema(engine: Engine, seed: Iterable[tuple[str, str, str]]) -> None:
         conn.execute(text(conflicts_view_sql(dialect)))
         conn.execute(text(history_view_sql(dialect)))
         conn.execute(text(payout_lines_view_sql(dialect)))
+        for ddl in report_views_sql(dialect):  # after payout_lines, which v_stays reads
+            conn.execute(text(ddl))
         _add_status_entries(conn, seed)
 
 

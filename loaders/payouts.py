@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, and_, func, select, update
+from sqlalchemy import Connection, Date, Integer, String, Text, and_, column, func, select, table, update
 from sqlalchemy.engine import make_url
 
 from loaders.dialects import Dialect, dialect_of
 from loaders.strategies import MergeCounts
-from loaders.tables import bookings, payouts, properties, source_files
+from loaders.tables import MONEY, bookings, payouts, properties, source_files
 
 _DATES = ("paid_on", "arriving_by", "booked_on", "check_in", "check_out")
 _INTEGERS = ("source_row", "nights", "earnings_year")
@@ -92,3 +92,22 @@ def payout_lines_view_sql(dialect: Dialect) -> str:
         dialect=make_url(f"{dialect.name}://").get_dialect()(), compile_kwargs={"literal_binds": True}
     )
     return f"{dialect.create_view} payout_lines AS\n{compiled}"
+
+
+# The payout_lines view (payout_lines_view_sql above), declared for queries: payouts joined
+# with their booking by (source, code).
+payout_lines_view = table(
+    "payout_lines",
+    column("id", Integer),
+    column("paid_on", Date),
+    column("kind", String),
+    column("raw_type", Text),
+    column("source", String),
+    column("external_code", String),
+    column("amount", MONEY),
+    column("paid_out", MONEY),
+    column("currency", String),
+    column("booking_id", Integer),
+    column("booking_property", Text),
+    column("booking_check_in", Date),
+)

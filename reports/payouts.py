@@ -6,27 +6,10 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Date, Engine, Integer, String, Text, column, func, select, table
+from sqlalchemy import Engine, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from loaders.tables import MONEY
-
-# The payout_lines view (loaders.payouts): payouts joined with their booking by (source, code).
-payout_lines_view = table(
-    "payout_lines",
-    column("id", Integer),
-    column("paid_on", Date),
-    column("kind", String),
-    column("raw_type", Text),
-    column("source", String),
-    column("external_code", String),
-    column("amount", MONEY),
-    column("paid_out", MONEY),
-    column("currency", String),
-    column("booking_id", Integer),
-    column("booking_property", Text),
-    column("booking_check_in", Date),
-)
+from loaders.payouts import payout_lines_view
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,19 @@ class Dialect(Protocol):
         """The earlier of two dates of one row."""
         ...
 
+    def day_number(self, day: ColumnElement[Any]) -> ColumnElement[int]:
+        """The date (of a date or a timestamp) as a whole number of days since 1970-01-01: the
+        difference of two is the nights between them."""
+        ...
+
+    def first_of_month(self, year: ColumnElement[int], month: ColumnElement[int]) -> ColumnElement[Any]:
+        """The date of the first day of this month (1..12) of this year."""
+        ...
+
+    def month_label(self, day: ColumnElement[Any]) -> ColumnElement[str]:
+        """The month of a date as 'YYYY-MM' text."""
+        ...
+
     def insert(self, table: Table) -> Any:
         """An INSERT that can say what to do on a conflict (`on_conflict_do_nothing`, ...)."""
         ...

@@ -6,7 +6,21 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, Select, Table, create_engine, func, select, text
+from sqlalchemy import (
+    Connection,
+    Date,
+    Engine,
+    Integer,
+    Select,
+    String,
+    Table,
+    cast,
+    create_engine,
+    func,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
@@ -67,6 +81,16 @@ class PostgreSQL:
 
     def earlier(self, a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[Any]:
         return func.least(a, b)
+
+    def day_number(self, day: ColumnElement[Any]) -> ColumnElement[int]:
+        # date - date is a whole number of days in PostgreSQL.
+        return cast(cast(day, Date) - literal_column("DATE '1970-01-01'"), Integer)
+
+    def first_of_month(self, year: ColumnElement[int], month: ColumnElement[int]) -> ColumnElement[Any]:
+        return func.make_date(year, month, 1, type_=Date)
+
+    def month_label(self, day: ColumnElement[Any]) -> ColumnElement[str]:
+        return func.to_char(day, "YYYY-MM", type_=String)
 
     def insert(self, table: Table) -> Any:
         return postgresql.insert(table)

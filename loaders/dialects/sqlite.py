@@ -9,7 +9,21 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Engine, Select, Table, create_engine, event, func, select, true
+from sqlalchemy import (
+    Connection,
+    Date,
+    Engine,
+    Integer,
+    Select,
+    String,
+    Table,
+    cast,
+    create_engine,
+    event,
+    func,
+    select,
+    true,
+)
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import URL
 from sqlalchemy.sql.elements import ColumnElement
@@ -79,6 +93,16 @@ class SQLite:
 
     def earlier(self, a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[Any]:
         return func.min(a, b)
+
+    def day_number(self, day: ColumnElement[Any]) -> ColumnElement[int]:
+        # julianday() of a date is its noon: 1970-01-01 is 2440587.5, so the difference is whole.
+        return cast(func.julianday(func.date(day)) - 2440587.5, Integer)
+
+    def first_of_month(self, year: ColumnElement[int], month: ColumnElement[int]) -> ColumnElement[Any]:
+        return func.date(func.printf("%04d-%02d-01", year, month), type_=Date)
+
+    def month_label(self, day: ColumnElement[Any]) -> ColumnElement[str]:
+        return func.strftime("%Y-%m", day, type_=String)
 
     def insert(self, table: Table) -> Any:
         return sqlite.insert(table)

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, insert, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from loaders import db
+from loaders.analytics.views import drop_report_views_sql
 from loaders.dialects import postgresql
 from loaders.errors import DatabaseUnavailable, is_read_only
 from loaders.strategies import known_rows
@@ -96,7 +97,10 @@ def _old_database(url: str, view: bool) -> None:
     engine = db.connect(url)
     db.ensure_schema(engine, [])
     with engine.begin() as conn:
-        conn.execute(text("DROP VIEW payout_lines"))  # newer than the collation: no such database has it
+        # Newer than the collation: no such database has them.
+        for drop in drop_report_views_sql():
+            conn.execute(text(drop))
+        conn.execute(text("DROP VIEW payout_lines"))
         conn.execute(text('ALTER TABLE bookings ALTER COLUMN external_code TYPE varchar(64) COLLATE "default"'))
         if view:
             conn.execute(text("CREATE VIEW operators_codes AS SELECT source, external_code FROM bookings"))

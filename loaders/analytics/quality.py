@@ -1,0 +1,87 @@
+"""What an operator checks: the cleaning schedule (v_cleaning_schedule) and the data quality
+of the database (v_data_quality: files, quarantined rows, unknown status labels, missing payouts)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Integer, Select, String, and_, case, cast, func, literal, null, select, union_all
+from sqlalchemy.sql.elements import ColumnElement
+
+from loaders.analytics import View
+from loaders.analytics.stays import STAYS
+from loaders.tables import bookings, properties, rejected_rows, source_files, tasks
+from schemas.vocab import Source
+
+
+def cleaning_schedule_query() -> Select[Any]:
+    """Every cleaning task with its property and the booking (and guest) that leaves."""
+    b, t = bookings.c, tasks.c
+    return (
+        select(
+            t.id.label("task_id"),
+            t.due_date.label("date"),
+            b.property_id,
+            properties.c.name.label("property"),
+            t.kind,
+            t.same_day_turnover,
+            t.status,
+            t.locked,
+            b.guest_name.label("guest"),
+            (b.source + " " + b.external_code).label("booking"),
+            b.id.label("booking_id"),
+        )
+        .join(bookings, b.id == t.booking_id)
+        .join(properties, properties.c.id == b.property_id)
+    )
+
+
+CLEANING_SCHEDULE = View("v_cleaning_schedule", lambda _: cleaning_schedule_query())
+
+# The quarantine message of an unknown status label (sources/normalize.py writes it):
+# "unknown status '<label>' for source <source>; add it to the status map (...)".
+UNKNOWN_STATUS_PREFIX = "unknown status '"
+UNKNOWN_STATUS_SUFFIX = "; add it to the status map (schemas/status_map.csv, or the status_map table)"
+
+
+def _label_source() -> Any:
+    """The source an unknown-label message names: the message ends with it and the fixed advice."""
+    e = rejected_rows.c.error
+    ends = [f" for source {s.value}{UNKNOWN_STATUS_SUFFIX}" for s in Source]
+    return case(*((func.substr(e, func.length(e) - len(end) + 1) == end, end.split(";")[0][12:]) for end in ends))
+
+
+def without_revenue(stays: Any) -> ColumnElement[bool]:
+    """A stay of v_stays that is sold and has no known revenue (no earnings lines, no payout)."""
+    return and_(stays.c.sold == 1, stays.c.revenue.is_(None))
+
+
+def data_quality_query() -> Select[Any]:
+    """One row per figure: (topic, source, item, rows). Topics: `files` (item: the file status),
+    `quarantined_by_reason` (item: the message), `quarantined_by_file` (item: the file's path),
+    `unknown_label` (source and item: the label as written), `bookings_without_payout`."""
+    r, f = rejected_rows.c, source_files.c
+
+    def topic(name: str) -> Any:
+        return literal(name, String).label("topic")
+
+    rows = select(r.source_file_id, r.row_number, r.error).distinct().subquery("quarantined")
+    row_keys = select(r.source_file_id, r.row_number).distinct().subquery("rows")
+    unknown = func.substr(r.error, 1, len(UNKNOWN_STATUS_PREFIX)) == UNKNOWN_STATUS_PREFIX
+    parts = [
+        select(topic("files"), null(), cast(f.status, String), func.count()).group_by(f.status),
+        select(topic("quarantined_by_reason"), null(), rows.c.error, func.count()).group_by(rows.c.error),
+        select(topic("quarantined_by_file"), null(), f.path, func.count())
+        .select_from(row_keys.join(source_files, f.id == row_keys.c.source_file_id))
+        .group_by(f.id, f.path),
+        select(topic("unknown_label"), _label_source(), r.value, func.count())
+        .where(unknown)
+        .group_by(_label_source(), r.value),
+        select(topic("bookings_without_payout"), null(), null(), func.count()).where(without_revenue(STAYS.table)),
+    ]
+    united = union_all(*parts).subquery("figures")
+    topic_, source, item, count = united.c
+    return select(topic_.label("topic"), source.label("source"), item.label("item"), cast(count, Integer).label("rows"))
+
+
+DATA_QUALITY = View("v_data_quality", lambda _: data_quality_query())

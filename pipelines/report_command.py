@@ -1,0 +1,75 @@
+"""The `bookingest report` command: the figures of a period (occupancy, revenue, channels, ...) as a table or JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from pipelines.discover import UsageError
+from pipelines.output import print_table
+
+# The monthly figures' columns in the text table: (header, key, how it is shown).
+_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("property", "property", "text"), ("month", "month", "text"), ("currency", "currency", "text"),
+    ("sold", "nights_sold", "int"), ("blocked", "nights_blocked", "int"), ("available", "nights_available", "int"),
+    ("occupancy", "occupancy", "percent"), ("revenue", "revenue", "money"), ("ADR", "adr", "money"),
+    ("RevPAR", "revpar", "money"),
+)  # fmt: skip
+
+
+def add_parser(sub: Any) -> None:
+    """Register the command on the CLI's subparsers."""
+    from pipelines import cli  # cli imports this module: its helpers are there by now
+
+    cmd = sub.add_parser(
+        "report",
+        help="the figures of a period: occupancy, revenue, channels, lead time, cancellations, ...",
+        description="The report of the calendar months from --from's to --to's: per property and month the "
+        "nights sold, blocked and available, occupancy, revenue, ADR and RevPAR (per currency), and with "
+        "--json every figure (channels, stays, lead time, cancellations, on the books, cleaning, double "
+        "bookings, data quality). The README's 'Reports' section defines each.",
+    )
+    cmd.add_argument("--from", dest="start", required=True, metavar="DATE", help="first day (YYYY-MM-DD)")
+    cmd.add_argument("--to", dest="end", required=True, metavar="DATE", help="last day (YYYY-MM-DD)")
+    cmd.add_argument("--property", help="only this property")
+    cmd.add_argument(
+        "--today", metavar="DATE", help="the day on the books, cleaning and double bookings are as of (default: today)"
+    )
+    cmd.add_argument("--json", action="store_true", help="print every figure as JSON on stdout")
+    cli._db_option(cmd)
+    cmd.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from pipelines import cli
+    from reports.figures import UnknownProperty, report_figures
+
+    start, end = cli._date(args.start, "--from"), cli._date(args.end, "--to")
+    today = cli._date(args.today, "--today") if args.today is not None else None
+    if end < start:
+        raise UsageError("--to is before --from")
+    engine = cli._open_existing(args)
+    try:
+        figures = report_figures(engine, start, end, args.property, today)
+    except UnknownProperty as err:
+        raise UsageError(str(err)) from None
+    if args.json:
+        sys.stdout.write(json.dumps(figures, indent=2, ensure_ascii=False) + "\n")
+        return cli.EXIT_OK
+    rows = [[_cell(row[key], shown, key) for _, key, shown in _COLUMNS] for row in figures["monthly"]]
+    print_table([h for h, _, _ in _COLUMNS], rows, sys.stdout, right=range(3, len(_COLUMNS)))
+    period = figures["period"]
+    print(f"\n{period['from']} to {period['to']}; property '(all)' is every property together; --json for every figure")
+    return cli.EXIT_OK
+
+
+def _cell(value: Any, shown: str, key: str) -> str:
+    if value is None:
+        return "(all)" if key == "property" else "-"
+    if shown == "percent":
+        return f"{value:.1%}"
+    if shown == "money":
+        return f"{value:,.2f}"
+    return str(value)

@@ -1,0 +1,107 @@
+"""The report's figures as one JSON-ready dict (what `report --json` prints and the Excel and HTML
+writers lay out), read from the report views for a period, a property and a day."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from loaders.tables import properties
+from reports import figure_queries as q
+from reports.bookings import conflicts
+from reports.definitions import DEFINITIONS
+
+# Keys whose values are money (rounded to cents) and fractions (rounded to 4 places).
+MONEY_KEYS = frozenset({"revenue", "adr", "revpar", "revenue_last_year"})
+RATIO_KEYS = frozenset({"occupancy", "share_of_nights", "rate"})
+NIGHTS_KEYS = frozenset({"average_length_of_stay"})  # nights, to two places
+
+
+class UnknownProperty(ValueError):
+    """The report was asked for a property the database does not have."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+    def __str__(self) -> str:
+        return f"no property named {self.name!r} in the database (`bookingest properties` lists them)"
+
+
+def report_figures(
+    engine: Engine, start: dt.date, end: dt.date, property: str | None = None, today: dt.date | None = None
+) -> dict[str, Any]:
+    """Every figure of the report of the calendar months from `start`'s to `end`'s, for all
+    properties or one, with the on-the-books, cleaning and double-booking figures as of `today`
+    (default: the current date). Raises UnknownProperty, and ValueError when `end` < `start`."""
+    if end < start:
+        raise ValueError("the period ends before it starts")
+    today = today or dt.date.today()
+    first, last = q.Month.of(start), q.Month.of(end)
+    months = [
+        q.Month.of(start, n)
+        for n in range((last.first.year - first.first.year) * 12 + last.first.month - first.first.month + 1)
+    ]
+    scope = q.Scope(months, property)
+    with engine.connect() as conn:
+        if (
+            property is not None
+            and conn.execute(select(properties.c.id).where(properties.c.name == property)).first() is None
+        ):
+            raise UnknownProperty(property)
+        figures: dict[str, Any] = {
+            "period": {"from": first.first.isoformat(), "to": (last.end - dt.timedelta(days=1)).isoformat()},
+            "property": property,
+            "database": engine.url.render_as_string(hide_password=True),
+            "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "today": today.isoformat(),
+            "definitions": dict(DEFINITIONS),
+            "monthly": _sorted(q.monthly(conn, scope), "property", "month", "currency"),
+            "channels": _sorted(q.channels(conn, scope), "property", "month", "channel", "currency"),
+            "stays": _sorted(q.stays(conn, scope), "property", "channel"),
+            "lead_time": q.lead_time(conn, scope),
+            "cancellations": q.cancellations(conn, scope),
+            "on_the_books": q.on_the_books(conn, scope, today),
+            "cleaning": q.cleaning(conn, scope, today),
+            "double_bookings": [
+                {
+                    "property": c.property,
+                    "first": c.first,
+                    "second": c.second,
+                    "from": c.overlap_from.isoformat(),
+                    "to": c.overlap_to.isoformat(),
+                }
+                for c in conflicts(conn, property)
+                if c.overlap_to > today
+            ],
+            "data_quality": q.data_quality(conn, scope),
+        }
+    return plain(figures)
+
+
+def _sorted(rows: list[dict[str, Any]], *keys: str) -> list[dict[str, Any]]:
+    """Rows in order of `keys`, a None (the total) after the named ones."""
+    return sorted(rows, key=lambda r: [(r[k] is None, "" if r[k] is None else str(r[k])) for k in keys])
+
+
+def plain(value: Any, key: str = "") -> Any:
+    """`value` with only JSON types: dates as ISO text, money rounded to cents and fractions to
+    four places (as floats), integers as ints."""
+    if isinstance(value, dict):
+        return {k: plain(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v, key) for v in value]
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if key in MONEY_KEYS or key in NIGHTS_KEYS:
+        return round(float(value), 2)
+    if key in RATIO_KEYS:
+        return round(float(value), 4)
+    if isinstance(value, Decimal | float) and float(value).is_integer():
+        return int(value)
+    return int(value) if isinstance(value, int) else float(value)
