@@ -40,22 +40,23 @@ def axis_label(value: float, kind: Kind) -> str:
 
 
 def nice_top(peak: float) -> tuple[float, float]:
-    """The axis top and step: the first multiple of 1, 2 or 5 x 10^k giving 4 to 5 steps."""
+    """The axis top and step: the smallest step of 1, 2, 2.5 or 5 x 10^k that reaches `peak` in
+    at most 5 steps."""
     if peak <= 0:
         return 1.0, 0.25
-    raw = peak / 4
+    raw = peak / 5
     power = 10 ** math.floor(math.log10(raw))
     step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
     return step * math.ceil(peak / step), step
 
 
 def _peak(chart: Chart) -> float:
-    if chart.value_kind == "ratio":
-        return 1.0
     if chart.kind == "stacked":
         sums = [sum(s.values[i] or 0 for s in chart.series) for i in range(len(chart.categories))]
         return max(sums, default=0.0)
-    return max((v for s in chart.series for v in s.values if v is not None), default=0.0)
+    peak = max((v for s in chart.series for v in s.values if v is not None), default=0.0)
+    # A ratio's axis is 0-100 %, or higher when a double booking sold more nights than there were.
+    return max(peak, 1.0) if chart.value_kind == "ratio" else peak
 
 
 def _axes(chart: Chart, top: float, step: float, y: Scale) -> list[str]:
