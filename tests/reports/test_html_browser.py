@@ -7,7 +7,6 @@ system (.ci/run and the CI workflow install it). Missing, the tests skip, and fa
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any
 
 import pytest
 import report_fixture
+from databases import REQUIRE_PG
 
 from reports.charts import charts
 from reports.html import write_html
@@ -22,8 +22,6 @@ from reports.html import write_html
 pytestmark = pytest.mark.slow
 
 CHROMIUM = shutil.which("chromium")
-# As for PostgreSQL (tests/conftest.py): in CI a missing browser fails instead of skipping.
-REQUIRED = os.environ.get("BOOKINGEST_REQUIRE_POSTGRES", "") not in ("", "0") or os.environ.get("CI") == "true"
 ARGS = [
     "--headless",
     "--no-sandbox",
@@ -52,7 +50,7 @@ def page_url(figures: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) 
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     if CHROMIUM is None:
         message = "chromium is not installed (apt-get install chromium)"
-        if REQUIRED:
+        if REQUIRE_PG:  # as for PostgreSQL: in CI a missing browser fails instead of skipping
             pytest.fail(message)
         pytest.skip(message)
     from playwright.sync_api import sync_playwright
