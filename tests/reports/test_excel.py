@@ -39,11 +39,6 @@ TOPIC_SHEETS = [
 
 
 @pytest.fixture(scope="module")
-def figures() -> dict[str, Any]:
-    return report_fixture.figures()
-
-
-@pytest.fixture(scope="module")
 def workbook_path(figures: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("xlsx") / "report.xlsx"
     write_xlsx(figures, path)

@@ -17,11 +17,6 @@ from reports.sections import SECTIONS
 
 
 @pytest.fixture(scope="module")
-def figures() -> dict[str, Any]:
-    return report_fixture.figures()
-
-
-@pytest.fixture(scope="module")
 def page(figures: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("html") / "report.html"
     write_html(figures, path)

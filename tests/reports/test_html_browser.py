@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import report_fixture
 from databases import REQUIRE_PG
 
 from reports.charts import charts
@@ -32,11 +31,6 @@ ARGS = [
     "--disable-sync",
 ]
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(scope="module")
-def figures() -> dict[str, Any]:
-    return report_fixture.figures()
 
 
 @pytest.fixture(scope="module")
