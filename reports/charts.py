@@ -59,7 +59,8 @@ def _grid(
 
 
 def _totals_or_all(rows: list[Row], key: str) -> list[Row]:
-    """The all-properties (or all-channels) rows where the figures have them, else every row."""
+    """The all-properties (or all-channels) rows where the figures have them (report_figures always
+    does), else every row: the figures of a single property."""
     totals = [r for r in rows if r.get(key) is None]
     return totals or rows
 
