@@ -8,7 +8,6 @@ Jinja2 renders it with autoescaping on: every text of the figures (a guest calle
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,7 @@ from reports.output_file import replacing
 from reports.sections import SECTIONS, Figures, Kind, Section, cover, definitions, display
 from reports.svg import colour, dashed, svg
 
-TEMPLATE = "report.html"
+TEMPLATE = Path(__file__).with_name("templates") / "report.html"  # package data (pyproject)
 NUMERIC: frozenset[Kind] = frozenset({"int", "money", "number", "ratio"})
 
 
@@ -76,7 +75,7 @@ def groups(figures: Figures) -> list[Group]:
 def render(figures: Figures) -> str:
     """The page of `figures` (reports.figures.report_figures) as text."""
     environment = Environment(autoescape=True, undefined=StrictUndefined, keep_trailing_newline=True)
-    template = environment.from_string(files("reports").joinpath("templates", TEMPLATE).read_text("utf-8"))
+    template = environment.from_string(TEMPLATE.read_text("utf-8"))
     facts = cover(figures)
     return template.render(
         period=facts[0][1],
