@@ -48,12 +48,12 @@ def write_openpyxl(figures: dict[str, Any], path: Path) -> None:
         for col, column in enumerate(section.columns, 1):
             sheet.cell(2, col, column.header)
         for number, row in enumerate(section.rows(figures), 3):
-            for col, (column, value) in enumerate(zip(section.columns, section.values(row), strict=True), 1):
+            for col, (value, kind) in enumerate(section.cells(row), 1):
                 cell = sheet.cell(number, col, value)
-                if column.kind == "text" and value is not None:
+                if kind == "text" and value is not None:
                     cell.data_type = "s"  # never a formula
-                elif column.kind in NUMBER_FORMATS:
-                    cell.number_format = NUMBER_FORMATS[column.kind]
+                elif kind in NUMBER_FORMATS:
+                    cell.number_format = NUMBER_FORMATS[kind]
         sheet.freeze_panes = "A3"
         sheet.auto_filter.ref = sheet.dimensions
         sheets[section.sheet] = sheet

@@ -65,8 +65,7 @@ def write_table(workbook: Workbook, section: Section, figures: Figures, formats:
     for col, column in enumerate(section.columns):
         sheet.write_string(HEADER_ROW, col, column.header, formats.header)
     for number, row in enumerate(rows, start=HEADER_ROW + 1):
-        for col, (column, value) in enumerate(zip(section.columns, section.values(row), strict=True)):
-            kind: Kind = "text" if value is not None and value == column.empty else column.kind
+        for col, (value, kind) in enumerate(section.cells(row)):
             write_cell(sheet, number, col, value, kind, formats)
             widths[col] = max(widths[col], len(display(value, kind)))
     for col, width in enumerate(widths):

@@ -47,10 +47,7 @@ def table(section: Section, figures: Figures) -> Table:
     headers = [(c.header, css(c.kind)) for c in section.columns]
     rows = []
     for row in section.rows(figures):
-        cells = [
-            (display(value, "text" if value == column.empty else column.kind), css(column.kind))
-            for column, value in zip(section.columns, section.values(row), strict=True)
-        ]
+        cells = [(display(value, kind), css(kind)) for value, kind in section.cells(row)]
         rows.append({"cells": cells, "marked": bool(row.get("same_day_turnover"))})
     return Table(section.title, headers, rows)
 

@@ -37,9 +37,13 @@ class Section:
     rows: Callable[[Figures], list[Row]]
     topic: str = ""
 
-    def values(self, row: Row) -> list[Any]:
-        """The row's values in column order, a null with a meaning replaced by its label."""
-        return [row.get(c.key) if row.get(c.key) is not None else c.empty for c in self.columns]
+    def cells(self, row: Row) -> list[tuple[Any, Kind]]:
+        """The row's values in column order with their kind; a null with a meaning is its label
+        ("All properties"), as text."""
+        return [
+            (c.empty, "text") if row.get(c.key) is None and c.empty is not None else (row.get(c.key), c.kind)
+            for c in self.columns
+        ]
 
 
 def _key(name: str) -> Callable[[Figures], list[Row]]:
