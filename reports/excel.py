@@ -71,6 +71,10 @@ def write_table(workbook: Workbook, section: Section, figures: Figures, formats:
     for col, width in enumerate(widths):
         sheet.set_column(col, col, min(max(width + 2, MIN_WIDTH), MAX_WIDTH))
     sheet.freeze_panes(HEADER_ROW + 1, 0)
+    # Printed: landscape, as wide as one page, the header row on every page.
+    sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(HEADER_ROW)
     sheet.autofilter(HEADER_ROW, 0, HEADER_ROW + max(len(rows), 1), len(section.columns) - 1)
     return sheet
 

@@ -92,6 +92,10 @@ def test_every_table_has_a_frozen_header_and_a_filter(workbook: Any, sheet: str)
     assert ws["A1"].font.b
     assert ws.auto_filter.ref == f"A2:{ws.cell(2, ws.max_column).column_letter}{max(ws.max_row, 3)}"
     assert all(ws.cell(2, col).font.b for col in range(1, ws.max_column + 1))
+    assert ws.page_setup.orientation == "landscape" and ws.print_title_rows == "$2:$2"
+    # One page wide (fitToWidth 1 is the default, so not written), as many pages high as it takes.
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth in (None, 1)
+    assert int(ws.page_setup.fitToHeight) == 0
 
 
 def test_monthly_rows_are_the_figures_with_their_formats(workbook: Any, figures: dict[str, Any]) -> None:
