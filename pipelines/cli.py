@@ -75,6 +75,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--cron", default="0 * * * *", help="when to ingest the inbox (default: hourly)")
     serve.set_defaults(run=_serve)
 
+    from pipelines import config_command  # a command of its own, imported where it is registered
+
+    config_command.add_parser(sub)
     lifecycle_command.add_parser(sub)
     layouts_command.add_parser(sub)
     payouts_command.add_parser(sub)
@@ -207,12 +210,9 @@ def _date(text: str, option: str) -> Any:
 
 
 def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
+    from pipelines.config_command import masked_url
 
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return url
+    return masked_url(url)
 
 
 if __name__ == "__main__":

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from pipelines.discover import UsageError
 from pipelines.output import print_table, shown
 
 EXIT_OK, EXIT_NOT_FOUND = 0, 1
+# What `tasks --json` prints of a schedule line (the rest is for the calendar).
+JSON_KEYS = ("task_id", "property", "date", "guest_leaving", "guest_arriving", "same_day_turnover", "status", "locked")
+ICS_DAYS_BACK = 30  # a calendar without --from keeps the past month's cleanings
 MAX_ID = 2**31 - 1  # the tasks' id column is a 32-bit INTEGER on PostgreSQL: a larger id names no task
 
 
@@ -24,12 +29,19 @@ def add_parser(sub: Any) -> None:
     cli._db_option(hist)
     hist.set_defaults(run=history)
 
-    sched = sub.add_parser("tasks", help="the cleaning schedule between two dates")
-    sched.add_argument("--from", dest="start", required=True, metavar="DATE", help="first day (YYYY-MM-DD)")
-    sched.add_argument("--to", dest="end", required=True, metavar="DATE", help="last day (YYYY-MM-DD)")
+    sched = sub.add_parser("tasks", help="the cleaning schedule between two dates (a page, a CSV, a calendar)")
+    sched.add_argument("--from", dest="start", metavar="DATE", help="first day (YYYY-MM-DD)")
+    sched.add_argument("--to", dest="end", metavar="DATE", help="last day (YYYY-MM-DD)")
     sched.add_argument("--property", help="only this property")
     sched.add_argument("--all", action="store_true", help="include cancelled tasks")
-    sched.add_argument("--json", action="store_true", help="print JSON on stdout")
+    output = sched.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print JSON on stdout")
+    output.add_argument("--out", metavar="FILE", help="write a printable page (FILE.html) or a spreadsheet (FILE.csv)")
+    output.add_argument(
+        "--ics",
+        metavar="FILE",
+        help=f"write an iCalendar file, cancelled cleanings included (default: from {ICS_DAYS_BACK} days ago, no end)",
+    )
     cli._db_option(sched)
     sched.set_defaults(run=schedule)
 
@@ -68,16 +80,26 @@ def history(args: argparse.Namespace) -> int:
 
 
 def schedule(args: argparse.Namespace) -> int:
+    import datetime as dt
+
     from pipelines import cli
     from reports.bookings import cleaning_schedule
 
-    start, end = cli._date(args.start, "--from"), cli._date(args.end, "--to")
-    if end < start:
+    today = dt.datetime.now(dt.UTC).date()
+    if args.ics is None and (args.start is None or args.end is None):
+        raise UsageError("tasks needs --from and --to (only --ics has defaults)")
+    start = cli._date(args.start, "--from") if args.start else today - dt.timedelta(days=ICS_DAYS_BACK)
+    end = cli._date(args.end, "--to") if args.end else None
+    if end is not None and end < start:
         raise UsageError("--to is before --from")
-    lines = cleaning_schedule(cli._open_existing(args), start, end, args.property, include_cancelled=args.all)
+    target = _target(args.out or args.ics, (".html", ".htm", ".csv") if args.out else (".ics",))
+    include_cancelled = args.all or args.ics is not None
+    lines = cleaning_schedule(cli._open_existing(args), start, end, args.property, include_cancelled=include_cancelled)
+    if target is not None:
+        return _write_schedule(target, lines, start, end, args.property)
     if args.json:
-        rows = [{**line.__dict__, "date": line.date.isoformat()} for line in lines]
-        sys.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
+        rows = [{key: getattr(line, key) for key in JSON_KEYS} for line in lines]
+        sys.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False, default=_iso) + "\n")
         return EXIT_OK
     header = ("date", "property", "guest leaving", "guest arriving", "same-day", "task", "status")
     table = [
@@ -87,6 +109,54 @@ def schedule(args: argparse.Namespace) -> int:
     ]  # fmt: skip
     print_table(header, table, sys.stdout)
     print(f"\n{len(lines)} cleaning task(s) from {start} to {end}")
+    return EXIT_OK
+
+
+def _iso(value: Any) -> str:
+    return str(value.isoformat())  # the dates and times of a schedule line, for JSON
+
+
+def _target(name: str | None, suffixes: tuple[str, ...]) -> Path | None:
+    """The file to write, checked before the database is read."""
+    if name is None:
+        return None
+    path = Path(name)
+    if path.suffix.lower() not in suffixes:
+        raise UsageError(f"{name}: the file name must end in {' or '.join(suffixes)}")
+    if not path.parent.is_dir():
+        raise UsageError(f"{name}: there is no folder {path.parent}")
+    if path.is_dir():
+        raise UsageError(f"{name} is a folder; name a file")
+    return path
+
+
+def _write_schedule(path: Path, lines: list[Any], start: Any, end: Any, property_name: str | None) -> int:
+    import datetime as dt
+
+    suffix = path.suffix.lower()
+    if suffix == ".ics":
+        from reports.ics import schedule_ics
+
+        data = schedule_ics(lines, property_name)
+    elif suffix == ".csv":
+        from reports.cleaning import schedule_csv
+
+        data = schedule_csv(lines).encode("utf-8-sig")  # the BOM: Excel then reads UTF-8 names right
+    else:
+        from reports.cleaning import schedule_html
+
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        data = schedule_html(lines, start, end, property_name, now).encode("utf-8")
+    # Whole or not at all: written beside the target, then renamed over it.
+    partial = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        partial.write_bytes(data)
+        os.replace(partial, path)
+    except OSError as err:
+        partial.unlink(missing_ok=True)
+        raise UsageError(f"cannot write {path}: {err.strerror or err}") from None
+    tasks = len({line.task_id for line in lines})
+    print(shown(f"{tasks} cleaning task(s) from {start} to {end or 'the last one'} written to {path}"))
     return EXIT_OK
 
 

@@ -2,26 +2,37 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import fields
+from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, PositiveInt, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from dotenv import dotenv_values
+from dotenv.parser import parse_stream
+from pydantic import Field, PositiveInt, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, DotEnvSettingsSource, EnvSettingsSource, SettingsConfigDict
 
 from pipelines.discover import UsageError
 from schemas.tuning import DEFAULT_TUNING, Tuning
 
 DEFAULT_DATABASE_URL = "sqlite:///bookingest.db"
+# Read from the folder bookingest runs in, the one Prefect reads its own `.env` from (so one file
+# can hold PREFECT_API_URL for both); a variable set in the environment wins over the file.
+ENV_FILE = ".env"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="BOOKINGEST_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="BOOKINGEST_", extra="ignore", env_file=ENV_FILE, env_file_encoding="utf-8"
+    )
 
     database_url: str = DEFAULT_DATABASE_URL
     # Run `ingest` as a Prefect flow run: "auto" does so when a Prefect API is configured.
     prefect: Literal["auto", "yes", "no"] = "auto"
     # Prefect's own variable (no BOOKINGEST_ prefix): whether a Prefect API is configured.
     prefect_api_url: str | None = Field(default=None, validation_alias="PREFECT_API_URL")
+    # Prefect's own, read by Prefect itself; here so that `bookingest config` shows (masked) whether it is set.
+    prefect_api_key: SecretStr | None = Field(default=None, validation_alias="PREFECT_API_KEY")
     # Where an unexpected error's traceback is logged (pipelines/crash.py): BOOKINGEST_LOG_DIR,
     # else the XDG state folder (no BOOKINGEST_ prefix: the freedesktop.org variable).
     log_dir: str | None = None
@@ -55,13 +66,69 @@ class Settings(BaseSettings):
 
     @classmethod
     def load(cls) -> Settings:
-        """The settings, or UsageError (exit status 2) naming the variable that is wrong."""
+        """The settings, or UsageError (exit status 2) naming the variable that is wrong and where it was set."""
         try:
+            check_env_file()
+            origin = origins()
             return cls()
+        except UnicodeDecodeError as err:
+            raise UsageError(f"{env_file()} is not UTF-8 text (byte {err.start + 1}); save it as UTF-8") from None
+        except OSError as err:
+            raise UsageError(f"cannot read {env_file()}: {err.strerror or err}") from None
         except ValidationError as err:
-            wrong = "; ".join(f"BOOKINGEST_{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in err.errors())
-            raise UsageError(f"bad configuration in the environment: {wrong}") from None
+            wrong = []
+            for error in err.errors():
+                field = field_of(str(error["loc"][0]))
+                where = env_file() if origin.get(field) == ".env" else "the environment"
+                wrong.append(f"{variable(field)} in {where}: {error['msg']}")
+            raise UsageError("bad configuration: " + "; ".join(wrong)) from None
 
     def tuning(self) -> Tuning:
         """The knobs of a load, as every stage receives them."""
         return Tuning(**{f.name: getattr(self, f.name) for f in fields(Tuning)})
+
+
+def env_file() -> Path:
+    """The `.env` file the settings read (it need not exist)."""
+    return Path(ENV_FILE).absolute()
+
+
+def check_env_file() -> None:
+    """A line of `.env` that is not NAME=value is an error, not a value silently ignored."""
+    path = env_file()
+    if not path.is_file():
+        return
+    with path.open(encoding="utf-8") as stream:
+        wrong = next((b.original.line for b in parse_stream(stream) if b.error or (b.key and b.value is None)), None)
+    if wrong is not None:
+        raise UsageError(f"{path}, line {wrong}: not NAME=value; correct it or make it a comment (#)")
+
+
+def variable(field: str) -> str:
+    """The variable that sets a field: BOOKINGEST_<FIELD>, or the other program's own name."""
+    alias = Settings.model_fields[field].validation_alias if field in Settings.model_fields else None
+    return alias if isinstance(alias, str) else f"BOOKINGEST_{field.upper()}"
+
+
+def field_of(key: str) -> str:
+    """The field a validation error's location (a field, or a variable of another program) names."""
+    return next((f for f in Settings.model_fields if variable(f) == key), key)
+
+
+def unknown_variables() -> list[tuple[str, str]]:
+    """BOOKINGEST_ variables set (in the environment or .env) that no setting reads, with where:
+    a misspelt name would otherwise be ignored without a word."""
+    known = {variable(f) for f in Settings.model_fields}
+    in_file = dotenv_values(env_file()) if env_file().is_file() else {}
+    found = {name: ".env" for name in in_file} | {name: "environment" for name in os.environ}
+    return sorted(
+        (n, where) for n, where in found.items() if n.upper().startswith("BOOKINGEST_") and n.upper() not in known
+    )
+
+
+def origins() -> dict[str, str]:
+    """Where each field's value comes from: "environment" or ".env" (the environment wins, as
+    in Settings itself); a field missing here has its default."""
+    found = {field_of(k): ".env" for k in DotEnvSettingsSource(Settings)()}
+    found.update({field_of(k): "environment" for k in EnvSettingsSource(Settings)()})
+    return {f: where for f, where in found.items() if f in Settings.model_fields}

@@ -6,8 +6,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, select
+from sqlalchemy import Connection, Engine, and_, func, select
 
+from loaders.rules import is_active
 from loaders.rules.overlaps import conflicts_query
 from loaders.rules.tasks import turnover_arrival
 from loaders.tables import booking_history, bookings, properties, source_files, tasks
@@ -115,14 +116,37 @@ class ScheduleLine:
     same_day_turnover: bool
     status: str
     locked: bool
+    # For the cleaners' calendar (reports/ics.py): the booking's key, and when the task changed.
+    kind: str
+    source: str
+    code: str
+    check_out: dt.date
+    next_check_in: dt.date | None  # the property's next active arrival on or after the due day
+    created_at: dt.datetime
+    updated_at: dt.datetime
 
 
 def cleaning_schedule(
-    engine: Engine, start: dt.date, end: dt.date, property_name: str | None = None, include_cancelled: bool = False
+    engine: Engine,
+    start: dt.date,
+    end: dt.date | None,
+    property_name: str | None = None,
+    include_cancelled: bool = False,
 ) -> list[ScheduleLine]:
-    """Cleaning tasks due between `start` and `end` (inclusive), with who leaves and who arrives."""
+    """Cleaning tasks due between `start` and `end` (inclusive; None: no end), with who leaves and who arrives."""
     leaving = bookings.alias("leaving")
     arriving = bookings.alias("arriving")
+    later = bookings.alias("later")
+    next_check_in = (
+        select(func.min(later.c.check_in))
+        .where(
+            later.c.property_id == leaving.c.property_id,
+            later.c.check_in >= tasks.c.due_date,
+            later.c.id != leaving.c.id,
+            is_active(later.c.status),
+        )
+        .scalar_subquery()
+    )
     q: Any = (
         select(
             tasks.c.id,
@@ -133,6 +157,13 @@ def cleaning_schedule(
             tasks.c.same_day_turnover,
             tasks.c.status,
             tasks.c.locked,
+            tasks.c.kind,
+            leaving.c.source,
+            leaving.c.external_code,
+            leaving.c.check_out,
+            next_check_in,
+            tasks.c.created_at,
+            tasks.c.updated_at,
         )
         .select_from(tasks)
         .join(leaving, leaving.c.id == tasks.c.booking_id)
@@ -142,9 +173,11 @@ def cleaning_schedule(
             # Who makes it a same-day turnover (two of them when the arrivals are double booked).
             and_(turnover_arrival(arriving, leaving.c.property_id, tasks.c.due_date), arriving.c.id != leaving.c.id),
         )
-        .where(tasks.c.due_date >= start, tasks.c.due_date <= end)
+        .where(tasks.c.due_date >= start)
         .order_by(tasks.c.due_date, properties.c.name, tasks.c.id)
     )
+    if end is not None:
+        q = q.where(tasks.c.due_date <= end)
     if not include_cancelled:
         q = q.where(tasks.c.status != TaskStatus.CANCELLED.value)
     if property_name:
