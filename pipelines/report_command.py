@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from pipelines.discover import UsageError
-from pipelines.output import print_table
+from pipelines.output import print_table, shown
 
 # The monthly figures' columns in the text table: (header, key, how it is shown).
 _COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -38,23 +38,30 @@ def add_parser(sub: Any) -> None:
         "--today", metavar="DATE", help="the day on the books, cleaning and double bookings are as of (default: today)"
     )
     cmd.add_argument("--json", action="store_true", help="print every figure as JSON on stdout")
+    cmd.add_argument("--out", metavar="FILE", help="write the report to FILE.xlsx (Excel, with charts) or FILE.html")
     cli._db_option(cmd)
     cmd.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from pipelines import cli
+    from pipelines import cli, report_outputs  # the writers' libraries load only for a report
     from reports.figures import PeriodTooLong, UnknownProperty, report_figures
 
     start, end = _day(args.start, "--from"), _day(args.end, "--to")
     today = _day(args.today, "--today") if args.today is not None else None
     if end < start:
         raise UsageError("--to is before --from")
+    writer = report_outputs.writer_for(args.out) if args.out is not None else None
     engine = cli._open_existing(args)
     try:
         figures = report_figures(engine, start, end, args.property, today)
     except (UnknownProperty, PeriodTooLong) as err:
         raise UsageError(str(err)) from None
+    if writer is not None:
+        report_outputs.write_report(writer, figures, args.out)
+        print(shown(f"wrote the report to {args.out}"), file=sys.stderr if args.json else sys.stdout)
+        if not args.json:
+            return cli.EXIT_OK
     if args.json:
         sys.stdout.write(json.dumps(figures, indent=2, ensure_ascii=False) + "\n")
         return cli.EXIT_OK

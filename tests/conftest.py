@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from databases import reset_pg_schema
+from databases import REQUIRE_PG, reset_pg_schema
 from hypothesis import settings
 from sqlalchemy import Engine, create_engine, text
 
@@ -20,8 +20,6 @@ settings.load_profile("bookingest")
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data" / "samples"
 PG_ADMIN_URL = os.environ.get("BOOKINGEST_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-# CI sets this: a missing PostgreSQL then fails the suite instead of skipping half of it.
-REQUIRE_PG = os.environ.get("BOOKINGEST_REQUIRE_POSTGRES", "") not in ("", "0") or os.environ.get("CI") == "true"
 
 
 @pytest.fixture(scope="session")
