@@ -141,6 +141,7 @@ def ensure_schema(engine: Engine, seed: Iterable[tuple[str, str, str]]) -> None:
     with schema_lock(engine) as conn:
         metadata.create_all(conn)
         _bookings_have_row_hashes(conn)
+        _source_files_have_archived_paths(conn)
         dialect.upgrade_schema(conn)
         conn.execute(text(conflicts_view_sql(dialect)))
         conn.execute(text(history_view_sql(dialect)))
@@ -167,6 +168,12 @@ def _bookings_have_row_hashes(conn: Connection) -> None:
     compared in the database until a file writes them again."""
     if "row_hash" not in {c["name"] for c in inspect(conn).get_columns("bookings")}:
         conn.execute(text("ALTER TABLE bookings ADD COLUMN row_hash BIGINT"))
+
+
+def _source_files_have_archived_paths(conn: Connection) -> None:
+    """A database made before the inbox filed files away gets the column, empty (revision 0004)."""
+    if "archived_path" not in {c["name"] for c in inspect(conn).get_columns("source_files")}:
+        conn.execute(text("ALTER TABLE source_files ADD COLUMN archived_path TEXT"))
 
 
 def status_map_entries(engine: Engine) -> list[tuple[str, str, str]]:

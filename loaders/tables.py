@@ -25,6 +25,7 @@ from schemas.vocab import (
     BOOKING_KEY,
     PAYOUT_MONEY_FIELDS,
     TASK_KINDS,
+    ClaimOutcome,
     FileStatus,
     PayoutKind,
     Source,
@@ -95,6 +96,7 @@ source_files = Table(
     Column("rejected", Integer, nullable=False, default=0),
     Column("error", Text),
     Column("loaded_at", DateTime, nullable=False),
+    Column("archived_path", Text),  # where the inbox filed it (pipelines.inbox), which replay reads
     CheckConstraint(_one_of("status", [s.value for s in FileStatus]), name="status"),
 )
 
@@ -252,6 +254,23 @@ payouts = Table(
     CheckConstraint(_one_of("kind", [k.value for k in PayoutKind]), name="kind"),
     CheckConstraint(_one_of("source", SOURCES), name="source"),
     Index(None, "external_code", "source"),
+)
+
+# One row per inbox entry (its path relative to the inbox): the worker that claimed it last and
+# the lease it holds until then (loaders.claims). A worker that dies leaves its lease to expire.
+file_claims = Table(
+    "file_claims",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("worker", String(200), nullable=False),
+    Column("claimed_at", DateTime, nullable=False),
+    Column("lease_until", DateTime, nullable=False),
+    Column("finished_at", DateTime),
+    Column("outcome", String(20)),
+    Column("attempts", Integer, nullable=False),
+    Column("source_file_id", Integer, ForeignKey("source_files.id")),
+    Column("moved_to", Text),  # where the file went (archive or rejected folder)
+    CheckConstraint(_one_of("outcome", [o.value for o in ClaimOutcome]), name="outcome"),
 )
 
 # The booking_history view (created by loaders.db.ensure_schema), declared for queries.

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from pipelines import crash, layouts_command, lifecycle_command, payouts_command, properties_command
+from pipelines import crash, inbox_command, layouts_command, lifecycle_command, payouts_command, properties_command
 from pipelines.discover import FileOptions, Unread, UsageError, discover, parse_as_of
 from pipelines.output import Progress, print_summary, shown
 from pipelines.results import FileResult
@@ -82,6 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=_serve)
 
     lifecycle_command.add_parser(sub)
+    inbox_command.add_parser(sub)
     layouts_command.add_parser(sub)
     payouts_command.add_parser(sub)
     properties_command.add_parser(sub)

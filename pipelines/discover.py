@@ -128,15 +128,15 @@ def _walk(root: Path, unread: list[Unread]) -> list[Path]:
     files = []
     for folder, dirs, names in os.walk(root, onerror=failed):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))  # hidden folders, as hidden files
-        for name in [d for d in dirs if not _is_text(d)]:
+        for name in [d for d in dirs if not is_text(d)]:
             dirs.remove(name)
-            unread.append(Unread(Path(folder, name), _NOT_TEXT + "; its files were not looked at"))
+            unread.append(Unread(Path(folder, name), NOT_TEXT + "; its files were not looked at"))
         for name in names:
             path = Path(folder, name)
             if _ignored(path, root):
                 continue
-            if not _is_text(name):
-                unread.append(Unread(path, _NOT_TEXT + "; not read"))
+            if not is_text(name):
+                unread.append(Unread(path, NOT_TEXT + "; not read"))
                 continue
             try:
                 kind = _kind(path)
@@ -152,10 +152,10 @@ def _walk(root: Path, unread: list[Unread]) -> list[Path]:
     return sorted(files)
 
 
-_NOT_TEXT = "its name is not valid UTF-8 text, so it cannot be recorded (rename it)"
+NOT_TEXT = "its name is not valid UTF-8 text, so it cannot be recorded (rename it)"
 
 
-def _is_text(name: str) -> bool:
+def is_text(name: str) -> bool:
     try:
         name.encode("utf-8")
     except UnicodeEncodeError:  # os.fsdecode made the bytes that are not UTF-8 lone surrogates

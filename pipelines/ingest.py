@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -49,6 +50,7 @@ def ingest_file(
     status_map: StatusMap | None = None,
     tuning: Tuning = DEFAULT_TUNING,
     dry_run: bool = False,
+    merge_slot: Callable[[], AbstractContextManager[object]] = nullcontext,
 ) -> FileResult:
     """One file through DESIGN.md's flow: claim (hash, duplicate check), read, then map, validate
     and normalize (sources.normalize), then merge and derive (the load's strategy, in one
@@ -60,12 +62,23 @@ def ingest_file(
 
     A `dry_run` does all of this, its double bookings included, in the file's transaction and
     rolls it back: the result is the real run's against the database as it is, marked dry_run.
+
+    `merge_slot` is entered around the file's transaction only (the part that takes the
+    database's merge lock), e.g. a Prefect concurrency limit on the merges that hit the
+    database at once; hashing, the duplicate check and reading the first chunk stay outside it.
     """
-    return replace(_ingest_file(engine, path, options, status_map, tuning, dry_run), dry_run=dry_run)
+    result = _ingest_file(engine, path, options, status_map, tuning, dry_run, merge_slot)
+    return replace(result, dry_run=dry_run, file_id=None if dry_run else result.file_id)  # a dry run's was rolled back
 
 
 def _ingest_file(
-    engine: Engine, path: Path, options: FileOptions, status_map: StatusMap | None, tuning: Tuning, dry_run: bool
+    engine: Engine,
+    path: Path,
+    options: FileOptions,
+    status_map: StatusMap | None,
+    tuning: Tuning,
+    dry_run: bool,
+    merge_slot: Callable[[], AbstractContextManager[object]],
 ) -> FileResult:
     shown = str(path)
     ahead = workbooks.take(path)  # a read begun in the background (by the CLI), if any
@@ -82,9 +95,11 @@ def _ingest_file(
         layout = first.layout.name
         record = FileRecord(claim.sha256, shown, layout, claim.as_of, first.rows_expected, options.aliases)
         if first.layout.kind == "payouts":  # an earnings export: money lines, never bookings
-            return payouts_ingest.ingest(engine, record, itertools.chain([first], rest), tuning, dry_run)
+            with merge_slot():
+                return payouts_ingest.ingest(engine, record, itertools.chain([first], rest), tuning, dry_run)
         chunks = _normalized(itertools.chain([first], rest), options, status_map, tally, repaired)
-        merged = _merge(engine, record, chunks, tally, tuning, dry_run)
+        with merge_slot():
+            merged = _merge(engine, record, chunks, tally, tuning, dry_run)
     except SQLAlchemyError as err:
         if is_transient(err):
             raise
@@ -214,6 +229,7 @@ def _loaded(shown: str, layout: str | None, tally: Tally, merged: _Merged, confl
         conflicts=conflicts,
         strategy=merged.strategy,
         new_properties=merged.new_properties,
+        file_id=merged.file_id,
     )
 
 

@@ -58,4 +58,5 @@ def ingest(engine: Engine, record: FileRecord, tables: Iterable[RawTable], tunin
         problems=[describe(r) for r in problems[:MAX_PROBLEMS_SHOWN]],
         problems_total=len(problems),
         notes=notes,
+        file_id=load.file_id,
     )

@@ -33,6 +33,9 @@ class FileResult:
     notes: list[str] = field(default_factory=list)  # what was done to read it, e.g. text repaired
     new_properties: list[str] = field(default_factory=list)  # properties its names created
     dry_run: bool = False  # read, checked and merged as a real run would, then rolled back
+    # The source_files id of a loaded file (None otherwise, and for a dry run): an id, not an outcome.
+    file_id: int | None = field(default=None, compare=False)
+    moved_to: str | None = None  # where an inbox run filed it (archive or rejected folder)
 
     @classmethod
     def unread(cls, entry: Unread) -> FileResult:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from dataclasses import fields
 from typing import Annotated, Literal
 
@@ -9,6 +11,7 @@ from pydantic import Field, PositiveInt, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pipelines.discover import UsageError
+from pipelines.inbox import DEFAULT_LEASE_SECONDS, DEFAULT_SETTLE_SECONDS
 from schemas.tuning import DEFAULT_TUNING, Tuning
 
 DEFAULT_DATABASE_URL = "sqlite:///bookingest.db"
@@ -55,6 +58,15 @@ class Settings(BaseSettings):
     max_cell_bytes: PositiveInt = DEFAULT_TUNING.max_cell_bytes
     max_seconds_per_file: PositiveInt = DEFAULT_TUNING.max_seconds_per_file
     max_reader_memory_mb: PositiveInt = DEFAULT_TUNING.max_reader_memory_mb
+
+    # The inbox (`bookingest inbox run`; its flags override these). Archive and rejected folders
+    # default to INBOX/archive and INBOX/rejected; the worker's name to host-pid.
+    inbox: str | None = None
+    archive_dir: str | None = None
+    rejected_dir: str | None = None
+    settle_seconds: Annotated[float, Field(ge=0)] = DEFAULT_SETTLE_SECONDS
+    lease_seconds: Annotated[float, Field(gt=0)] = DEFAULT_LEASE_SECONDS
+    worker_name: str = Field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}", min_length=1)
 
     @classmethod
     def load(cls) -> Settings:

@@ -53,6 +53,16 @@ class FileStatus(StrEnum):
     REJECTED = "rejected"
 
 
+class ClaimOutcome(StrEnum):
+    """How a worker's claim on an inbox entry ended: the file's status, or gone before it was read."""
+
+    LOADED = "loaded"
+    DUPLICATE = "duplicate"
+    REJECTED = "rejected"
+    VANISHED = "vanished"  # moved away by another worker after this one had listed it
+    RELEASED = "released"  # left in the inbox (the database failed): the next run takes it again
+
+
 # The natural key of a booking, declared once: the schema, the UNIQUE constraint and the
 # upsert's conflict target all use it.
 BOOKING_KEY: tuple[str, str] = ("source", "external_code")
