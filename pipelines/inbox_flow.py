@@ -4,25 +4,29 @@ under Prefect's global concurrency limit, and the run's artifacts."""
 from __future__ import annotations
 
 import socket
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
+from typing import NoReturn
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from loaders.errors import DatabaseUnavailable, first_line, is_transient
-from loaders.retry import gave_up
-from pipelines import inbox_calls, run_artifacts
-from pipelines.discover import UsageError
+from loaders.errors import DatabaseUnavailable, GaveUp, first_line, is_transient
+from loaders.retry import gave_up, retrying
+from pipelines import run_artifacts
+from pipelines.declared import status_map_for
+from pipelines.discover import FileOptions, UsageError
 from pipelines.flows import _engine, _retry_if_transient, _retry_options
-from pipelines.inbox_calls import InboxFolders, MergeSlot
+from pipelines.inbox_run import Inbox, process_file
 from pipelines.results import FileResult
 from pipelines.run_artifacts import Left
 from pipelines.settings import Settings
+from schemas.status_map import StatusMap
 from schemas.tuning import DEFAULT_TUNING, Tuning
+from schemas.vocab import FileStatus
 
-DEFAULT_SETTLE_SECONDS = 10.0
+MergeSlot = Callable[[], AbstractContextManager[object]]
 
 
 class InboxRunFailed(Exception):
@@ -52,12 +56,19 @@ def merge_slot(limit: str) -> MergeSlot:
     task_run_name="ingest {path}",
 )
 def inbox_file_task(
-    path: str, folders: InboxFolders, database_url: str, worker: str, tuning: Tuning, merge_limit: str
+    path: str,
+    inbox: Inbox,
+    options: FileOptions,
+    status_map: StatusMap | None,
+    database_url: str,
+    worker: str,
+    tuning: Tuning,
+    merge_limit: str,
 ) -> FileResult | None:
-    """One file: claimed, ingested, filed away; None when another worker holds it. A transient
-    database error is raised (the file stays in the inbox) and retried as Tuning says."""
+    """One file: claimed, ingested, filed away (pipelines.inbox_run); None when another worker
+    holds it. A transient database error that escapes it (the claim's) is retried as Tuning says."""
     engine = _engine(database_url, tuning)
-    return inbox_calls.process(engine, folders, Path(path), worker, tuning, merge_slot(merge_limit))
+    return process_file(engine, inbox, Path(path), worker, options, status_map, tuning, merge_slot(merge_limit))
 
 
 @flow(name="ingest-inbox", validate_parameters=False)
@@ -69,9 +80,10 @@ def ingest_inbox_flow(
     settle_seconds: float | None = None,
 ) -> list[FileResult]:
     """Drain the inbox folder once: every file that stopped changing is claimed, ingested into
-    `database_url` (default: BOOKINGEST_DATABASE_URL of the worker) and moved to `archive`
-    (default INBOX/archive) or `rejected` (default INBOX/rejected). Publishes a summary and a
-    table of the files as artifacts; fails, saying what to do, when a file could not be processed."""
+    `database_url` and moved to `archive` or `rejected`. What a parameter leaves out comes from
+    the worker's settings (BOOKINGEST_DATABASE_URL, BOOKINGEST_ARCHIVE_DIR, ...; INBOX/archive
+    and INBOX/rejected by default). Publishes a summary and a table of the files as artifacts;
+    fails, saying what to do, when files could not be processed."""
     host = socket.gethostname()
     try:
         settings = Settings.load()
@@ -79,27 +91,41 @@ def ingest_inbox_flow(
         raise InboxRunFailed(f"{err} on the worker {host}; fix the worker's environment and run again") from None
     url = database_url or settings.database_url
     tuning = settings.tuning()
-    folders = InboxFolders.of(inbox, archive, rejected)
-    if not folders.inbox.is_dir():
-        failure = f"the inbox {inbox} is not a folder on the worker {host}; check the deployment's inbox parameter"
-        run_artifacts.publish(inbox, [], failure=failure)
-        raise InboxRunFailed(failure)
+    folders = Inbox.at(
+        Path(inbox),
+        _path(archive or settings.archive_dir),
+        _path(rejected or settings.rejected_dir),
+        settings.settle_seconds if settle_seconds is None else settle_seconds,
+        settings.lease_seconds,
+    )
+    if not folders.folder.is_dir():
+        _fail(inbox, f"the inbox {inbox} is not a folder on the worker {host}; check the deployment's inbox parameter")
     try:
-        _engine(url, tuning)  # an unusable database fails the run once, before any file is claimed
+        engine = _engine(url, tuning)  # an unusable database fails the run once, before any file is claimed
+        files, unread = folders.waiting()
+        status_map = retrying(lambda: status_map_for(engine, files), tuning) if files else None
     except DatabaseUnavailable as err:
-        failure = f"{err}; check the deployment's database_url (or BOOKINGEST_DATABASE_URL on {host}) and that the database is up"
-        run_artifacts.publish(inbox, [], failure=failure)
-        raise InboxRunFailed(failure) from None
-    settle = DEFAULT_SETTLE_SECONDS if settle_seconds is None else settle_seconds
-    worker = inbox_calls.worker_name()
+        _fail(
+            inbox,
+            f"{err}; check the deployment's database_url (or BOOKINGEST_DATABASE_URL on {host}) and that the database is up",
+        )
+    except GaveUp as err:
+        _fail(inbox, f"{err}; check that the database is up and reachable from {host}")
+    except UsageError as err:  # a bookingest.toml of the inbox names a layout that does not exist
+        _fail(inbox, f"{err}; fix the inbox's bookingest.toml")
+    worker = settings.worker_name
     ingest = inbox_file_task.with_options(**_retry_options(tuning))  # the settings' retry policy
-    results: list[FileResult] = []
+    results = [FileResult.unread(u) for u in unread]  # what cannot be read is reported, never skipped
     left: list[Left] = []
-    for path in inbox_calls.ready(folders, settle):
-        state = ingest(str(path), folders, url, worker, tuning, settings.merge_limit, return_state=True)
+    for path, options in files:
+        state = ingest(
+            str(path), folders, options, status_map, url, worker, tuning, settings.merge_limit, return_state=True
+        )
         value = state.result(raise_on_failure=False)
-        if isinstance(value, FileResult):
+        if isinstance(value, FileResult) and (value.moved_to or value.status is not FileStatus.REJECTED):
             results.append(value)
+        elif isinstance(value, FileResult):  # the database failed it: released, still in the inbox
+            left.append(Left(str(path), value.reason or "not processed"))
         elif value is not None:  # retries exhausted, or a bug
             left.append(Left(str(path), _why_left(value, tuning)))
         # None: another worker holds the file; its run reports it.
@@ -108,6 +134,16 @@ def ingest_inbox_flow(
     if why:
         raise InboxRunFailed(why)
     return results
+
+
+def _path(value: str | None) -> Path | None:
+    return Path(value) if value else None
+
+
+def _fail(inbox: str, why: str) -> NoReturn:
+    """End a run that could not start on its files: the summary says why, and so does the run's state."""
+    run_artifacts.publish(inbox, [], failure=why)
+    raise InboxRunFailed(why)
 
 
 def _why_left(value: object, tuning: Tuning) -> str:
@@ -121,10 +157,11 @@ def _why_left(value: object, tuning: Tuning) -> str:
 
 def _failure(left: Sequence[Left]) -> str:
     first = left[0].reason
-    if first.startswith("the database"):
-        todo = "check that the database is up and reachable from the workers"
-    else:
-        todo = "report it with this run's logs"
+    todo = (
+        "check that the database is up and reachable from the workers"
+        if "database" in first
+        else "report it with this run's logs"
+    )
     return (
         f"{len(left)} file(s) could not be processed and stay in the inbox for the next run; "
         f"{Path(left[0].path).name}: {first}; {todo}"

@@ -109,7 +109,8 @@ def summary_markdown(
 
 
 def files_table(results: Sequence[FileResult], left: Sequence[Left] = ()) -> list[dict[str, str | int]]:
-    """One row per file, for the table artifact; the files left in the inbox last."""
+    """One row per file, for the table artifact (with where the inbox run filed it); the files
+    left in the inbox last."""
     rows: list[dict[str, str | int]] = [
         {
             "file": r.path,
@@ -122,11 +123,14 @@ def files_table(results: Sequence[FileResult], left: Sequence[Left] = ()) -> lis
             "rejected": r.rejected,
             "double_bookings": len(r.conflicts),
             "reason": r.reason or "",
+            "filed_as": r.moved_to or "",
         }
         for r in results
     ]
     empty = dict.fromkeys(("rows", "inserted", "updated", "unchanged", "rejected", "double_bookings"), 0)
-    rows += [{"file": x.path, "source": "", "status": LEFT_STATUS, **empty, "reason": x.reason} for x in left]
+    rows += [
+        {"file": x.path, "source": "", "status": LEFT_STATUS, **empty, "reason": x.reason, "filed_as": ""} for x in left
+    ]
     return rows
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
 import sqlite3
 import threading
@@ -23,16 +24,16 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import OperationalError
 
 from loaders.tables import bookings, rejected_rows, source_files
-from pipelines import flows, inbox_calls
+from pipelines import flows, inbox_flow
 from pipelines.discover import FileOptions
-from pipelines.inbox_calls import InboxFolders, MergeSlot
-from pipelines.inbox_flow import ingest_inbox_flow, merge_slot
-from pipelines.ingest import ingest_file, open_database
+from pipelines.inbox_flow import MergeSlot, ingest_inbox_flow, merge_slot
+from pipelines.inbox_run import Inbox, process_file
+from pipelines.ingest import open_database
 from pipelines.results import FileResult
 from pipelines.run_artifacts import FILES_KEY, SUMMARY_KEY
 from reports.bookings import conflicts
+from schemas.status_map import StatusMap
 from schemas.tuning import Tuning
-from schemas.vocab import FileStatus
 
 if TYPE_CHECKING:  # the fixtures' types; pytest imports conftest.py itself
     from pipelines.conftest import Db, Exports
@@ -41,35 +42,36 @@ ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "data" / "samples"
 
 
-class StandIn:
-    """The inbox's two functions, as small as the flow needs them (pipelines.inbox is written in
-    parallel): every file is ready, and a processed one is moved to archive/ or rejected/."""
+class Calls:
+    """pipelines.inbox_run.process_file as the flow calls it, with `before` run ahead of each
+    call: a way to make a call fail as a claim would, before the real one runs."""
 
     def __init__(self) -> None:
-        self.calls: list[str] = []
+        self.paths: list[str] = []
         self.before: Callable[[Path], None] = lambda _path: None
+        self.slot: Callable[[MergeSlot], MergeSlot] = lambda slot: slot
 
-    def ready_files(self, folder: Path, settle_seconds: float, now: float | None = None) -> list[Path]:
-        return sorted(p for p in folder.iterdir() if p.is_file())
-
-    def process_file(
-        self, engine: Engine, folders: InboxFolders, path: Path, worker: str, tuning: Tuning, merge_slot: MergeSlot
+    def __call__(
+        self,
+        engine: Engine,
+        inbox: Inbox,
+        path: Path,
+        worker: str,
+        options: FileOptions | None,
+        status_map: StatusMap | None,
+        tuning: Tuning,
+        merge_slot: MergeSlot,
     ) -> FileResult | None:
-        self.calls.append(path.name)
+        self.paths.append(path.name)
         self.before(path)
-        with merge_slot():
-            result = ingest_file(engine, path, FileOptions(), tuning=tuning)
-        target = folders.rejected if result.status == FileStatus.REJECTED else folders.archive
-        target.mkdir(parents=True, exist_ok=True)
-        shutil.move(path, target / path.name)
-        return result
+        return process_file(engine, inbox, path, worker, options, status_map, tuning, self.slot(merge_slot))
 
 
 @pytest.fixture
-def stand_in(monkeypatch: pytest.MonkeyPatch) -> StandIn:
-    fake = StandIn()
-    monkeypatch.setattr(inbox_calls, "_inbox", lambda: fake)
-    return fake
+def calls(monkeypatch: pytest.MonkeyPatch) -> Calls:
+    spy = Calls()
+    monkeypatch.setattr(inbox_flow, "process_file", spy)
+    return spy
 
 
 @pytest.fixture
@@ -91,7 +93,7 @@ def inbox(tmp_path: Path) -> Path:
 
 
 def _run(inbox: Path, url: str) -> tuple[Any, list[FileResult] | BaseException]:
-    state = ingest_inbox_flow(str(inbox), database_url=url, return_state=True)
+    state = ingest_inbox_flow(str(inbox), database_url=url, settle_seconds=0, return_state=True)
     return state, state.result(raise_on_failure=False)
 
 
@@ -115,10 +117,11 @@ def _summary_figures(markdown: str) -> dict[str, int]:
 
 @pytest.mark.slow
 def test_a_run_publishes_its_figures_and_its_files_as_artifacts(
-    inbox: Path, flow_db: str, stand_in: StandIn, db: type[Db], exports: Exports
+    inbox: Path, flow_db: str, calls: Calls, db: type[Db], exports: Exports
 ) -> None:
     Row = exports.Row
-    shutil.copy(SAMPLES / "airbnb_reservations_2025-12-01.csv", inbox)
+    first = shutil.copy(SAMPLES / "airbnb_reservations_2025-12-01.csv", inbox)
+    os.utime(first, (time.time() - 60, time.time() - 60))  # the earlier one: the copy below is the duplicate
     shutil.copy(SAMPLES / "airbnb_reservations_2025-12-01.csv", inbox / "copy_of_december.csv")  # same bytes
     stays = [
         Row("HMTESTAAA1", dt.date(2027, 3, 1), dt.date(2027, 3, 5), listing="Test Cabin"),
@@ -168,6 +171,14 @@ def test_a_run_publishes_its_figures_and_its_files_as_artifacts(
         ("march.csv", "loaded"),
         ("notes.csv", "rejected"),
     ]
+    month = dt.datetime.now(dt.UTC).strftime("%Y/%m")
+    filed = {Path(r["file"]).name: Path(r["filed_as"]).relative_to(inbox).as_posix() for r in table}
+    assert filed == {
+        "airbnb_reservations_2025-12-01.csv": f"archive/{month}/airbnb_reservations_2025-12-01.csv",
+        "copy_of_december.csv": f"archive/{month}/copy_of_december.csv",
+        "march.csv": f"archive/{month}/march.csv",
+        "notes.csv": "rejected/notes.csv",
+    }
     assert sorted(p.name for p in inbox.iterdir()) == ["archive", "rejected"]
 
 
@@ -179,36 +190,36 @@ def _task_run_counts(state: Any) -> list[int]:
 
 
 @pytest.mark.slow
-def test_a_transient_error_is_retried_and_the_file_then_loads(inbox: Path, flow_db: str, stand_in: StandIn) -> None:
+def test_a_transient_error_is_retried_and_the_file_then_loads(inbox: Path, flow_db: str, calls: Calls) -> None:
     shutil.copy(SAMPLES / "airbnb_reservations_2025-12-01.csv", inbox)
 
     def locked_once(_path: Path) -> None:
-        if len(stand_in.calls) == 1:
+        if len(calls.paths) == 1:
             raise OperationalError("INSERT ...", {}, sqlite3.OperationalError("database is locked"))
 
-    stand_in.before = locked_once
+    calls.before = locked_once
     state, results = _run(inbox, flow_db)
 
     assert state.is_completed(), state.message
     assert isinstance(results, list) and [r.status for r in results] == ["loaded"]
-    assert stand_in.calls == ["airbnb_reservations_2025-12-01.csv"] * 2
+    assert calls.paths == ["airbnb_reservations_2025-12-01.csv"] * 2
     assert _task_run_counts(state) == [2]
 
 
 @pytest.mark.slow
 def test_a_bug_is_not_retried_the_file_stays_and_the_run_says_to_report_it(
-    inbox: Path, flow_db: str, stand_in: StandIn
+    inbox: Path, flow_db: str, calls: Calls
 ) -> None:
     shutil.copy(SAMPLES / "airbnb_reservations_2025-12-01.csv", inbox)
 
     def bug(_path: Path) -> None:
         raise ValueError("a bug")
 
-    stand_in.before = bug
+    calls.before = bug
     state, _ = _run(inbox, flow_db)
 
     assert state.is_failed()
-    assert stand_in.calls == ["airbnb_reservations_2025-12-01.csv"]  # tried once
+    assert calls.paths == ["airbnb_reservations_2025-12-01.csv"]  # tried once
     assert "1 file(s) could not be processed and stay in the inbox" in state.message
     assert "internal error (ValueError: a bug); report it" in state.message
     assert (inbox / "airbnb_reservations_2025-12-01.csv").exists()
@@ -217,25 +228,25 @@ def test_a_bug_is_not_retried_the_file_stays_and_the_run_says_to_report_it(
 
 
 @pytest.mark.slow
-def test_a_database_that_stays_locked_is_retried_then_named(inbox: Path, flow_db: str, stand_in: StandIn) -> None:
+def test_a_database_that_stays_locked_is_retried_then_named(inbox: Path, flow_db: str, calls: Calls) -> None:
     shutil.copy(SAMPLES / "airbnb_reservations_2025-12-01.csv", inbox)
 
     def locked(_path: Path) -> None:
         raise OperationalError("INSERT ...", {}, sqlite3.OperationalError("database is locked"))
 
-    stand_in.before = locked
+    calls.before = locked
     state, _ = _run(inbox, flow_db)
 
     assert state.is_failed()
     tries = len(Tuning(retry_for_seconds=0.1, retry_first_delay=0.05).retry_delays()) + 1
-    assert len(stand_in.calls) == tries
+    assert len(calls.paths) == tries
     assert f"the database stayed busy for 0 s, {tries} tries (database is locked)" in state.message
     assert "check that the database is up" in state.message
 
 
 @pytest.mark.slow
 def test_an_unreachable_database_fails_the_run_naming_it_before_any_file_is_touched(
-    inbox: Path, prefect_harness: None, stand_in: StandIn, monkeypatch: pytest.MonkeyPatch
+    inbox: Path, prefect_harness: None, calls: Calls, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("BOOKINGEST_RETRY_FOR_SECONDS", "0")
     shutil.copy(SAMPLES / "airbnb_reservations_2025-12-01.csv", inbox)
@@ -245,11 +256,11 @@ def test_an_unreachable_database_fails_the_run_naming_it_before_any_file_is_touc
     assert state.is_failed()
     assert "cannot use the database postgresql+psycopg://postgres@127.0.0.1:1/nowhere" in state.message
     assert "check the deployment's database_url" in state.message
-    assert stand_in.calls == [] and (inbox / "airbnb_reservations_2025-12-01.csv").exists()
+    assert calls.paths == [] and (inbox / "airbnb_reservations_2025-12-01.csv").exists()
 
 
 @pytest.mark.slow
-def test_a_missing_inbox_fails_the_run_saying_which_parameter(tmp_path: Path, flow_db: str, stand_in: StandIn) -> None:
+def test_a_missing_inbox_fails_the_run_saying_which_parameter(tmp_path: Path, flow_db: str, calls: Calls) -> None:
     state, _ = _run(tmp_path / "no-such-inbox", flow_db)
 
     assert state.is_failed()
@@ -300,25 +311,22 @@ def test_the_merge_limit_lets_one_merge_in_at_a_time(merge_limit: str) -> None:
 
 @pytest.mark.slow
 def test_the_flow_holds_a_slot_of_the_limit_while_a_file_merges(
-    inbox: Path, flow_db: str, stand_in: StandIn, merge_limit: str, monkeypatch: pytest.MonkeyPatch
+    inbox: Path, flow_db: str, calls: Calls, merge_limit: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("BOOKINGEST_MERGE_LIMIT", merge_limit)
     shutil.copy(SAMPLES / "airbnb_reservations_2025-12-01.csv", inbox)
     held: list[int] = []
-    process = stand_in.process_file
 
-    def spying(
-        engine: Engine, folders: InboxFolders, path: Path, worker: str, tuning: Tuning, merge_slot: MergeSlot
-    ) -> Any:
+    def spied(slot: MergeSlot) -> MergeSlot:
         @contextmanager
         def observed() -> Iterator[None]:
-            with merge_slot():
+            with slot():
                 held.append(_active_slots(merge_limit))
                 yield
 
-        return process(engine, folders, path, worker, tuning, observed)
+        return observed
 
-    monkeypatch.setattr(stand_in, "process_file", spying)
+    calls.slot = spied
     state, _ = _run(inbox, flow_db)
 
     assert state.is_completed(), state.message
