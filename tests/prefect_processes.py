@@ -99,7 +99,9 @@ def prefect_server(home: Path) -> Iterator[tuple[str, Processes]]:
     }
     processes = Processes(env, home)
     try:
-        server = processes.start("server", ["prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)])
+        # Without its services: no scheduler makes runs of the deployment's cron while a test runs.
+        start = ["prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port), "--no-services"]
+        server = processes.start("server", start)
         wait_until_healthy(api_url, server, 90)
         yield api_url, processes
     finally:

@@ -78,16 +78,22 @@ def test_two_workers_drain_the_inbox_of_the_deployment_each_file_once(
         "postgresql+psycopg://nobody@127.0.0.1:1/not-this-one"  # the parameter wins
     )
 
-    processes.run(["prefect", "work-pool", "create", "bookingest", "--type", "process"])
-    processes.run(["prefect", "gcl", "create", "bookingest-merge", "--limit", "1"])
+    with _client(api_url) as client:  # what `prefect work-pool create` and `prefect gcl create` do, without
+        # two more processes that import Prefect (the README's runbook runs those commands)
+        from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate, WorkPoolCreate
+        from prefect.workers.process import ProcessWorker
+
+        template = ProcessWorker.get_default_base_job_template()
+        client.create_work_pool(WorkPoolCreate(name="bookingest", type="process", base_job_template=template))
+        client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name="bookingest-merge", limit=1))
+    for n in (1, 2):  # they start while the deployment is made
+        processes.start(f"worker-{n}", ["prefect", "worker", "start", "--pool", "bookingest", "--name", f"worker-{n}"])
     processes.run(
         ["prefect", "--no-prompt", "deploy", "--name", "ingest-inbox",
          "--param", f"inbox={inbox}", "--param", f"archive={archive}",
          "--param", f"database_url={pg_server_url}", "--param", "settle_seconds=0"],
         cwd=ROOT,
     )  # fmt: skip
-    for n in (1, 2):
-        processes.start(f"worker-{n}", ["prefect", "worker", "start", "--pool", "bookingest", "--name", f"worker-{n}"])
     for name in GOOD:
         shutil.copy(SAMPLES / name, inbox / name)
     (inbox / BAD).write_bytes(b"hello,world\n1,2\n")
