@@ -78,10 +78,16 @@ def _parser() -> argparse.ArgumentParser:
     mode.add_argument("--no-prefect", dest="prefect", action="store_const", const="no", help="run in this process only")
     ingest.set_defaults(run=_ingest)
 
-    serve = sub.add_parser("serve", help="watch an inbox folder on a schedule as a Prefect deployment")
-    serve.add_argument("inbox", metavar="FOLDER")
+    serve = sub.add_parser(
+        "serve",
+        help="drain an inbox folder on a schedule: serves the ingest-inbox flow (one machine)",
+        description="Serve the ingest-inbox flow from this process: on each tick of --cron, a flow run drains "
+        "the inbox once (see prefect.yaml and a work pool for several machines).",
+    )
+    serve.add_argument("inbox", metavar="INBOX", help="the inbox folder")
+    serve.add_argument("--archive", metavar="DIR", help="where processed files go (default: INBOX/archive)")
     _db_option(serve)
-    serve.add_argument("--cron", default="0 * * * *", help="when to ingest the inbox (default: hourly)")
+    serve.add_argument("--cron", default="*/15 * * * *", help='when to drain the inbox (default: "*/15 * * * *")')
     serve.set_defaults(run=_serve)
 
     from pipelines import config_command  # a command of its own, imported where it is registered
@@ -180,15 +186,10 @@ def _ingest(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from pipelines.flows import ingest_flow
+    from pipelines.serving import serve_inbox
     from pipelines.settings import Settings
 
-    url = args.db or Settings.load().database_url
-    ingest_flow.serve(
-        name="bookingest-inbox",
-        cron=args.cron,
-        parameters={"paths": [args.inbox], "database_url": url},
-    )
+    serve_inbox(args.inbox, args.archive, args.db or Settings.load().database_url, args.cron)
     return EXIT_OK
 
 

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     # else the XDG state folder (no BOOKINGEST_ prefix: the freedesktop.org variable).
     log_dir: str | None = None
     xdg_state_home: str | None = Field(default=None, validation_alias="XDG_STATE_HOME")
+    # The Prefect global concurrency limit that caps merges at once in the ingest-inbox flow
+    # (`prefect gcl create bookingest-merge --limit N`); "" for none.
+    merge_limit: str = "bookingest-merge"
 
     # One variable per field of schemas.tuning.Tuning (BOOKINGEST_CHUNK_BYTES, ...), which
     # documents each; a test keeps the two lists the same.
