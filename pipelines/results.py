@@ -33,6 +33,9 @@ class FileResult:
     notes: list[str] = field(default_factory=list)  # what was done to read it, e.g. text repaired
     new_properties: list[str] = field(default_factory=list)  # properties its names created
     dry_run: bool = False  # read, checked and merged as a real run would, then rolled back
+    # Seconds per phase (loaders.merge_lock.Timings: read, waited, locked, total, locked_fraction):
+    # a measurement, not an outcome, so two results that differ only in it are equal.
+    timings: dict[str, float] = field(default_factory=dict, compare=False)
 
     @classmethod
     def unread(cls, entry: Unread) -> FileResult:

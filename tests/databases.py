@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, create_engine, text
+from pathlib import Path
+
+from sqlalchemy import Column, Engine, create_engine, text
 
 from loaders.tables import booking_changes, bookings, properties, rejected_rows, source_file_keys, source_files, tasks
+from pipelines.ingest import open_database
 
 # Every reference between the tables a merge writes. The schema declares no FOREIGN KEYs on the
 # high-volume tables (for speed, see loaders/tables.py), so the tests check that these hold.
@@ -27,3 +30,12 @@ def reset_pg_schema(url: str) -> None:
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
     admin.dispose()
+
+
+def fresh_engine(db_url: str) -> Engine:
+    """The test's database emptied and set up again."""
+    if db_url.startswith("sqlite:///"):
+        Path(db_url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+    else:
+        reset_pg_schema(db_url)
+    return open_database(db_url)
