@@ -30,6 +30,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -137,9 +138,10 @@ def shares(folder: Path, names: list[str], workers: int) -> list[list[str]]:
 def drain(
     folder: Path, parts: list[list[str]], url: str, logs: Path, settings: dict[str, str]
 ) -> tuple[float, list[dict[str, Any]]]:
-    """Run one `bookingest ingest` per share at once; the wall time and every file's result."""
+    """Run one `bookingest ingest` per share at once; the wall time and every file's result (and
+    the workers' CPU seconds, user and system, under "cpu_s" of the first)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BOOKINGEST_", "PREFECT_"))} | settings
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _children_cpu()
     procs = []
     for n, part in enumerate(parts):
         out = (logs / f"worker{n}.json").open("w")
@@ -150,14 +152,20 @@ def drain(
         proc.wait()
         out.close()
         err.close()
-    wall = time.perf_counter() - started
+    wall, cpu = time.perf_counter() - started, _children_cpu() - cpu
     results: list[dict[str, Any]] = []
     for n, (proc, _, _) in enumerate(procs):
         if proc.returncode not in (0, 1):
             sys.exit(f"worker {n} exited with {proc.returncode}: see {logs}/worker{n}.err")
         for r in json.loads((logs / f"worker{n}.json").read_text())["files"]:
             results.append({**r, "worker": n})
+    results[0]["cpu_s"] = cpu
     return wall, results
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def sequential(folder: Path, order: list[str], url: str) -> None:
@@ -227,6 +235,10 @@ def summarize(workers: int, wall: float, results: list[dict[str, Any]]) -> dict[
     return {
         "workers": workers,
         "wall_s": round(wall, 2),
+        # Of the CPU time the workers could have had (wall × workers, at most the cores): low when
+        # the machine is busy with other work, or when workers wait for the lock.
+        "cpu_s": round(results[0]["cpu_s"], 1),
+        "cpu_share": round(results[0]["cpu_s"] / (wall * min(workers, os.cpu_count() or 1)), 2),
         "rows": rows,
         "rows_per_s": round(rows / wall, 1),
         "files": len(results),
@@ -314,13 +326,13 @@ def report(args: argparse.Namespace, runs: list[dict[str, Any]], problems: list[
         f"nproc {os.cpu_count()}, load average before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f}; "
         f"BOOKINGEST_READ_AHEAD_MAX_ROWS {args.read_ahead_max_rows if args.read_ahead_max_rows is not None else 'default'}",
         "",
-        "| workers | wall s | rows/s | × 1 worker | lock held (of files' time) | waited s | read s | files |",
-        "|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| workers | wall s | rows/s | × 1 worker | lock held (of files' time) | waited s | read s | workers' CPU s (share) | files |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in runs:
         statuses = ", ".join(f"{n} {s}" for s, n in r["statuses"].items())
         lines.append(f"| {r['workers']} | {r['wall_s']} | {r['rows_per_s']:,.0f} | {r['rows_per_s'] / base:.2f} | "
-                     f"{r['locked_fraction']:.0%} | {r['waited_s']} | {r['read_s']} | {statuses} |")  # fmt: skip
+                     f"{r['locked_fraction']:.0%} | {r['waited_s']} | {r['read_s']} | {r['cpu_s']} ({r['cpu_share']:.0%}) | {statuses} |")  # fmt: skip
     lines += ["", "Checks: " + ("every file once, databases equal" if not problems else "; ".join(problems))]
     text = "\n".join(lines) + "\n"
     print(text)

@@ -4,9 +4,10 @@ caller may wrap around it (a Prefect concurrency limit), and timed: how long a f
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import Connection, Engine
 
@@ -16,6 +17,7 @@ from schemas.tuning import Tuning
 # What a caller wraps around exactly the part of a load that holds the merge lock: entered
 # before the lock is asked for, left after the commit (or the rollback).
 MergeSlot = Callable[[], AbstractContextManager[object]]
+T = TypeVar("T")
 
 
 @dataclass
@@ -28,6 +30,19 @@ class Timings:
     waited: float = 0.0
     locked: float = 0.0
     total: float = 0.0
+
+    def reading(self, items: Iterable[T]) -> Iterator[T]:
+        """The items, the time spent making each (reading, mapping, validating) added to `read`."""
+        found = iter(items)
+        while True:
+            started = time.perf_counter()
+            try:
+                item = next(found)
+            except StopIteration:
+                return
+            finally:
+                self.read += time.perf_counter() - started
+            yield item
 
     def as_dict(self) -> dict[str, float]:
         """Rounded to the millisecond (what --json prints), with the fraction spent holding the lock."""

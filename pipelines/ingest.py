@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TypeVar
 
 import pandas as pd
 from sqlalchemy import Engine
@@ -38,8 +37,6 @@ from sources.readers import RawTable, read_export_chunks
 from sources.repair import repair_note
 from sources.repeats import Tally
 from sources.workbooks import Prefetch
-
-T = TypeVar("T")
 
 
 def open_database(url: str, tuning: Tuning = DEFAULT_TUNING, read_only: bool = False) -> Engine:
@@ -117,9 +114,9 @@ def _ingest_file(
         record = FileRecord(claim.sha256, shown, layout, claim.as_of, first.rows_expected, options.aliases)
         tables = itertools.chain([first], rest)
         if first.layout.kind == "payouts":  # an earnings export: money lines, never bookings
-            timed = _timed(tables, turn.timings)
+            timed = turn.timings.reading(tables)
             return payouts_ingest.ingest(engine, record, timed, tuning, dry_run, turn.timings, turn.slot)
-        chunks = _timed(_normalized(tables, options, status_map, tally, repaired), turn.timings)
+        chunks = turn.timings.reading(_normalized(tables, options, status_map, tally, repaired))
         if first.rows_expected <= tuning.read_ahead_max_rows:
             chunks = iter(list(chunks))  # read and checked before the lock: a bad file never asks for it
         merged = _merge(engine, record, chunks, tally, tuning, dry_run, turn)
@@ -171,20 +168,6 @@ def _read(
     declared = [d.layout for d in options.declared]
     chunks = read_export_chunks(path, str(path), options.source, ahead=ahead, tuning=tuning, declared=declared)
     return next(chunks), chunks
-
-
-def _timed(items: Iterable[T], timings: Timings) -> Iterator[T]:
-    """The items, the time spent making each added to `timings.read` (reading, mapping, validating)."""
-    found = iter(items)
-    while True:
-        started = time.perf_counter()
-        try:
-            item = next(found)
-        except StopIteration:
-            return
-        finally:
-            timings.read += time.perf_counter() - started
-        yield item
 
 
 def _normalized(
