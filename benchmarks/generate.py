@@ -90,8 +90,16 @@ def _dates(offsets: np.ndarray, fmt: str) -> np.ndarray:
     return days
 
 
+def window(b: dict[str, np.ndarray], start: int, stop: int) -> dict[str, np.ndarray]:
+    """Bookings start..stop-1 of `b` (an account's export of part of its listings)."""
+    return {name: column[start:stop] for name, column in b.items()}
+
+
 def write_airbnb_csv(n: int, path: Path, change: float = 0.0) -> None:
-    b = bookings(n, change)
+    write_airbnb_bookings(bookings(n, change), path)
+
+
+def write_airbnb_bookings(b: dict[str, np.ndarray], path: Path) -> None:
     start, end, booked = _dates(b["start"], "mdy"), _dates(b["start"] + b["nights"], "mdy"), _dates(b["booked"], "mdy")
     money = np.array([f"${v:,.2f}" for v in b["earnings"]])
     with path.open("w", encoding="utf-8-sig", newline="") as f:
@@ -118,9 +126,13 @@ def write_airbnb_csv(n: int, path: Path, change: float = 0.0) -> None:
 
 
 def write_xlsx(n: int, path: Path, change: float = 0.0, house: bool = False) -> None:
+    write_xlsx_bookings(bookings(n, change), path, house)
+
+
+def write_xlsx_bookings(b: dict[str, np.ndarray], path: Path, house: bool = False) -> None:
     import xlsxwriter  # constant_memory streams rows; openpyxl would take minutes at 1M rows
 
-    b = bookings(n, change)
+    n = len(b["code"])
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     date_fmt = book.add_format({"num_format": "yyyy-mm-dd"})
     money_fmt = book.add_format({"num_format": "$#,##0.00"})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +17,7 @@ from loaders.aliases import AliasOutcome, Listings, declare
 from loaders.dialects import dialect_of
 from loaders.errors import DuplicateFile
 from loaders.hashing import row_hashes
+from loaders.merge_lock import MergeSlot, Timings, merged_in_turn
 from loaders.pg_copy import Worker
 from loaders.properties import PropertyIds
 from loaders.staging import changes, staging, unchanged_rows
@@ -57,7 +58,12 @@ def find_loaded(engine: Engine, sha256: str) -> tuple[str, str | None, int] | No
 
 @contextmanager
 def loading(
-    engine: Engine, record: FileRecord, tuning: Tuning = DEFAULT_TUNING, dry_run: bool = False
+    engine: Engine,
+    record: FileRecord,
+    tuning: Tuning = DEFAULT_TUNING,
+    dry_run: bool = False,
+    timings: Timings | None = None,
+    slot: MergeSlot = nullcontext,
 ) -> Iterator[FileLoad]:
     """One file's load in ONE transaction: record the file, stage its rows (chunk by chunk),
     merge. Whatever the block raises rolls everything back, so a file never half-loads.
@@ -67,11 +73,13 @@ def loading(
     `load.conn`), and leaves the database as it was, DDL included (PostgreSQL and SQLite both
     roll back a dropped and rebuilt index). Only sequences move on: ids are never reused anyway.
 
+    The whole transaction holds the merge lock (loaders.merge_lock: `timings` gets how long it
+    waited and held it, `slot` is entered around it): read and check the file before.
+
     Raises DuplicateFile when the same bytes were loaded before, also by a concurrent run.
     """
     try:
-        with engine.connect() as conn, conn.begin() as transaction:
-            dialect_of(conn).lock_merges(conn, tuning)
+        with merged_in_turn(engine, tuning, timings, slot) as conn:
             previous = conn.execute(select(source_files.c.path).where(source_files.c.sha256 == record.sha256)).scalar()
             if previous is not None:
                 raise DuplicateFile(record.sha256, previous)
@@ -97,7 +105,7 @@ def loading(
             finally:
                 load.close()
             if dry_run:
-                transaction.rollback()
+                conn.get_transaction().rollback()  # type: ignore[union-attr]
     except IntegrityError as err:
         # Two runs raced on the same file: the unique sha256 let only one of them in.
         if "sha256" in str(err.orig):
@@ -106,16 +114,19 @@ def loading(
 
 
 def declare_apart(
-    engine: Engine, aliases: tuple[DeclaredAlias, ...], tuning: Tuning = DEFAULT_TUNING, dry_run: bool = False
+    engine: Engine,
+    aliases: tuple[DeclaredAlias, ...],
+    tuning: Tuning = DEFAULT_TUNING,
+    dry_run: bool = False,
+    slot: MergeSlot = nullcontext,
 ) -> list[str]:
     """Add a folder's declared aliases in a transaction of their own (under the merge lock, as a
     load adds them), for a file that does not load (its bytes were loaded before): an alias
     declared after the folder's files were loaded still takes effect. What the summary says."""
-    with engine.connect() as conn, conn.begin() as transaction:
-        dialect_of(conn).lock_merges(conn, tuning)
+    with merged_in_turn(engine, tuning, slot=slot) as conn:
         outcome = declare(conn, aliases, now(), tuning)
         if dry_run:
-            transaction.rollback()
+            conn.get_transaction().rollback()  # type: ignore[union-attr]
     return outcome.notes()
 
 

@@ -41,7 +41,7 @@ def merge_properties(
     tasks of the moved bookings and of their new neighbours are brought in line by the rules of
     a file's merge (`apply_task_rules`, fed with the moves as changes of property). A moved
     booking's row hash is emptied: it no longer states the row as its file did, so a re-load
-    compares it in the database. The caller holds the merge lock (`Dialect.lock_merges`)."""
+    compares it in the database. The caller holds the merge lock (`loaders.merge_lock.merged_in_turn`)."""
     if keep == other:
         raise ValueError("a property cannot be merged into itself")
     p, a, b = properties.c, property_aliases.c, bookings.c

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from loaders import db
 from loaders.errors import DuplicateFile, GaveUp, file_failure, first_line, is_transient
 from loaders.file_load import FileRecord, declare_apart, find_loaded, loading
+from loaders.merge_lock import MergeSlot, Timings
 from loaders.retry import retrying
 from loaders.strategies import MergeCounts
 from pipelines import payouts_ingest
@@ -51,15 +53,19 @@ def ingest_file(
     status_map: StatusMap | None = None,
     tuning: Tuning = DEFAULT_TUNING,
     dry_run: bool = False,
-    merge_slot: Callable[[], AbstractContextManager[object]] = nullcontext,
+    merge_slot: MergeSlot = nullcontext,
 ) -> FileResult:
     """One file through DESIGN.md's flow: claim (hash, duplicate check), read, then map, validate
     and normalize (sources.normalize), then merge and derive (the load's strategy, in one
     transaction), then report its double bookings. Bad input becomes a rejected result;
     transient database errors are raised so that the caller can retry the whole file.
 
-    A large CSV is read, checked and staged a chunk at a time inside the file's one
-    transaction, so memory stays bounded and a bad chunk still loads nothing of the file.
+    A file of up to `tuning.read_ahead_max_rows` rows is read, mapped and validated whole before
+    its transaction begins, so that concurrent ingests (many workers, one database) take turns
+    only for the merge itself; `merge_slot` is entered around exactly that part (the merge lock,
+    loaders.merge_lock). A larger file is read, checked and staged a chunk at a time inside the
+    transaction, so memory stays bounded and a bad chunk still loads nothing of the file. The
+    result's `timings` say how long each phase took.
 
     A `dry_run` does all of this, its double bookings included, in the file's transaction and
     rolls it back: the result is the real run's against the database as it is, marked dry_run.
@@ -68,8 +74,19 @@ def ingest_file(
     database's merge lock), e.g. a Prefect concurrency limit on the merges that hit the
     database at once; hashing, the duplicate check and reading the first chunk stay outside it.
     """
-    result = _ingest_file(engine, path, options, status_map, tuning, dry_run, merge_slot)
-    return replace(result, dry_run=dry_run, file_id=None if dry_run else result.file_id)  # a dry run's was rolled back
+    timings, started = Timings(), time.perf_counter()
+    result = _ingest_file(engine, path, options, status_map, tuning, dry_run, _Turn(timings, merge_slot))
+    timings.total = time.perf_counter() - started
+    # A dry run's file id was rolled back with it.
+    return replace(result, dry_run=dry_run, file_id=None if dry_run else result.file_id, timings=timings.as_dict())
+
+
+@dataclass(frozen=True)
+class _Turn:
+    """How a file takes its turn at the merge lock: the slot around it, the clock of its phases."""
+
+    timings: Timings
+    slot: MergeSlot
 
 
 def _ingest_file(
@@ -79,29 +96,37 @@ def _ingest_file(
     status_map: StatusMap | None,
     tuning: Tuning,
     dry_run: bool,
-    merge_slot: Callable[[], AbstractContextManager[object]],
+    turn: _Turn,
 ) -> FileResult:
     shown = str(path)
     ahead = workbooks.take(path)  # a read begun in the background (by the CLI), if any
     claim = _claim(engine, path, options, tuning)
     if isinstance(claim, FileResult):  # unreadable, or a duplicate: its folder's aliases still count
         aliases = claim.status == FileStatus.DUPLICATE and options.aliases
-        return replace(claim, notes=declare_apart(engine, options.aliases, tuning, dry_run)) if aliases else claim
+        return (
+            replace(claim, notes=declare_apart(engine, options.aliases, tuning, dry_run, turn.slot))
+            if aliases
+            else claim
+        )
     status_map = status_map or status_map_for(engine, [(path, options)], dry_run)
     tally = Tally()
     repaired: dict[str, None] = {}  # what any chunk repaired, in order (sources.repair)
     layout = options.source
     try:
+        reading = time.perf_counter()
         first, rest = _read(path, options, ahead, tuning)
+        turn.timings.read += time.perf_counter() - reading
         layout = first.layout.name
         record = FileRecord(claim.sha256, shown, layout, claim.as_of, first.rows_expected, options.aliases,
                             Recorded.of(path, options).to_json())  # fmt: skip
+        tables = itertools.chain([first], rest)
         if first.layout.kind == "payouts":  # an earnings export: money lines, never bookings
-            with merge_slot():
-                return payouts_ingest.ingest(engine, record, itertools.chain([first], rest), tuning, dry_run)
-        chunks = _normalized(itertools.chain([first], rest), options, status_map, tally, repaired)
-        with merge_slot():
-            merged = _merge(engine, record, chunks, tally, tuning, dry_run)
+            timed = turn.timings.reading(tables)
+            return payouts_ingest.ingest(engine, record, timed, tuning, dry_run, turn.timings, turn.slot)
+        chunks = turn.timings.reading(_normalized(tables, options, status_map, tally, repaired))
+        if first.rows_expected <= tuning.read_ahead_max_rows:
+            chunks = iter(list(chunks))  # read and checked before the lock: a bad file never asks for it
+        merged = _merge(engine, record, chunks, tally, tuning, dry_run, turn)
     except SQLAlchemyError as err:
         if is_transient(err):
             raise
@@ -184,10 +209,11 @@ def _merge(
     chunks: Iterable[tuple[pd.DataFrame, list[Rejected]]],
     tally: Tally,
     tuning: Tuning,
-    dry_run: bool = False,
+    dry_run: bool,
+    turn: _Turn,
 ) -> _Merged:
     """Stage every chunk, take out the rows whose code a later chunk lists again, merge: one transaction."""
-    with loading(engine, record, tuning=tuning, dry_run=dry_run) as load:
+    with loading(engine, record, tuning, dry_run, turn.timings, turn.slot) as load:
         for valid, rejected in chunks:
             load.stage(valid, rejected)
         load.discard(*tally.repeated(load.staged_keys))

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import nullcontext
 
 import pandas as pd
 from sqlalchemy import Engine
 
 from loaders.file_load import FileRecord, loading
+from loaders.merge_lock import MergeSlot, Timings
 from loaders.payouts import count_lines, store_lines
 from pipelines.results import MAX_PROBLEMS_SHOWN, FileResult, describe
 from schemas.problems import Rejected
@@ -18,24 +20,37 @@ from sources.repair import repair_note
 from sources.tables import RawTable
 
 
-def ingest(engine: Engine, record: FileRecord, tables: Iterable[RawTable], tuning: Tuning, dry_run: bool) -> FileResult:
+def ingest(
+    engine: Engine,
+    record: FileRecord,
+    tables: Iterable[RawTable],
+    tuning: Tuning,
+    dry_run: bool,
+    timings: Timings | None = None,
+    slot: MergeSlot = nullcontext,
+) -> FileResult:
     """Every line of the export parsed and stored once (a line an overlapping export stored
     before is counted unchanged, or updated when this export completed it), the others
     quarantined with their problems. An earnings
     export has no status, so it never creates, cancels or changes a booking: the lines are
-    linked to bookings by the payout_lines view. Raises what `loading` and the reader raise."""
+    linked to bookings by the payout_lines view. The lines are parsed before the merge lock is
+    asked for (`timings`, `slot`: see loaders.file_load.loading). Raises what `loading` and the
+    reader raise."""
     keys = LineKeys()
     rows, valid, completed = 0, 0, 0
     problems: list[Rejected] = []
     repaired: dict[str, None] = {}
     unknown: dict[str, None] = {}  # the type labels stored as `other`, in order
-    with loading(engine, record, tuning=tuning, dry_run=dry_run) as load:
-        for table in tables:
-            repaired.update(dict.fromkeys(table.repaired))
-            lines, rejected = payout_lines(table, keys)
-            rows, valid = rows + len(table), valid + len(lines)
-            problems.extend(rejected)
-            unknown.update(dict.fromkeys(lines.loc[lines["kind"] == PayoutKind.OTHER.value, "raw_type"]))
+    parsed = []
+    for table in tables:
+        repaired.update(dict.fromkeys(table.repaired))
+        lines, rejected = payout_lines(table, keys)
+        rows, valid = rows + len(table), valid + len(lines)
+        problems.extend(rejected)
+        unknown.update(dict.fromkeys(lines.loc[lines["kind"] == PayoutKind.OTHER.value, "raw_type"]))
+        parsed.append((lines, rejected))
+    with loading(engine, record, tuning, dry_run, timings, slot) as load:
+        for lines, rejected in parsed:
             load.stage(pd.DataFrame(), rejected)  # the rejected rows only: no booking is staged
             completed += store_lines(load.conn, load.file_id, lines)
         rejected_rows = len({r.row_number for r in problems})

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from loaders.aliases import add_aliases
-from loaders.dialects import dialect_of
+from loaders.merge_lock import merged_in_turn
 from loaders.property_merge import merge_properties
 from loaders.tables import bookings, properties, tasks
 from pipelines.discover import UsageError
@@ -75,8 +75,7 @@ def run(args: argparse.Namespace) -> int:
     if args.action is None:
         return _list(engine, args.json)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    with engine.begin() as conn:
-        dialect_of(conn).lock_merges(conn, tuning)  # as an ingest's merge: one at a time
+    with merged_in_turn(engine, tuning) as conn:  # as an ingest's merge: one at a time
         if args.action == "alias":
             return _alias(conn, args, now, tuning)
         return _merge(conn, args, now, tuning)

@@ -37,6 +37,9 @@ class FileResult:
     # for a dry run): an id, not an outcome.
     file_id: int | None = field(default=None, compare=False)
     moved_to: str | None = None  # where an inbox run filed it (archive or rejected folder)
+    # Seconds per phase (loaders.merge_lock.Timings: read, waited, locked, total, locked_fraction):
+    # a measurement, not an outcome, so two results that differ only in it are equal.
+    timings: dict[str, float] = field(default_factory=dict, compare=False)
 
     @classmethod
     def unread(cls, entry: Unread) -> FileResult:

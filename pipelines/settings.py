@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     known_in_memory_min_rows: PositiveInt = DEFAULT_TUNING.known_in_memory_min_rows
     deferred_index_min_rows: PositiveInt = DEFAULT_TUNING.deferred_index_min_rows
     few_bookings: PositiveInt = DEFAULT_TUNING.few_bookings
+    read_ahead_max_rows: int = Field(default=DEFAULT_TUNING.read_ahead_max_rows, ge=0)  # 0: stream every file
     pg_work_mem_mb: PositiveInt = DEFAULT_TUNING.pg_work_mem_mb
     pg_maintenance_work_mem_mb: PositiveInt = DEFAULT_TUNING.pg_maintenance_work_mem_mb
     sqlite_cache_mb: PositiveInt = DEFAULT_TUNING.sqlite_cache_mb

@@ -25,6 +25,11 @@ class Tuning:
     deferred_index_min_rows: int = 50_000
     # Below this many bookings, the task rules look up their neighbours' days only.
     few_bookings: int = 100_000
+    # A file of up to this many rows (as its first chunk estimates) is read, mapped and validated
+    # whole before its transaction asks for the merge lock, so that concurrent ingests take turns
+    # only for the merge; a larger one streams a chunk at a time inside the transaction (its
+    # memory stays bounded, its COPYs overlap its reading). See the README's "Scale, measured".
+    read_ahead_max_rows: int = 200_000
     # PostgreSQL memory of one file's transaction: for the hash joins and sorts of a million-row
     # merge (work_mem), and for building the indexes of a bulk load (maintenance_work_mem).
     pg_work_mem_mb: int = 256

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from sqlalchemy import Column, Engine, create_engine, text
 
 from loaders.tables import booking_changes, bookings, properties, rejected_rows, source_file_keys, source_files, tasks
+from pipelines.ingest import open_database
 
 # CI sets this: a missing PostgreSQL (or chromium, for the report page's browser test) then fails
 # the suite instead of skipping half of it.
@@ -49,3 +51,12 @@ def at_release_schema(engine: Engine) -> None:
     with engine.begin() as conn:
         config.attributes["connection"] = conn
         command.downgrade(config, "0003")
+
+
+def fresh_engine(db_url: str) -> Engine:
+    """The test's database emptied and set up again."""
+    if db_url.startswith("sqlite:///"):
+        Path(db_url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+    else:
+        reset_pg_schema(db_url)
+    return open_database(db_url)

@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from databases import reset_pg_schema
+from databases import fresh_engine
 from sqlalchemy import Engine, select
 
 from loaders.strategies import known_rows
 from loaders.tables import booking_changes, bookings, rejected_rows, source_file_keys, source_files, tasks
 from pipelines.discover import FileOptions
-from pipelines.ingest import FileResult, ingest_file, open_database
+from pipelines.ingest import FileResult, ingest_file
 from schemas.tuning import Tuning
 from sources.errors import SourceError, UnreadableFile
 from sources.readers import HEAD_BYTES, read_export_chunks
@@ -67,15 +67,6 @@ def stays(Row: type[Row], n: int) -> list[Row]:
             )
         )  # fmt: skip
     return out
-
-
-def fresh_engine(db_url: str) -> Engine:
-    """The test's database emptied and set up again."""
-    if db_url.startswith("sqlite:///"):
-        Path(db_url.removeprefix("sqlite:///")).unlink(missing_ok=True)
-    else:
-        reset_pg_schema(db_url)
-    return open_database(db_url)
 
 
 def chunks_of(path: Path, chunk_bytes: int) -> list[list[int]]:

@@ -69,6 +69,15 @@ def command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "pipelines.cli"]
 
 
+def start_ingest(path: Path, as_of: dt.datetime, url: str) -> subprocess.Popen[str]:
+    """`bookingest ingest PATH --json` in a process of its own, without this environment's settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOOKINGEST_", "PREFECT_"))}
+    args = [str(path), "--db", url, "--no-prefect", "--json", "--as-of", as_of.isoformat()]
+    return subprocess.Popen(
+        [*command(), "ingest", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+
+
 def state(engine: Engine) -> tuple[dict[str, tuple[object, ...]], dict[str, tuple[object, ...]]]:
     """Bookings and their tasks by code, after checking that neither has a duplicate."""
     with engine.connect() as conn:
@@ -134,27 +143,7 @@ def test_two_processes_ingesting_overlapping_exports_at_once(
     reset_pg_schema(pg_server_url)
     open_database(pg_server_url).dispose()  # the schema exists before either process starts
     paths = write_exports(tmp_path)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOOKINGEST_", "PREFECT_"))}
-    procs = [
-        subprocess.Popen(
-            [
-                *command(),
-                "ingest",
-                str(path),
-                "--db",
-                pg_server_url,
-                "--no-prefect",
-                "--json",
-                "--as-of",
-                as_of.isoformat(),
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
-        for path, as_of in zip(paths, AS_OF, strict=True)
-    ]
+    procs = [start_ingest(path, as_of, pg_server_url) for path, as_of in zip(paths, AS_OF, strict=True)]
     outputs = [p.communicate(timeout=180) for p in procs]
     for proc, (_, err) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, f"exit {proc.returncode}\n{err}"
@@ -178,5 +167,45 @@ def test_two_processes_ingesting_overlapping_exports_at_once(
         else:  # the newer export came first: the older one finds nothing to change
             expected = {"newer.csv": (ROWS, 0, 0), "older.csv": (ROWS - SHARED, 0, SHARED)}
         assert {name: (r["inserted"], r["updated"], r["unchanged"]) for name, r in reports.items()} == expected
+    finally:
+        engine.dispose()
+
+
+def test_four_processes_each_file_loaded_once_as_a_load_in_commit_order(pg_server_url: str, tmp_path: Path) -> None:
+    """Four workers at once, read ahead of the merge lock: the older and newer exports, a byte-for-byte
+    copy of the older one and the newer one in new bytes. Each file is reported once, one of the two
+    copies as a duplicate; the database is that of loading the files one by one in commit order."""
+    older, newer = write_exports(tmp_path / "exports")
+    copy, resaved = tmp_path / "exports" / "older_copy.csv", tmp_path / "exports" / "newer_resaved.csv"
+    copy.write_bytes(older.read_bytes())
+    resaved.write_bytes(newer.read_bytes() + b"\n")
+    files = {older: AS_OF[0], newer: AS_OF[1], copy: AS_OF[0], resaved: AS_OF[1] + dt.timedelta(hours=1)}
+    reset_pg_schema(pg_server_url)
+    open_database(pg_server_url).dispose()
+    procs = [start_ingest(path, as_of, pg_server_url) for path, as_of in files.items()]
+    outputs = [p.communicate(timeout=180) for p in procs]
+    for proc, (_, err) in zip(procs, outputs, strict=True):
+        assert proc.returncode == 0 and "Traceback" not in err, f"exit {proc.returncode}\n{err}"
+    reports = [f for out, _ in outputs for f in json.loads(out)["files"]]
+    assert sorted(Path(r["path"]).name for r in reports) == sorted(p.name for p in files)
+    status = {Path(r["path"]).name: r["status"] for r in reports}
+    assert sorted([status["older.csv"], status["older_copy.csv"]]) == ["duplicate", "loaded"], status
+    assert (status["newer.csv"], status["newer_resaved.csv"]) == ("loaded", "loaded"), status
+
+    engine = open_database(pg_server_url)
+    try:
+        got = state(engine)
+        with engine.connect() as conn:
+            order = list(conn.execute(select(source_files.c.path).order_by(source_files.c.id)).scalars())
+    finally:
+        engine.dispose()
+    assert len(order) == 3 and len(got[0]) == len(set(OLDER) | set(NEWER))
+    reset_pg_schema(pg_server_url)
+    engine = open_database(pg_server_url)
+    try:
+        for path in map(Path, order):
+            result = ingest_file(engine, path, FileOptions(as_of=files[path]))
+            assert result.status is FileStatus.LOADED, result
+        assert state(engine) == got, f"differs from loading {[Path(p).name for p in order]} in that order"
     finally:
         engine.dispose()

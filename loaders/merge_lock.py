@@ -1,0 +1,77 @@
+"""The merge lock of one file's transaction: taken in ONE place (`merged_in_turn`), inside the slot a
+caller may wrap around it (a Prefect concurrency limit), and timed: how long a file waited for it and held it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass
+from typing import TypeVar
+
+from sqlalchemy import Connection, Engine
+
+from loaders.dialects import dialect_of
+from schemas.tuning import Tuning
+
+# What a caller wraps around exactly the part of a load that holds the merge lock: entered
+# before the lock is asked for, left after the commit (or the rollback).
+MergeSlot = Callable[[], AbstractContextManager[object]]
+T = TypeVar("T")
+
+
+@dataclass
+class Timings:
+    """Seconds one file spent in each phase. `read` (reading, mapping, validating) is outside
+    the lock for a file read ahead, inside it for one streamed; `locked` runs from the moment
+    the lock is held to the commit, and `waited` is the time until then (slot included)."""
+
+    read: float = 0.0
+    waited: float = 0.0
+    locked: float = 0.0
+    total: float = 0.0
+
+    def reading(self, items: Iterable[T]) -> Iterator[T]:
+        """The items, the time spent making each (reading, mapping, validating) added to `read`."""
+        found = iter(items)
+        while True:
+            started = time.perf_counter()
+            try:
+                item = next(found)
+            except StopIteration:
+                return
+            finally:
+                self.read += time.perf_counter() - started
+            yield item
+
+    def as_dict(self) -> dict[str, float]:
+        """Rounded to the millisecond (what --json prints), with the fraction spent holding the lock."""
+        out = {name: round(value, 3) for name, value in vars(self).items()}
+        out["locked_fraction"] = round(self.locked / self.total, 3) if self.total > 0 else 0.0
+        return out
+
+
+@contextmanager
+def merged_in_turn(
+    engine: Engine, tuning: Tuning, timings: Timings | None = None, slot: MergeSlot = nullcontext
+) -> Iterator[Connection]:
+    """A transaction that holds the merge lock from its start to its commit (the lock ends with
+    it): concurrent merges take turns, so they cannot deadlock on each other's rows and the
+    counts each one reports are exact. Only what must be serialized belongs in it: read and
+    check a file before (see pipelines.ingest). The block gets the connection; roll back on
+    `conn.get_transaction()` to write nothing."""
+    timings = timings if timings is not None else Timings()
+    asked = time.perf_counter()
+    with slot():
+        held = None
+        try:
+            with engine.connect() as conn, conn.begin():
+                dialect_of(conn).lock_merges(conn, tuning)
+                held = time.perf_counter()
+                timings.waited += held - asked
+                yield conn
+        finally:
+            if held is None:
+                timings.waited += time.perf_counter() - asked
+            else:
+                timings.locked += time.perf_counter() - held
