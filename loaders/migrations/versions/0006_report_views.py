@@ -1,5 +1,7 @@
-"""The report views (issue 14): v_stays, v_stay_months, v_months, v_occupancy_monthly, v_channel_mix,
-v_length_of_stay, v_lead_time, v_cancellations, v_on_the_books, v_cleaning_schedule, v_data_quality.
+"""The report views (issue 14), from v_stays to v_data_quality.
+
+Made: v_stays, v_stay_months, v_months, v_occupancy_monthly, v_channel_mix, v_length_of_stay,
+v_lead_time, v_cancellations, v_on_the_books, v_cleaning_schedule, v_data_quality.
 
 Revision ID: 0006
 Revises: 0005
