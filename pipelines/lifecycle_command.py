@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -147,14 +146,13 @@ def _write_schedule(path: Path, lines: list[Any], start: Any, end: Any, property
 
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         data = schedule_html(lines, start, end, property_name, now).encode("utf-8")
-    # Whole or not at all: written beside the target, then renamed over it.
-    partial = path.with_name(f".{path.name}.{os.getpid()}.part")
+    from reports.output_file import OutputError, replacing
+
     try:
-        partial.write_bytes(data)
-        os.replace(partial, path)
-    except OSError as err:
-        partial.unlink(missing_ok=True)
-        raise UsageError(f"cannot write {path}: {err.strerror or err}") from None
+        with replacing(path) as partial:  # whole or not at all, as the report's files
+            partial.write_bytes(data)
+    except OutputError as err:
+        raise UsageError(str(err)) from None
     tasks = len({line.task_id for line in lines})
     print(shown(f"{tasks} cleaning task(s) from {start} to {end or 'the last one'} written to {path}"))
     return EXIT_OK
