@@ -33,15 +33,18 @@ def _stay(source: str, code: str, guest: str | None, check_in: dt.date, check_ou
 
 
 def conflicts(
-    bind: Engine | Connection, property_name: str | None = None, file_id: int | None = None
+    bind: Engine | Connection,
+    property_name: str | None = None,
+    file_id: int | None = None,
+    open_after: dt.date | None = None,
 ) -> list[Conflict]:
     """Double bookings: active stays of one property that overlap. With `file_id`, only those
-    involving a booking that file wrote. On a connection, they are read in its transaction (a
-    dry run's, before it is rolled back)."""
+    involving a booking that file wrote; with `open_after`, only those overlapping after that
+    day. On a connection, they are read in its transaction (a dry run's, before it is rolled back)."""
     if isinstance(bind, Engine):
         with bind.connect() as conn:
-            return conflicts(conn, property_name, file_id)
-    rows = bind.execute(conflicts_query(property_name, file_id)).all()
+            return conflicts(conn, property_name, file_id, open_after)
+    rows = bind.execute(conflicts_query(property_name, file_id, open_after)).all()
     seen: set[tuple[int, int]] = set()
     unique = []
     for r in rows:

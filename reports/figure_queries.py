@@ -1,5 +1,7 @@
-"""The report's queries: each reads a report view (loaders.analytics) for the months and the
-property asked, aggregated in the database; rows come back as plain dicts."""
+"""The report's queries: the report views' own queries (loaders.analytics) over the stays of the
+months and the property asked, aggregated in the database. Every figure of the stays is one
+SELECT of `stay_figures`, run as one statement (reports.together): the stays are read, priced
+and split by month once."""
 
 from __future__ import annotations
 
@@ -8,17 +10,31 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Integer, String, func, literal, select, union_all
+from sqlalchemy import (
+    CompoundSelect,
+    Connection,
+    Date,
+    Integer,
+    Select,
+    String,
+    and_,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import FromClause
 
 from loaders.analytics import ratio
-from loaders.analytics.bookings import CANCELLATIONS, LEAD_TIME, LEAD_TIME_LABELS, LENGTH_OF_STAY
+from loaders.analytics.bookings import LEAD_TIME_LABELS, cancellations_query, lead_time_query, length_of_stay_query
 from loaders.analytics.occupancy import channel_mix_query, occupancy_query
 from loaders.analytics.pace import ever_booked, on_the_books_at
-from loaders.analytics.quality import CLEANING_SCHEDULE, DATA_QUALITY, without_revenue
-from loaders.analytics.stays import STAY_MONTHS, STAYS
-from loaders.tables import properties, source_files
+from loaders.analytics.quality import CLEANING_SCHEDULE, DATA_QUALITY, WITHOUT_PAYOUT, without_revenue
+from loaders.analytics.stays import booked_on, stay_months_query, stays_query
+from loaders.dialects import Dialect
+from loaders.tables import bookings, properties, source_files
 from schemas.vocab import TaskStatus
 
 CLEANING_DAYS = 14  # the cleaning schedule: today and the 13 days after
@@ -43,18 +59,58 @@ class Month:
         """The first day after the month."""
         return self.first + dt.timedelta(days=self.days)
 
+    @property
+    def index(self) -> int:
+        """As loaders.analytics.stays.month_index: January of year Y is 12 * Y."""
+        return self.first.year * 12 + self.first.month - 1
+
 
 @dataclass(frozen=True)
 class Scope:
     months: list[Month]
     property_name: str | None
+    today: dt.date
 
     @property
     def labels(self) -> list[str]:
         return [m.label for m in self.months]
 
+    @property
+    def coming(self) -> list[Month]:
+        """On the books: the month of today and the 11 after."""
+        return [Month.of(self.today, n) for n in range(COMING_MONTHS)]
+
+    @property
+    def earlier(self) -> list[Month]:
+        """The same months a year earlier."""
+        return [Month.of(self.today, n - 12) for n in range(COMING_MONTHS)]
+
+    @property
+    def year_ago(self) -> dt.date:
+        t = self.today
+        return t.replace(year=t.year - 1) if (t.month, t.day) != (2, 29) else t.replace(year=t.year - 1, day=28)
+
     def of_property(self, view: FromClause) -> list[ColumnElement[bool]]:
         return [] if self.property_name is None else [view.c.property == self.property_name]
+
+
+def _days_since_1970(day: dt.date) -> int:
+    return (day - dt.date(1970, 1, 1)).days  # loaders.dialects' day_number, of a known day
+
+
+def _month_calendar(months: list[Month]) -> FromClause:
+    """loaders.analytics.stays.calendar's columns, for these months only."""
+    rows = [
+        select(
+            literal(m.index, Integer).label("m"),
+            literal(m.label, String).label("month"),
+            literal(m.first, Date).label("month_start"),
+            literal(_days_since_1970(m.first), Integer).label("start_day"),
+            literal(_days_since_1970(m.end), Integer).label("end_day"),
+        )
+        for m in months
+    ]
+    return union_all(*rows).cte("report_calendar")
 
 
 def _calendar(months: list[Month]) -> FromClause:
@@ -62,62 +118,82 @@ def _calendar(months: list[Month]) -> FromClause:
     return union_all(*rows).subquery("calendar")
 
 
-def _stays_in(scope: Scope, view: FromClause) -> list[ColumnElement[bool]]:
-    """The stays with a night in the scope's months (on the stays' own columns, so that the
-    database can filter bookings before splitting them by month)."""
-    start, end = scope.months[0].first, scope.months[-1].end
-    return [view.c.check_in < end, view.c.check_out > start, *scope.of_property(view)]
+# The columns of v_stays the figures read (the others, such as the guest, are not carried along).
+_STAY_COLUMNS = (
+    "booking_id", "property_id", "property", "channel", "status", "sold", "blocked", "check_in", "check_out",
+    "nights", "booked_on", "lead_days", "currency", "revenue", "left_on",
+)  # fmt: skip
 
 
-def monthly(conn: Connection, scope: Scope) -> list[dict[str, Any]]:
-    sm = STAY_MONTHS.table
-    # A CTE: the nights are read for the blocked and the sold nights, computed once.
-    stays = select(sm).where(*_stays_in(scope, sm), sm.c.month.in_(scope.labels)).cte("stay_months")
+def stay_figures(dialect: Dialect, scope: Scope) -> dict[str, Select[Any] | CompoundSelect[Any]]:
+    """Every figure of the stays, by name: one SELECT each over the same stays (as v_stays) and
+    their nights by month (as v_stay_months), of the stays the report needs: with a night in the
+    months asked, on the books' months (coming, and a year earlier) or booked in the months asked."""
+    needed = sorted({*scope.months, *scope.coming, *scope.earlier}, key=lambda m: m.first)
+    b, first, end = bookings.c, scope.months[0].first, scope.months[-1].end
+    booked = booked_on(bookings)
+    within = [
+        or_(and_(b.check_in < needed[-1].end, b.check_out > needed[0].first), and_(booked >= first, booked < end))
+    ]
+    if scope.property_name is not None:
+        within.append(b.property_id.in_(select(properties.c.id).where(properties.c.name == scope.property_name)))
+    every = stays_query(dialect, within).subquery("stays")
+    stays = select(*(every.c[name] for name in _STAY_COLUMNS)).cte("report_stays")
+    stay_months = stay_months_query(dialect, stays, _month_calendar(needed)).cte("report_stay_months")
+    in_months = select(stay_months).where(stay_months.c.month.in_(scope.labels)).subquery("in_months")
     houses = select(properties.c.id, properties.c.name)
     if scope.property_name is not None:
         houses = houses.where(properties.c.name == scope.property_name)
-    return _rows(conn, occupancy_query(_calendar(scope.months), stays, houses.subquery("houses")))
+    return {
+        "monthly": occupancy_query(_calendar(scope.months), in_months, houses.subquery("houses")),
+        "channels": channel_mix_query(in_months),
+        "stays": _length_of_stay(_by_month(scope, length_of_stay_query(dialect, stays))),
+        "lead_time": _lead_time(_by_month(scope, lead_time_query(dialect, stays))),
+        "cancellations": _cancellations(_by_month(scope, cancellations_query(dialect, stays))),
+        "books_now": _books(stay_months, scope.coming, scope.today),
+        "books_then": _books(stay_months, scope.earlier, scope.year_ago),
+        "without_payout": select(func.count().label("bookings")).where(
+            without_revenue(stays), stays.c.check_in < end, stays.c.check_out > first
+        ),
+    }
 
 
-def channels(conn: Connection, scope: Scope) -> list[dict[str, Any]]:
-    sm = STAY_MONTHS.table
-    stays = select(sm).where(*_stays_in(scope, sm), sm.c.month.in_(scope.labels)).cte("stay_months")  # read twice
-    return _rows(conn, channel_mix_query(stays))
+def _by_month(scope: Scope, view: Select[Any]) -> FromClause:
+    """A view's rows of the scope's months, as a CTE: computed once however often it is read."""
+    return view.where(view.selected_columns.month.in_(scope.labels)).cte()
 
 
-def _in_months(scope: Scope, view: FromClause) -> FromClause:
-    """The view's rows of the scope's months, as a CTE: computed once however often it is read."""
-    return select(view).where(view.c.month.in_(scope.labels), *scope.of_property(view)).cte()
-
-
-def stays(conn: Connection, scope: Scope) -> list[dict[str, Any]]:
+def _length_of_stay(v: FromClause) -> CompoundSelect[Any]:
     """Bookings and average length of stay per property and channel, per property, per channel, and in all."""
-    v = _in_months(scope, LENGTH_OF_STAY.table).c
-    parts = []
+    c, parts = v.c, []
     for by_property, by_channel in ((True, True), (True, False), (False, True), (False, False)):
         dims = [
-            (v.property if by_property else literal(None, String)).label("property"),
-            (v.channel if by_channel else literal(None, String)).label("channel"),
+            (c.property if by_property else literal(None, String)).label("property"),
+            (c.channel if by_channel else literal(None, String)).label("channel"),
         ]
-        grouping = [c for c, used in ((v.property, by_property), (v.channel, by_channel)) if used]
-        bookings = func.sum(v.bookings)
+        grouping = [col for col, used in ((c.property, by_property), (c.channel, by_channel)) if used]
+        bookings_ = func.sum(c.bookings)
         parts.append(
             select(
-                *dims, bookings.label("bookings"), ratio(func.sum(v.nights), bookings).label("average_length_of_stay")
+                *dims, bookings_.label("bookings"), ratio(func.sum(c.nights), bookings_).label("average_length_of_stay")
             )
             .group_by(*grouping)
-            .having(bookings > 0)
+            .having(bookings_ > 0)
         )
-    return _rows(conn, union_all(*parts))
+    return union_all(*parts)
 
 
-def lead_time(conn: Connection, scope: Scope) -> list[dict[str, Any]]:
+def _lead_time(v: FromClause) -> CompoundSelect[Any]:
+    c = v.c
+    by_channel = select(c.channel, c.bucket, func.sum(c.bookings).label("bookings")).group_by(c.channel, c.bucket)
+    in_all = select(literal(None, String).label("channel"), c.bucket, func.sum(c.bookings)).group_by(c.bucket)
+    return union_all(by_channel, in_all)
+
+
+def lead_time(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Sold stays per lead-time bucket, per channel and for all channels (channel None); every
     bucket of a channel listed, also those with no booking."""
-    v = _in_months(scope, LEAD_TIME.table).c
-    by_channel = select(v.channel, v.bucket, func.sum(v.bookings)).group_by(v.channel, v.bucket)
-    in_all = select(literal(None, String), v.bucket, func.sum(v.bookings)).group_by(v.bucket)
-    counts = {(c, bucket): int(n) for c, bucket, n in conn.execute(union_all(by_channel, in_all))}
+    counts = {(r["channel"], r["bucket"]): int(r["bookings"]) for r in rows}
     channels_ = sorted({c for c, _ in counts if c is not None}) + ([None] if counts else [])
     return [
         {"channel": c, "bucket": bucket, "bookings": counts.get((c, bucket), 0)}
@@ -126,54 +202,43 @@ def lead_time(conn: Connection, scope: Scope) -> list[dict[str, Any]]:
     ]
 
 
-def cancellations(conn: Connection, scope: Scope) -> list[dict[str, Any]]:
-    v = _in_months(scope, CANCELLATIONS.table).c
-    booked, cancelled = func.sum(v.booked), func.sum(v.cancelled)
-    query = (
-        select(v.channel, booked.label("booked"), cancelled.label("cancelled"), ratio(cancelled, booked).label("rate"))
-        .group_by(v.channel)
-        .order_by(v.channel)
-    )
-    return _rows(conn, query)
+def _cancellations(v: FromClause) -> Select[Any]:
+    booked, cancelled = func.sum(v.c.booked), func.sum(v.c.cancelled)
+    return select(
+        v.c.channel, booked.label("booked"), cancelled.label("cancelled"), ratio(cancelled, booked).label("rate")
+    ).group_by(v.c.channel)
 
 
-def _books(
-    conn: Connection, scope: Scope, months: list[Month], as_of: dt.date
-) -> dict[tuple[str, str | None], tuple[int, Any]]:
-    # v_on_the_books' rows, summed from v_stay_months for the stays with a night in these months
-    # (filtered on the stays' own dates first, like monthly: the grouped view would split every
-    # stay of the database by month before the months asked are picked).
-    v = STAY_MONTHS.table
-    dates = _stays_in(Scope(months, scope.property_name), v)
-    query = (
-        select(v.c.month, v.c.currency, func.sum(v.c.nights_in_month), func.sum(v.c.revenue_in_month))
-        .where(v.c.month.in_([m.label for m in months]), ever_booked(v), on_the_books_at(v, as_of), *dates)
-        .group_by(v.c.month, v.c.currency)
-    )
-    return {(month, currency): (int(nights), revenue) for month, currency, nights, revenue in conn.execute(query)}
+def _books(stay_months: FromClause, months: list[Month], as_of: dt.date) -> Select[Any]:
+    """v_on_the_books' nights and revenue of these months as of `as_of`, by month and currency."""
+    v = stay_months.c
+    return (
+        select(v.month, v.currency, func.sum(v.nights_in_month).label("nights"),
+               func.sum(v.revenue_in_month).label("revenue"))
+        .where(v.month.in_([m.label for m in months]), ever_booked(stay_months), on_the_books_at(stay_months, as_of))
+        .group_by(v.month, v.currency)
+    )  # fmt: skip
 
 
-def on_the_books(conn: Connection, scope: Scope, today: dt.date) -> list[dict[str, Any]]:
-    """Each coming month's nights and revenue on the books today, beside the same month a year
-    earlier as of a year ago (None where the history does not reach back to that day)."""
-    coming = [Month.of(today, n) for n in range(COMING_MONTHS)]
-    year_ago = (
-        today.replace(year=today.year - 1)
-        if (today.month, today.day) != (2, 29)
-        else today.replace(year=today.year - 1, day=28)
-    )
-    earlier = [Month.of(today, n - 12) for n in range(COMING_MONTHS)]
-    now, then = _books(conn, scope, coming, today), _books(conn, scope, earlier, year_ago)
+def on_the_books(
+    conn: Connection, scope: Scope, now: list[dict[str, Any]], then: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Each coming month's nights and revenue on the books today (`now`: the rows of books_now),
+    beside the same month a year earlier as of a year ago (`then`; None where the history does
+    not reach back to that day)."""
+    booked_now = {(r["month"], r["currency"]): (int(r["nights"]), r["revenue"]) for r in now}
+    booked_then = {(r["month"], r["currency"]): (int(r["nights"]), r["revenue"]) for r in then}
     first_export = conn.execute(select(func.min(source_files.c.as_of))).scalar()
-    known = first_export is not None and _day(first_export) <= year_ago
+    known = first_export is not None and _day(first_export) <= scope.year_ago
     rows = []
-    for month, last in zip(coming, earlier, strict=True):
+    for month, last in zip(scope.coming, scope.earlier, strict=True):
         currencies = sorted(
-            {c for m, c in now if m == month.label} | {c for m, c in then if m == last.label}, key=lambda c: c or ""
+            {c for m, c in booked_now if m == month.label} | {c for m, c in booked_then if m == last.label},
+            key=lambda c: c or "",
         )
         for currency in currencies or [None]:
-            nights, revenue = now.get((month.label, currency), (0, None))
-            nights_ly, revenue_ly = then.get((last.label, currency), (0, None))
+            nights, revenue = booked_now.get((month.label, currency), (0, None))
+            nights_ly, revenue_ly = booked_then.get((last.label, currency), (0, None))
             rows.append({
                 "month": month.label, "currency": currency, "nights": nights, "revenue": revenue,
                 "nights_last_year": nights_ly if known else None, "revenue_last_year": revenue_ly if known else None,
@@ -201,18 +266,19 @@ def cleaning(conn: Connection, scope: Scope, today: dt.date) -> list[dict[str, A
     return [{**row, "same_day_turnover": bool(row["same_day_turnover"])} for row in _rows(conn, query)]
 
 
-def data_quality(conn: Connection, scope: Scope) -> dict[str, Any]:
+def data_quality(conn: Connection, without_payout: list[dict[str, Any]]) -> dict[str, Any]:
+    """v_data_quality's figures of the database, and the stays of the report without payout (the
+    rows of `without_payout`, which the view counts in the whole database)."""
     v = DATA_QUALITY.table.c
     found: dict[str, list[tuple[Any, Any, int]]] = {}
-    for topic, source, item, rows in conn.execute(select(v.topic, v.source, v.item, v.rows)):
+    figures = select(v.topic, v.source, v.item, v.rows).where(v.topic != WITHOUT_PAYOUT)
+    for topic, source, item, rows in conn.execute(figures):
         found.setdefault(topic, []).append((source, item, int(rows)))
     files = {item: n for _, item, n in found.get("files", [])}
 
     def most(topic: str) -> list[tuple[Any, Any, int]]:
         return sorted(found.get(topic, []), key=lambda r: (-r[2], str(r[1]), str(r[0])))
 
-    s = STAYS.table
-    without = conn.execute(select(func.count()).where(without_revenue(s), *_stays_in(scope, s))).scalar_one()
     return {
         "files_loaded": files.get("loaded", 0),
         "files_rejected": files.get("rejected", 0),
@@ -220,7 +286,7 @@ def data_quality(conn: Connection, scope: Scope) -> dict[str, Any]:
         "quarantined_by_reason": [{"reason": item, "rows": n} for _, item, n in most("quarantined_by_reason")],
         "quarantined_by_file": [{"file": item, "rows": n} for _, item, n in most("quarantined_by_file")],
         "unknown_labels": [{"source": source, "label": item, "rows": n} for source, item, n in most("unknown_label")],
-        "bookings_without_payout": int(without),
+        "bookings_without_payout": int(without_payout[0]["bookings"]),
     }
 
 

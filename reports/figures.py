@@ -9,10 +9,12 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
+from loaders.dialects import dialect_of
 from loaders.tables import properties
 from reports import figure_queries as q
 from reports.bookings import conflicts
 from reports.definitions import DEFINITIONS
+from reports.together import run_together
 
 # Keys whose values are money (rounded to cents) and fractions (rounded to 4 places).
 MONEY_KEYS = frozenset({"revenue", "adr", "revpar", "revenue_last_year"})
@@ -62,13 +64,14 @@ def report_figures(
     ]
     if len(months) > MAX_MONTHS:
         raise PeriodTooLong(len(months))
-    scope = q.Scope(months, property)
+    scope = q.Scope(months, property, today)
     with engine.connect() as conn:
         if (
             property is not None
             and conn.execute(select(properties.c.id).where(properties.c.name == property)).first() is None
         ):
             raise UnknownProperty(property)
+        found = run_together(conn, q.stay_figures(dialect_of(conn), scope))
         figures: dict[str, Any] = {
             "period": {"from": first.first.isoformat(), "to": (last.end - dt.timedelta(days=1)).isoformat()},
             "property": property,
@@ -76,12 +79,12 @@ def report_figures(
             "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "today": today.isoformat(),
             "definitions": dict(DEFINITIONS),
-            "monthly": _sorted(q.monthly(conn, scope), "property", "month", "currency"),
-            "channels": _sorted(q.channels(conn, scope), "property", "month", "channel", "currency"),
-            "stays": _sorted(q.stays(conn, scope), "property", "channel"),
-            "lead_time": q.lead_time(conn, scope),
-            "cancellations": q.cancellations(conn, scope),
-            "on_the_books": q.on_the_books(conn, scope, today),
+            "monthly": _sorted(found["monthly"], "property", "month", "currency"),
+            "channels": _sorted(found["channels"], "property", "month", "channel", "currency"),
+            "stays": _sorted(found["stays"], "property", "channel"),
+            "lead_time": q.lead_time(found["lead_time"]),
+            "cancellations": _sorted(found["cancellations"], "channel"),
+            "on_the_books": q.on_the_books(conn, scope, found["books_now"], found["books_then"]),
             "cleaning": q.cleaning(conn, scope, today),
             "double_bookings": [
                 {
@@ -91,10 +94,9 @@ def report_figures(
                     "from": c.overlap_from.isoformat(),
                     "to": c.overlap_to.isoformat(),
                 }
-                for c in conflicts(conn, property)
-                if c.overlap_to > today
+                for c in conflicts(conn, property, open_after=today)
             ],
-            "data_quality": q.data_quality(conn, scope),
+            "data_quality": q.data_quality(conn, found["without_payout"]),
         }
     return plain(figures)
 
@@ -111,7 +113,7 @@ def plain(value: Any, key: str = "") -> Any:
         return {k: plain(v, k) for k, v in value.items()}
     if isinstance(value, list):
         return [plain(v, key) for v in value]
-    if isinstance(value, bool) or value is None or isinstance(value, str):
+    if value is None or type(value) in _AS_IS:
         return value
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -122,3 +124,6 @@ def plain(value: Any, key: str = "") -> Any:
     if isinstance(value, Decimal | float) and float(value).is_integer():
         return int(value)
     return int(value) if isinstance(value, int) else float(value)
+
+
+_AS_IS = (str, bool)  # (an int may be a money or a fraction key's whole value: it goes on)

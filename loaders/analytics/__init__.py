@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import Float, Select, TableClause, case, cast, column, func, table
+from sqlalchemy import CompoundSelect, Float, Select, TableClause, case, cast, column, func, table
 from sqlalchemy.engine import make_url
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -43,7 +43,7 @@ class View:
     queries (and views) that read it."""
 
     name: str
-    query: Callable[[Dialect], Select[Any]]
+    query: Callable[[Dialect], Select[Any] | CompoundSelect[Any]]
 
     @cached_property
     def table(self) -> TableClause:

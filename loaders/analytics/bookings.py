@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.expression import FromClause
 
 from loaders.analytics import MADE, View, flag, ratio
 from loaders.analytics.stays import STAYS
@@ -27,14 +28,15 @@ def lead_time_bucket(days: ColumnElement[int]) -> ColumnElement[str]:
     return case((days.is_(None), UNKNOWN_LEAD_TIME), *bounded, else_=LEAD_TIME_BUCKETS[-1][0])
 
 
-def _by_check_in(dialect: Dialect) -> tuple[Any, list[ColumnElement[Any]]]:
-    s = STAYS.table.c
+def _by_check_in(dialect: Dialect, stays: FromClause | None) -> tuple[Any, list[ColumnElement[Any]]]:
+    s = (STAYS.table if stays is None else stays).c
     return s, [s.property_id, s.property, s.channel, dialect.month_label(s.check_in).label("month")]
 
 
-def length_of_stay_query(dialect: Dialect) -> Select[Any]:
-    """Sold stays by property, channel and check-in month: how many, their nights, the average."""
-    s, dims = _by_check_in(dialect)
+def length_of_stay_query(dialect: Dialect, stays: FromClause | None = None) -> Select[Any]:
+    """Sold stays of `stays` (default v_stays) by property, channel and check-in month: how many,
+    their nights, the average."""
+    s, dims = _by_check_in(dialect, stays)
     return (
         select(
             *dims,
@@ -50,9 +52,9 @@ def length_of_stay_query(dialect: Dialect) -> Select[Any]:
 LENGTH_OF_STAY = View("v_length_of_stay", length_of_stay_query)
 
 
-def lead_time_query(dialect: Dialect) -> Select[Any]:
-    """Sold stays by property, channel, check-in month and lead-time bucket."""
-    s, dims = _by_check_in(dialect)
+def lead_time_query(dialect: Dialect, stays: FromClause | None = None) -> Select[Any]:
+    """Sold stays of `stays` (default v_stays) by property, channel, check-in month and lead-time bucket."""
+    s, dims = _by_check_in(dialect, stays)
     bucket = lead_time_bucket(s.lead_days).label("bucket")
     return select(*dims, bucket, func.count().label("bookings")).where(s.sold == 1).group_by(*dims, bucket)
 
@@ -60,10 +62,10 @@ def lead_time_query(dialect: Dialect) -> Select[Any]:
 LEAD_TIME = View("v_lead_time", lead_time_query)
 
 
-def cancellations_query(dialect: Dialect) -> Select[Any]:
-    """Bookings made, by property, channel and the month they were booked in (booked_on), and how
-    many of them are cancelled now."""
-    s = STAYS.table.c
+def cancellations_query(dialect: Dialect, stays: FromClause | None = None) -> Select[Any]:
+    """Bookings made of `stays` (default v_stays), by property, channel and the month they were
+    booked in (booked_on), and how many of them are cancelled now."""
+    s = (STAYS.table if stays is None else stays).c
     dims = [s.property_id, s.property, s.channel, dialect.month_label(s.booked_on).label("month")]
     booked = func.count()
     cancelled = func.sum(flag(s.status == Status.CANCELLED.value))

@@ -38,6 +38,9 @@ def cleaning_schedule_query() -> Select[Any]:
 CLEANING_SCHEDULE = View("v_cleaning_schedule", lambda _: cleaning_schedule_query())
 
 
+WITHOUT_PAYOUT = "bookings_without_payout"  # v_data_quality's topic of the sold stays without revenue
+
+
 def without_revenue(stays: Any) -> ColumnElement[bool]:
     """A stay of v_stays that is sold and has no known revenue (no earnings lines, no payout)."""
     return and_(stays.c.sold == 1, stays.c.revenue.is_(None))
@@ -65,7 +68,7 @@ def data_quality_query() -> Select[Any]:
         select(topic("unknown_label"), r.source, r.unknown_status, func.count())
         .where(still, r.unknown_status.is_not(None))
         .group_by(r.source, r.unknown_status),
-        select(topic("bookings_without_payout"), null(), null(), func.count()).where(without_revenue(STAYS.table)),
+        select(topic(WITHOUT_PAYOUT), null(), null(), func.count()).where(without_revenue(STAYS.table)),
     ]
     united = union_all(*parts).subquery("figures")
     topic_, source, item, count = united.c

@@ -3,9 +3,11 @@ currency, booking date, lead time, when it was called off), and its split by mon
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import (
+    CompoundSelect,
     Date,
     Integer,
     Numeric,
@@ -19,13 +21,14 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    union_all,
 )
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.expression import FromClause
 
 from loaders.analytics import BLOCKED, SOLD, View, flag
 from loaders.dialects import Dialect
-from loaders.payouts import payout_lines_view
-from loaders.tables import booking_changes, bookings, properties
+from loaders.tables import booking_changes, bookings, payouts, properties
 from schemas.vocab import PayoutKind
 
 # The earnings lines that are the price of a stay: the reservation's own lines (a monthly stay
@@ -34,34 +37,47 @@ from schemas.vocab import PayoutKind
 EARNINGS_KINDS = sorted(k.value for k in (PayoutKind.RESERVATION, PayoutKind.ADJUSTMENT))
 
 
-def _earnings() -> Any:
+def _earnings(within: Sequence[ColumnElement[bool]]) -> Any:
     """A booking's earnings lines summed, where they are in one currency (a booking whose lines
-    mix currencies keeps its own payout: money of different currencies is never added)."""
-    v = payout_lines_view.c
+    mix currencies keeps its own payout: money of different currencies is never added). The
+    lines of a booking by (source, code), as the payout_lines view links them; `within`: only
+    the bookings of these conditions (on `bookings`), so a report sums only the lines it needs."""
+    p, b = payouts.c, bookings.c
     return (
-        select(v.booking_id, func.min(v.currency).label("currency"), func.sum(v.amount).label("amount"))
-        .where(v.booking_id.is_not(None), v.kind.in_(EARNINGS_KINDS))
-        .group_by(v.booking_id)
-        .having(func.count(func.distinct(v.currency)) <= 1)
+        select(b.id.label("booking_id"), func.min(p.currency).label("currency"), func.sum(p.amount).label("amount"))
+        .select_from(payouts.join(bookings, and_(b.source == p.source, b.external_code == p.external_code)))
+        .where(p.kind.in_(EARNINGS_KINDS), *within)
+        .group_by(b.id)
+        .having(func.count(func.distinct(p.currency)) <= 1)
         .subquery("earnings")
     )
 
 
-def _called_off() -> Any:
+def _called_off(within: Sequence[ColumnElement[bool]]) -> Any:
     """When a sold stay was last called off, as the history saw it (the as-of of the export that
     first reported it cancelled, declined or a no-show)."""
     c = booking_changes.c
+    changes = booking_changes.join(bookings, bookings.c.id == c.booking_id) if within else booking_changes
     return (
         select(c.booking_id, func.max(c.changed_at).label("at"))
-        .where(c.field == "status", c.kind == "cancelled", c.old_value.in_(SOLD))
+        .select_from(changes)
+        .where(c.field == "status", c.kind == "cancelled", c.old_value.in_(SOLD), *within)
         .group_by(c.booking_id)
         .subquery("called_off")
     )
 
 
-def stays_query(dialect: Dialect) -> Select[Any]:
+def booked_on(booking: FromClause) -> ColumnElement[Any]:
+    """The day a booking was made: the export's booking date, else the as-of of the first export
+    that listed it (bookingest cannot know an earlier one). (func.date, not CAST: SQLite casts
+    '2025-06-01' AS DATE to the number 2025.)"""
+    return func.date(func.coalesce(booking.c.booked_at, booking.c.first_as_of), type_=Date)
+
+
+def stays_query(dialect: Dialect, within: Sequence[ColumnElement[bool]] = ()) -> Select[Any]:
+    """v_stays: every booking, or (for a report) those of the conditions `within` on `bookings`."""
     b = bookings.c
-    earnings, called_off = _earnings(), _called_off()
+    earnings, called_off = _earnings(within), _called_off(within)
     # The earnings lines where the booking has them (in its currency), else its payout.
     from_earnings = and_(
         earnings.c.booking_id.is_not(None), or_(b.currency.is_(None), earnings.c.currency == b.currency)
@@ -82,10 +98,7 @@ def stays_query(dialect: Dialect) -> Select[Any]:
             b.check_out,
             b.nights,
             b.booked_at,
-            # (func.date, not CAST: SQLite casts '2025-06-01' AS DATE to the number 2025.)
-            # The day it was booked: the export's booking date, else the as-of of the first export
-            # that listed it (bookingest cannot know an earlier one).
-            func.date(func.coalesce(b.booked_at, b.first_as_of), type_=Date).label("booked_on"),
+            booked_on(bookings).label("booked_on"),
             (dialect.day_number(b.check_in) - dialect.day_number(b.booked_at)).label("lead_days"),
             case((from_earnings, earnings.c.currency), else_=b.currency).label("currency"),
             case((from_earnings, earnings.c.amount), else_=b.payout).label("revenue"),
@@ -97,6 +110,7 @@ def stays_query(dialect: Dialect) -> Select[Any]:
         .join(properties, properties.c.id == b.property_id)
         .outerjoin(earnings, earnings.c.booking_id == b.id)
         .outerjoin(called_off, called_off.c.booking_id == b.id)
+        .where(*within)
     )
 
 
@@ -142,39 +156,47 @@ def calendar(dialect: Dialect) -> Any:
     )
 
 
-def stay_months_query(dialect: Dialect) -> Select[Any]:
-    s = STAYS.table.c
-    b = bookings.c
-    # 0, 1, ... up to the most months any stay spans beyond its first: one row per stay and month.
-    widest = select(func.coalesce(func.max(last_month_index(b.check_out) - month_index(b.check_in)), 0))
-    steps = select(literal(0).label("k")).cte("steps", recursive=True)
-    steps = steps.union_all(select(steps.c.k + 1).where(steps.c.k < widest.scalar_subquery()))
+def stay_months_query(
+    dialect: Dialect, stays: FromClause | None = None, months: FromClause | None = None
+) -> CompoundSelect[Any]:
+    """v_stay_months: each stay of `stays` (v_stays' columns; default v_stays) split by the months
+    of `months` (calendar's columns; default every month of the database) it has nights in."""
+    s = (STAYS.table if stays is None else stays).c
+    months = calendar(dialect) if months is None else months
     spans = select(
         *s,
         month_index(s.check_in).label("first_month"),
         (last_month_index(s.check_out) - month_index(s.check_in)).label("span"),
         dialect.day_number(s.check_in).label("in_day"),
         dialect.day_number(s.check_out).label("out_day"),
-    ).subquery("spans")
-    m, months = spans.c, calendar(dialect)
+    ).cte("spans")  # computed once per stay: the join below reads plain columns
+    m = spans.c
+    # 0, 1, ... up to the most months any stay spans beyond its first: one row per stay and month.
+    widest = select(func.coalesce(func.max(m.span), 0)).scalar_subquery()
+    steps = select(literal(0).label("k")).cte("steps", recursive=True)
+    steps = steps.union_all(select(steps.c.k + 1).where(steps.c.k < widest))
     nights = dialect.earlier(m.out_day, months.c.end_day) - dialect.later(m.in_day, months.c.start_day)
     kept = ("booking_id", "property_id", "property", "channel", "status", "sold", "blocked", "check_in", "check_out")
-    return (
-        select(
+
+    def in_month(k: ColumnElement[int], rows: FromClause) -> Select[Any]:
+        """The rows of the stays' k-th month (the month of `first_month + k`), from `rows`."""
+        return select(
             *(m[name] for name in kept),
             *(m[name] for name in ("nights", "booked_on", "currency", "revenue", "left_on")),
             months.c.month,
             months.c.month_start,
-            flag(steps.c.k == 0).label("arrives"),  # the stay's check-in is in this month
+            flag(k == 0).label("arrives"),  # the stay's check-in is in this month
             nights.label("nights_in_month"),
             # The stay's revenue pro rata: each night an equal share (times 1.0: SQLite would divide
             # a whole amount as an integer; PostgreSQL keeps it exact, NUMERIC).
             (m.revenue * literal_column("1.0", Numeric) * nights / m.nights).label("revenue_in_month"),
-        )
-        .select_from(spans)
-        .join(steps, steps.c.k <= m.span)
-        .join(months, months.c.m == m.first_month + steps.c.k)
-    )
+        ).select_from(rows.join(months, months.c.m == m.first_month + k))
+
+    # Every stay's first month, and the later months of the stays that span more than one (two
+    # parts: most stays are in one month, and the database joins only the others with the steps).
+    first = in_month(literal(0), spans)
+    later = in_month(steps.c.k, spans.join(steps, and_(steps.c.k >= 1, steps.c.k <= m.span))).where(m.span > 0)
+    return union_all(first, later)
 
 
 STAY_MONTHS = View("v_stay_months", stay_months_query)

@@ -70,6 +70,10 @@ class Dialect(Protocol):
         """The month of a date as 'YYYY-MM' text."""
         ...
 
+    def json_rows(self, *pairs: ColumnElement[Any]) -> ColumnElement[str]:
+        """An aggregate: the rows as one JSON array (text) of objects of (key, value, key, value, ...)."""
+        ...
+
     def insert(self, table: Table) -> Any:
         """An INSERT that can say what to do on a conflict (`on_conflict_do_nothing`, ...)."""
         ...

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Select,
     String,
     Table,
+    Text,
     cast,
     create_engine,
     func,
@@ -52,7 +53,11 @@ class PostgreSQL:
         if read_only:
             # jit off: the report views' plans cost enough for PostgreSQL to JIT-compile them, and
             # compiling took longer than running (EXPLAIN ANALYZE at 1M bookings: 9.5 of 16 s).
-            args["options"] = "-c default_transaction_read_only=on -c jit=off"
+            # work_mem: a report's one statement (reports.together) keeps its stays, split by month,
+            # in memory instead of temporary files.
+            args["options"] = (
+                f"-c default_transaction_read_only=on -c jit=off -c work_mem={int(tuning.pg_work_mem_mb)}MB"
+            )
         return create_engine(url, pool_pre_ping=True, connect_args=args)
 
     def lock_schema(self, conn: Connection) -> None:
@@ -89,6 +94,9 @@ class PostgreSQL:
 
     def month_label(self, day: ColumnElement[Any]) -> ColumnElement[str]:
         return func.to_char(day, "YYYY-MM", type_=String)
+
+    def json_rows(self, *pairs: ColumnElement[Any]) -> ColumnElement[str]:
+        return cast(func.json_agg(func.json_build_object(*pairs)), Text)
 
     def insert(self, table: Table) -> Any:
         return postgresql.insert(table)

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Select,
     String,
     Table,
+    Text,
     cast,
     create_engine,
     event,
@@ -100,6 +101,9 @@ class SQLite:
 
     def month_label(self, day: ColumnElement[Any]) -> ColumnElement[str]:
         return func.strftime("%Y-%m", day, type_=String)
+
+    def json_rows(self, *pairs: ColumnElement[Any]) -> ColumnElement[str]:
+        return func.json_group_array(func.json_object(*pairs), type_=Text)
 
     def insert(self, table: Table) -> Any:
         return sqlite.insert(table)

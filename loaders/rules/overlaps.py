@@ -3,6 +3,7 @@ memory, the SQL query the reports read, and the booking_conflicts view analysts 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import numpy as np
@@ -42,13 +43,16 @@ def any_overlap(stays: pd.DataFrame) -> bool:
     return bool(np.any(starts[1:] < reach[:-1]))
 
 
-def conflicts_query(property_name: str | None = None, file_id: int | None = None) -> Any:
+def conflicts_query(
+    property_name: str | None = None, file_id: int | None = None, open_after: dt.date | None = None
+) -> Any:
     """Pairs of active bookings of one property whose stays overlap.
 
     One sort instead of a quadratic self-join: ordered by check-in, a stay overlaps an earlier
     one exactly when it starts before the latest check-out seen so far; only those few stays
     are then paired with the earlier stays they overlap. With `file_id`, only pairs with a
-    booking that file last wrote.
+    booking that file last wrote; with `open_after`, only pairs that overlap after that day
+    (both stays leave after it).
     """
     b = bookings.c
     scope = [is_active(b.status)]
@@ -56,6 +60,8 @@ def conflicts_query(property_name: str | None = None, file_id: int | None = None
         scope.append(b.property_id.in_(select(b.property_id).where(b.source_file_id == file_id)))
     if property_name:
         scope.append(b.property_id.in_(select(properties.c.id).where(properties.c.name == property_name)))
+    if open_after is not None:
+        scope.append(b.check_out > open_after)
     reach = func.max(b.check_out).over(partition_by=b.property_id, order_by=(b.check_in, b.id), rows=(None, -1))
     ordered = select(b.id, b.check_in, reach.label("reach")).where(*scope).subquery()
     late = select(ordered.c.id).where(ordered.c.check_in < ordered.c.reach)
@@ -66,7 +72,7 @@ def conflicts_query(property_name: str | None = None, file_id: int | None = None
         # o starting no later than a: each late stay is paired with the earlier stays it overlaps.
         .join(o, and_(double_booking(a, o), o.c.check_in <= a.c.check_in))
         .join(properties, properties.c.id == a.c.property_id)
-        .where(a.c.id.in_(late), o.c.id != a.c.id)
+        .where(a.c.id.in_(late), o.c.id != a.c.id, *([] if open_after is None else [o.c.check_out > open_after]))
         .order_by(properties.c.name, o.c.check_in, a.c.check_in)
     )
     if file_id is not None:
