@@ -262,9 +262,13 @@ def _prepare(admin: str, name: str, url: str, n: int, rebuild: bool) -> None:
         engine = create_engine(url)
         try:
             with engine.connect() as conn:
-                if conn.execute(text("SELECT count(*) FROM bookings")).scalar() == n:
-                    print(f"reusing {name} ({n:,} bookings; --rebuild to build it again)")
-                    return
+                reuse = conn.execute(text("SELECT count(*) FROM bookings")).scalar() == n
+            if reuse:  # made by an older bookingest, perhaps: brought to this one's schema first
+                subprocess.run(
+                    [str(Path(sys.executable).with_name("bookingest")), "db", "upgrade", "--db", url], check=True
+                )
+                print(f"reusing {name} ({n:,} bookings; --rebuild to build it again)")
+                return
         except Exception:  # a half-built database: built again below
             pass
         finally:

@@ -65,15 +65,22 @@ def _totals_or_all(rows: list[Row], key: str) -> list[Row]:
     return totals or rows
 
 
+MAX_LINES = 12  # more lines than this cannot be told apart: the occupancy chart shows the total
+
+
 def occupancy(figures: Figures) -> Chart:
-    # One line per property. A property with stays in two currencies has a row per currency, each
-    # with its share of the nights over the same nights available: their occupancies add up.
-    rows = list(figures.get("monthly") or [])
-    houses_only = any(r.get("property") is not None for r in rows)
+    # One line per property, up to MAX_LINES (Excel draws at most 255 series, and nobody reads
+    # 5,000 lines): beyond, one line of all properties. A property with stays in two currencies
+    # has a row per currency, each with its share of the nights over the same nights available:
+    # their occupancies add up.
+    every = list(figures.get("monthly") or [])
+    totals = [r for r in every if r.get("property") is None]
+    named = {str(r["property"]) for r in every if r.get("property") is not None}
+    by_house = bool(named) and (len(named) <= MAX_LINES or not totals)
+    rows = [r for r in every if r.get("property") is not None] if by_house else totals
+    title = "Occupancy by month" if by_house or not named else f"Occupancy by month, all {len(named):,} properties"
     cells: dict[tuple[str, str], float | None] = {}
     for r in rows:
-        if houses_only and r.get("property") is None:
-            continue
         key = (str(r.get("property") or ALL), str(r["month"]))
         if r.get("occupancy") is not None:
             cells[key] = round((cells.get(key) or 0.0) + r["occupancy"], 4)
@@ -82,7 +89,7 @@ def occupancy(figures: Figures) -> Chart:
     houses = _ordered(house for house, _ in cells)
     months = tuple(sorted({month for _, month in cells}))
     series = tuple(Series(str(h), tuple(cells.get((str(h), m)) for m in months)) for h in houses)
-    return Chart("occupancy", "Occupancy by month", "line", "Monthly", months, series, "ratio", "Occupancy")
+    return Chart("occupancy", title, "line", "Monthly", months, series, "ratio", "Occupancy")
 
 
 def revenue_by_channel(figures: Figures) -> list[Chart]:

@@ -10,7 +10,8 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from loaders.analytics import View
 from loaders.analytics.stays import STAYS
-from loaders.tables import bookings, properties, rejected_rows, source_files, tasks
+from loaders.tables import bookings, file_claims, properties, rejected_rows, source_files, tasks
+from schemas.vocab import ClaimOutcome, FileStatus
 
 
 def cleaning_schedule_query() -> Select[Any]:
@@ -47,10 +48,10 @@ def without_revenue(stays: Any) -> ColumnElement[bool]:
 
 
 def data_quality_query() -> Select[Any]:
-    """One row per figure: (topic, source, item, rows). Topics: `files` (item: the file status),
+    """One row per figure: (topic, source, item, rows). Topics: `files` (item: loaded, rejected or duplicate),
     `quarantined_by_reason` (item: the message), `quarantined_by_file` (item: the file's path),
     `unknown_label` (source and item: the label as written), `bookings_without_payout`."""
-    r, f = rejected_rows.c, source_files.c
+    r, f, c = rejected_rows.c, source_files.c, file_claims.c
 
     def topic(name: str) -> Any:
         return literal(name, String).label("topic")
@@ -59,7 +60,15 @@ def data_quality_query() -> Select[Any]:
     rows = select(r.source_file_id, r.row_number, r.error).where(still).distinct().subquery("quarantined")
     row_keys = select(r.source_file_id, r.row_number).where(still).distinct().subquery("rows")
     parts = [
-        select(topic("files"), null(), cast(f.status, String), func.count()).group_by(f.status),
+        # Files loaded, as source_files records every load; files rejected or skipped as
+        # duplicates, as the inbox's claims record how each file ended (a command-line ingest
+        # of a bad file leaves no record to count).
+        select(topic("files"), null(), cast(f.status, String), func.count())
+        .where(f.status == FileStatus.LOADED.value)
+        .group_by(f.status),
+        select(topic("files"), null(), cast(c.outcome, String), func.count())
+        .where(c.outcome.in_([ClaimOutcome.REJECTED.value, ClaimOutcome.DUPLICATE.value]))
+        .group_by(c.outcome),
         select(topic("quarantined_by_reason"), null(), rows.c.error, func.count()).group_by(rows.c.error),
         select(topic("quarantined_by_file"), null(), f.path, func.count())
         .select_from(row_keys.join(source_files, f.id == row_keys.c.source_file_id))

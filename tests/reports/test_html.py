@@ -113,3 +113,18 @@ def test_a_report_without_rows_says_so(tmp_path: Path) -> None:
 def test_a_missing_folder_is_one_sentence(tmp_path: Path, figures: dict[str, Any]) -> None:
     with pytest.raises(OutputError, match=r"^cannot write the report to .*: the folder .* does not exist$"):
         write_html(figures, tmp_path / "nowhere" / "report.html")
+
+
+def test_the_occupancy_chart_of_many_properties_is_one_line_of_all_of_them() -> None:
+    from reports.charts import MAX_LINES, occupancy
+
+    def row(house: str | None, occupancy: float) -> dict[str, Any]:
+        return {"property": house, "month": "2025-01", "currency": "EUR", "occupancy": occupancy}
+
+    few = {"monthly": [row(f"House {n}", 0.5) for n in range(MAX_LINES)] + [row(None, 0.5)]}
+    many = {"monthly": [row(f"House {n}", 0.5) for n in range(MAX_LINES + 1)] + [row(None, 0.25)]}
+
+    assert [s.name for s in occupancy(few).series] == [f"House {n}" for n in range(MAX_LINES)]
+    chart = occupancy(many)
+    assert [(s.name, s.values) for s in chart.series] == [("All properties", (0.25,))]
+    assert chart.title == f"Occupancy by month, all {MAX_LINES + 1} properties"

@@ -1,9 +1,9 @@
-"""The report views made again from today's queries (v_stays prices only the bookings a query
-asks for; v_stay_months splits the stays of one month apart from the others).
+"""The report views made again from today's queries.
 
-The figures are the same; the views made by 0006 are replaced, since a database keeps the SQL
-of the day its views were made. A later change to a report view's query adds a revision like
-this one.
+v_stays prices only the bookings a query asks for, v_stay_months splits the stays of one month
+apart from the others, and v_data_quality counts the files the inbox rejected or skipped as
+duplicates. The views made by 0006 are replaced, since a database keeps the SQL of the day its
+views were made: a later change to a report view's query adds a revision like this one.
 
 Revision ID: 0007
 Revises: 0006
