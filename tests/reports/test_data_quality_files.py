@@ -28,6 +28,8 @@ def test_files_rejected_and_duplicate_come_from_the_inbox_claims(db_url: str, tm
 
     assert (quality["files_loaded"], quality["files_rejected"], quality["files_duplicate"]) == (2, 2, 1)
     with engine.connect() as conn:  # the view analysts query says the same, one row per status
-        files = dict(conn.execute(text("SELECT item, rows FROM v_data_quality WHERE topic = 'files'")).all())
+        files: dict[str, int] = dict(
+            conn.execute(text("SELECT item, rows FROM v_data_quality WHERE topic = 'files'")).all()
+        )
     assert files == {"loaded": 2, "rejected": 2, "duplicate": 1}
     engine.dispose()
