@@ -103,7 +103,12 @@ def report_figures(
 
 def _sorted(rows: list[dict[str, Any]], *keys: str) -> list[dict[str, Any]]:
     """Rows in order of `keys`, a None (the total) after the named ones."""
-    return sorted(rows, key=lambda r: [(r[k] is None, "" if r[k] is None else str(r[k])) for k in keys])
+
+    def key(row: dict[str, Any]) -> list[tuple[bool, str]]:
+        values = [row[k] for k in keys]
+        return [(v is None, v if type(v) is str else "" if v is None else str(v)) for v in values]
+
+    return sorted(rows, key=key)
 
 
 def plain(value: Any, key: str = "") -> Any:
@@ -112,7 +117,7 @@ def plain(value: Any, key: str = "") -> Any:
     if isinstance(value, dict):
         return {k: plain(v, k) for k, v in value.items()}
     if isinstance(value, list):
-        return [plain(v, key) for v in value]
+        return [_plain_row(v) if type(v) is dict else plain(v, key) for v in value]
     if value is None or type(value) in _AS_IS:
         return value
     if isinstance(value, dt.date):
@@ -127,3 +132,13 @@ def plain(value: Any, key: str = "") -> Any:
 
 
 _AS_IS = (str, bool)  # (an int may be a money or a fraction key's whole value: it goes on)
+_ROUNDED = MONEY_KEYS | RATIO_KEYS | NIGHTS_KEYS
+
+
+def _plain_row(row: dict[str, Any]) -> dict[str, Any]:
+    """plain() of one row of a figure (hundreds of thousands of them at a million bookings): the
+    values plain() keeps as they are (text, whole numbers not to be rounded) copied without a call."""
+    return {
+        k: v if v is None or type(v) is str or (type(v) is int and k not in _ROUNDED) else plain(v, k)
+        for k, v in row.items()
+    }

@@ -37,31 +37,28 @@ from schemas.vocab import PayoutKind
 EARNINGS_KINDS = sorted(k.value for k in (PayoutKind.RESERVATION, PayoutKind.ADJUSTMENT))
 
 
-def _earnings(within: Sequence[ColumnElement[bool]]) -> Any:
-    """A booking's earnings lines summed, where they are in one currency (a booking whose lines
-    mix currencies keeps its own payout: money of different currencies is never added). The
-    lines of a booking by (source, code), as the payout_lines view links them; `within`: only
-    the bookings of these conditions (on `bookings`), so a report sums only the lines it needs."""
-    p, b = payouts.c, bookings.c
+def _earnings() -> Any:
+    """The earnings lines of each (source, code) summed, where they are in one currency (a booking
+    whose lines mix currencies keeps its own payout: money of different currencies is never
+    added). A booking's lines are those of its (source, code), as the payout_lines view links
+    them (the code is unique per source); summed by code, the lines are read without the bookings."""
+    p = payouts.c
     return (
-        select(b.id.label("booking_id"), func.min(p.currency).label("currency"), func.sum(p.amount).label("amount"))
-        .select_from(payouts.join(bookings, and_(b.source == p.source, b.external_code == p.external_code)))
-        .where(p.kind.in_(EARNINGS_KINDS), *within)
-        .group_by(b.id)
+        select(p.source, p.external_code, func.min(p.currency).label("currency"), func.sum(p.amount).label("amount"))
+        .where(p.kind.in_(EARNINGS_KINDS))
+        .group_by(p.source, p.external_code)
         .having(func.count(func.distinct(p.currency)) <= 1)
         .subquery("earnings")
     )
 
 
-def _called_off(within: Sequence[ColumnElement[bool]]) -> Any:
+def _called_off() -> Any:
     """When a sold stay was last called off, as the history saw it (the as-of of the export that
     first reported it cancelled, declined or a no-show)."""
     c = booking_changes.c
-    changes = booking_changes.join(bookings, bookings.c.id == c.booking_id) if within else booking_changes
     return (
         select(c.booking_id, func.max(c.changed_at).label("at"))
-        .select_from(changes)
-        .where(c.field == "status", c.kind == "cancelled", c.old_value.in_(SOLD), *within)
+        .where(c.field == "status", c.kind == "cancelled", c.old_value.in_(SOLD))
         .group_by(c.booking_id)
         .subquery("called_off")
     )
@@ -77,11 +74,9 @@ def booked_on(booking: FromClause) -> ColumnElement[Any]:
 def stays_query(dialect: Dialect, within: Sequence[ColumnElement[bool]] = ()) -> Select[Any]:
     """v_stays: every booking, or (for a report) those of the conditions `within` on `bookings`."""
     b = bookings.c
-    earnings, called_off = _earnings(within), _called_off(within)
+    earnings, called_off = _earnings(), _called_off()
     # The earnings lines where the booking has them (in its currency), else its payout.
-    from_earnings = and_(
-        earnings.c.booking_id.is_not(None), or_(b.currency.is_(None), earnings.c.currency == b.currency)
-    )
+    from_earnings = and_(earnings.c.source.is_not(None), or_(b.currency.is_(None), earnings.c.currency == b.currency))
     sold = b.status.in_(SOLD)
     return (
         select(
@@ -108,7 +103,7 @@ def stays_query(dialect: Dialect, within: Sequence[ColumnElement[bool]] = ()) ->
         )
         .select_from(bookings)
         .join(properties, properties.c.id == b.property_id)
-        .outerjoin(earnings, earnings.c.booking_id == b.id)
+        .outerjoin(earnings, and_(earnings.c.source == b.source, earnings.c.external_code == b.external_code))
         .outerjoin(called_off, called_off.c.booking_id == b.id)
         .where(*within)
     )
