@@ -140,6 +140,10 @@ def stay_figures(dialect: Dialect, scope: Scope) -> dict[str, Select[Any] | Comp
     every = stays_query(dialect, within).subquery("stays")
     stays = select(*(every.c[name] for name in _STAY_COLUMNS)).cte("report_stays")
     stay_months = stay_months_query(dialect, stays, _month_calendar(needed)).cte("report_stay_months")
+    # The stays of the figures by check-in month (v_length_of_stay, v_lead_time) and by booking
+    # month (v_cancellations), of the months asked, grouped as the report shows them.
+    arriving = select(stays).where(stays.c.check_in >= first, stays.c.check_in < end).subquery("arriving")
+    made = select(stays).where(stays.c.booked_on >= first, stays.c.booked_on < end).subquery("made")
     in_months = select(stay_months).where(stay_months.c.month.in_(scope.labels)).subquery("in_months")
     houses = select(properties.c.id, properties.c.name)
     if scope.property_name is not None:
@@ -147,20 +151,15 @@ def stay_figures(dialect: Dialect, scope: Scope) -> dict[str, Select[Any] | Comp
     return {
         "monthly": occupancy_query(_calendar(scope.months), in_months, houses.subquery("houses")),
         "channels": channel_mix_query(in_months),
-        "stays": _length_of_stay(_by_month(scope, length_of_stay_query(dialect, stays))),
-        "lead_time": _lead_time(_by_month(scope, lead_time_query(dialect, stays))),
-        "cancellations": _cancellations(_by_month(scope, cancellations_query(dialect, stays))),
+        "stays": _length_of_stay(length_of_stay_query(dialect, arriving, by=("property", "channel")).cte()),
+        "lead_time": _lead_time(lead_time_query(dialect, arriving, by=("channel",)).cte()),
+        "cancellations": cancellations_query(dialect, made, by=("channel",)),
         "books_now": _books(stay_months, scope.coming, scope.today),
         "books_then": _books(stay_months, scope.earlier, scope.year_ago),
         "without_payout": select(func.count().label("bookings")).where(
             without_revenue(stays), stays.c.check_in < end, stays.c.check_out > first
         ),
     }
-
-
-def _by_month(scope: Scope, view: Select[Any]) -> FromClause:
-    """A view's rows of the scope's months, as a CTE: computed once however often it is read."""
-    return view.where(view.selected_columns.month.in_(scope.labels)).cte()
 
 
 def _length_of_stay(v: FromClause) -> CompoundSelect[Any]:
@@ -200,13 +199,6 @@ def lead_time(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for c in channels_
         for bucket in LEAD_TIME_LABELS
     ]
-
-
-def _cancellations(v: FromClause) -> Select[Any]:
-    booked, cancelled = func.sum(v.c.booked), func.sum(v.c.cancelled)
-    return select(
-        v.c.channel, booked.label("booked"), cancelled.label("cancelled"), ratio(cancelled, booked).label("rate")
-    ).group_by(v.c.channel)
 
 
 def _books(stay_months: FromClause, months: list[Month], as_of: dt.date) -> Select[Any]:

@@ -3,6 +3,7 @@ v_lead_time, by check-in month) and cancellations (v_cancellations, by booking m
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Select, case, func, select
@@ -28,15 +29,23 @@ def lead_time_bucket(days: ColumnElement[int]) -> ColumnElement[str]:
     return case((days.is_(None), UNKNOWN_LEAD_TIME), *bounded, else_=LEAD_TIME_BUCKETS[-1][0])
 
 
-def _by_check_in(dialect: Dialect, stays: FromClause | None) -> tuple[Any, list[ColumnElement[Any]]]:
+def _grouped(
+    dialect: Dialect, stays: FromClause | None, by: Sequence[str] | None, day: str
+) -> tuple[Any, list[ColumnElement[Any]]]:
+    """The stays (default v_stays) and what they are grouped by: the columns named `by`, or (the
+    views') property, channel and the month of the column `day`."""
     s = (STAYS.table if stays is None else stays).c
-    return s, [s.property_id, s.property, s.channel, dialect.month_label(s.check_in).label("month")]
+    if by is not None:
+        return s, [s[name] for name in by]
+    return s, [s.property_id, s.property, s.channel, dialect.month_label(s[day]).label("month")]
 
 
-def length_of_stay_query(dialect: Dialect, stays: FromClause | None = None) -> Select[Any]:
-    """Sold stays of `stays` (default v_stays) by property, channel and check-in month: how many,
-    their nights, the average."""
-    s, dims = _by_check_in(dialect, stays)
+def length_of_stay_query(
+    dialect: Dialect, stays: FromClause | None = None, by: Sequence[str] | None = None
+) -> Select[Any]:
+    """Sold stays of `stays` (default v_stays) by property, channel and check-in month (or by the
+    columns `by`): how many, their nights, the average."""
+    s, dims = _grouped(dialect, stays, by, "check_in")
     return (
         select(
             *dims,
@@ -52,9 +61,10 @@ def length_of_stay_query(dialect: Dialect, stays: FromClause | None = None) -> S
 LENGTH_OF_STAY = View("v_length_of_stay", length_of_stay_query)
 
 
-def lead_time_query(dialect: Dialect, stays: FromClause | None = None) -> Select[Any]:
-    """Sold stays of `stays` (default v_stays) by property, channel, check-in month and lead-time bucket."""
-    s, dims = _by_check_in(dialect, stays)
+def lead_time_query(dialect: Dialect, stays: FromClause | None = None, by: Sequence[str] | None = None) -> Select[Any]:
+    """Sold stays of `stays` (default v_stays) by property, channel, check-in month (or by the
+    columns `by`) and lead-time bucket."""
+    s, dims = _grouped(dialect, stays, by, "check_in")
     bucket = lead_time_bucket(s.lead_days).label("bucket")
     return select(*dims, bucket, func.count().label("bookings")).where(s.sold == 1).group_by(*dims, bucket)
 
@@ -62,11 +72,12 @@ def lead_time_query(dialect: Dialect, stays: FromClause | None = None) -> Select
 LEAD_TIME = View("v_lead_time", lead_time_query)
 
 
-def cancellations_query(dialect: Dialect, stays: FromClause | None = None) -> Select[Any]:
+def cancellations_query(
+    dialect: Dialect, stays: FromClause | None = None, by: Sequence[str] | None = None
+) -> Select[Any]:
     """Bookings made of `stays` (default v_stays), by property, channel and the month they were
-    booked in (booked_on), and how many of them are cancelled now."""
-    s = (STAYS.table if stays is None else stays).c
-    dims = [s.property_id, s.property, s.channel, dialect.month_label(s.booked_on).label("month")]
+    booked in (booked_on) (or by the columns `by`), and how many of them are cancelled now."""
+    s, dims = _grouped(dialect, stays, by, "booked_on")
     booked = func.count()
     cancelled = func.sum(flag(s.status == Status.CANCELLED.value))
     return (
