@@ -101,6 +101,12 @@ def run(args: argparse.Namespace) -> int:
             if moved:
                 out.write("\nFiled:\n")
                 out.writelines(f"  {r.path} -> {r.moved_to}\n" for r in moved)
+        elif settling := inbox.settling():
+            Shown(sys.stdout).write(
+                f"{inbox.folder}: no file ready; {len(settling)} still changed within the last "
+                f"{inbox.settle_seconds:g} s (being written or copied), so the next run takes "
+                f"{'it' if len(settling) == 1 else 'them'}\n"
+            )
         else:
             Shown(sys.stdout).write(f"{inbox.folder}: no file ready; nothing to do\n")
     failed = any(r.status == "rejected" or r.rejected for r in results)

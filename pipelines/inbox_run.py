@@ -66,6 +66,10 @@ class Inbox:
             check_source(options.source, options, path)
         return files, unread
 
+    def settling(self, now: float | None = None) -> list[Path]:
+        """The files still being written: changed within the settle time (the next run takes them)."""
+        return look(self.folder, self.settle_seconds, now, skip=[self.archive, self.rejected]).settling
+
 
 def drain(
     engine: Engine,

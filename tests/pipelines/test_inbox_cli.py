@@ -46,6 +46,20 @@ def test_a_run_prints_the_summary_and_where_each_file_went(
     assert "no file ready; nothing to do" in capsys.readouterr().out
 
 
+def test_a_run_with_only_files_still_being_written_says_so(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inbox = tmp_path / "inbox"
+    drop(inbox, "copying.csv", export(1))  # written just now: not settled for 600 s
+    drop(inbox, "download.csv.part", b"half a file")  # a partial download: never taken
+
+    assert run(str(inbox), "--db", db_url, "--settle", "600") == 0
+
+    out = capsys.readouterr().out
+    assert "no file ready; 1 still changed within the last 600 s" in out and "the next run takes it" in out
+    assert every_file(inbox) == ["copying.csv", "download.csv.part"]
+
+
 def test_a_rejected_file_exits_1_and_json_says_where_it_went(
     db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
