@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -23,6 +23,7 @@ from loaders.strategies import MergeCounts
 from pipelines import payouts_ingest
 from pipelines.declared import status_map_for
 from pipelines.discover import FileOptions
+from pipelines.reading import normalized_chunks, read_chunks
 from pipelines.recorded import Recorded
 from pipelines.results import MAX_PROBLEMS_SHOWN, describe
 from pipelines.results import FileResult as FileResult
@@ -31,13 +32,11 @@ from schemas.problems import Rejected
 from schemas.status_map import StatusMap, load_seed
 from schemas.tuning import DEFAULT_TUNING, Tuning
 from schemas.vocab import FileStatus
-from sources import normalize, workbooks
+from sources import workbooks
 from sources.errors import SourceError
 from sources.limits import OverLimit, file_sha256
-from sources.readers import RawTable, read_export_chunks
 from sources.repair import repair_note
 from sources.repeats import Tally
-from sources.workbooks import Prefetch
 
 
 def open_database(url: str, tuning: Tuning = DEFAULT_TUNING, read_only: bool = False) -> Engine:
@@ -114,7 +113,7 @@ def _ingest_file(
     layout = options.source
     try:
         reading = time.perf_counter()
-        first, rest = _read(path, options, ahead, tuning)
+        first, rest = read_chunks(path, options, ahead, tuning)
         turn.timings.read += time.perf_counter() - reading
         layout = first.layout.name
         record = FileRecord(claim.sha256, shown, layout, claim.as_of, first.rows_expected, options.aliases,
@@ -123,7 +122,7 @@ def _ingest_file(
         if first.layout.kind == "payouts":  # an earnings export: money lines, never bookings
             timed = turn.timings.reading(tables)
             return payouts_ingest.ingest(engine, record, timed, tuning, dry_run, turn.timings, turn.slot)
-        chunks = turn.timings.reading(_normalized(tables, options, status_map, tally, repaired))
+        chunks = turn.timings.reading(normalized_chunks(tables, options, status_map, tally, repaired))
         if first.rows_expected <= tuning.read_ahead_max_rows:
             chunks = iter(list(chunks))  # read and checked before the lock: a bad file never asks for it
         merged = _merge(engine, record, chunks, tally, tuning, dry_run, turn)
@@ -136,7 +135,7 @@ def _ingest_file(
     if merged.conflicts is not None:
         conflicts = merged.conflicts
     else:
-        conflicts = _double_bookings(engine, merged.file_id, tuning) if merged.may_double_book else []
+        conflicts = double_bookings_of(engine, merged.file_id, tuning) if merged.may_double_book else []
     notes = ([repair_note(list(repaired))] if repaired else []) + merged.notes
     return replace(_loaded(shown, layout, tally, merged, conflicts), notes=notes)
 
@@ -170,26 +169,6 @@ def _claim(engine: Engine, path: Path, options: FileOptions, tuning: Tuning) -> 
             file_id=first_id,  # the file it repeats
         )
     return _Claim(sha256, as_of)
-
-
-def _read(
-    path: Path, options: FileOptions, ahead: Prefetch | None, tuning: Tuning
-) -> tuple[RawTable, Iterator[RawTable]]:
-    """The first chunk (it names the layout and how many rows to expect) and the rest, read lazily."""
-    declared = [d.layout for d in options.declared]
-    chunks = read_export_chunks(path, str(path), options.source, ahead=ahead, tuning=tuning, declared=declared)
-    return next(chunks), chunks
-
-
-def _normalized(
-    tables: Iterable[RawTable], options: FileOptions, status_map: StatusMap, tally: Tally, repaired: dict[str, None]
-) -> Iterator[tuple[pd.DataFrame, list[Rejected]]]:
-    """Each chunk mapped, validated and normalized, counted by the tally, which takes out the
-    codes the chunk lists again: what to stage. `repaired` gathers what the chunks repaired."""
-    for table in tables:
-        repaired.update(dict.fromkeys(table.repaired))
-        valid, rejected = normalize.checked(table, options.property, status_map)
-        yield tally.add(table, valid, rejected), rejected
 
 
 @dataclass(frozen=True)
@@ -265,7 +244,7 @@ def _loaded(shown: str, layout: str | None, tally: Tally, merged: _Merged, confl
     )
 
 
-def _double_bookings(engine: Engine, file_id: int, tuning: Tuning) -> list[str]:
+def double_bookings_of(engine: Engine, file_id: int, tuning: Tuning) -> list[str]:
     """The double bookings this file's bookings are part of. The file is committed by now: a
     failure here must not make the summary claim that nothing was loaded."""
     try:

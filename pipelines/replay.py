@@ -16,7 +16,8 @@ from loaders.file_load import FileRecord, loading
 from loaders.quarantine import StoredFile
 from pipelines.declared import status_map_for
 from pipelines.discover import UsageError
-from pipelines.ingest import _double_bookings, _normalized, _read
+from pipelines.ingest import double_bookings_of
+from pipelines.reading import normalized_chunks, read_chunks
 from pipelines.recorded import Recorded
 from schemas.problems import Rejected
 from schemas.tuning import DEFAULT_TUNING, Tuning
@@ -89,7 +90,7 @@ def replay_file(engine: Engine, file_id: int, tuning: Tuning = DEFAULT_TUNING) -
     result.replayed = len(loaded)
     result.still = result.quarantined - len(loaded)
     if result.replay_id is not None:
-        result.conflicts = _double_bookings(engine, result.replay_id, tuning)
+        result.conflicts = double_bookings_of(engine, result.replay_id, tuning)
     return result
 
 
@@ -149,8 +150,8 @@ def _checked_again(
     kept: list[pd.DataFrame] = []
     keys: list[pd.DataFrame] = []  # of every valid row: the repeats across chunks are judged over the file
     try:
-        first, rest = _read(path, options, None, tuning)
-        for valid, _ in _normalized(itertools.chain([first], rest), options, status_map, tally, {}):
+        first, rest = read_chunks(path, options, None, tuning)
+        for valid, _ in normalized_chunks(itertools.chain([first], rest), options, status_map, tally, {}):
             keys.append(valid[[*BOOKING_KEY, "row_number"]])
             kept.append(valid[valid["row_number"].isin(rows)])
     except (SourceError, OSError) as err:
