@@ -136,7 +136,7 @@ def drain(
     shutil.rmtree(run, ignore_errors=True)
     shutil.copytree(source, run / "inbox")  # copy2: the modification times (the as-of) are kept
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BOOKINGEST_", "PREFECT_"))} | settings
-    started, cpu = time.perf_counter(), _children_cpu()
+    started, cpu, server, machine = time.perf_counter(), _children_cpu(), _postgres_cpu(), _machine_busy()
     procs = []
     for n in range(workers):
         out = (logs / f"worker{n}.json").open("w")
@@ -150,6 +150,7 @@ def drain(
         out.close()
         err.close()
     wall, cpu = time.perf_counter() - started, _children_cpu() - cpu
+    server, machine = _postgres_cpu() - server, _machine_busy() - machine
     results: list[dict[str, Any]] = []
     for n, (proc, _, _) in enumerate(procs):
         if proc.returncode not in (0, 1):
@@ -158,7 +159,7 @@ def drain(
             results.append({**r, "worker": n})
     if not results:
         sys.exit(f"no worker reported a file: see {logs}")
-    results[0]["cpu_s"] = cpu
+    results[0].update(cpu_s=cpu, pg_cpu_s=server, machine_busy_s=machine)
     return wall, results
 
 
@@ -176,6 +177,27 @@ def claims(url: str) -> list[tuple[str, int, str]]:
     with psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as conn:
         rows = conn.execute("SELECT key, attempts, outcome FROM file_claims ORDER BY key").fetchall()
         return [(str(k), int(a), str(o)) for k, a, o in rows]
+
+
+def _postgres_cpu() -> float:
+    """CPU seconds of the local PostgreSQL server's processes so far: the live ones' and, in the
+    postmaster's children times, those of the backends that ended (a worker's connections)."""
+    ticks, total = os.sysconf("SC_CLK_TCK"), 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # ended meanwhile
+            continue
+        if text[text.index("(") + 1 : text.rindex(")")] == "postgres":
+            fields = text[text.rindex(")") + 2 :].split()
+            total += sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
+    return total / ticks
+
+
+def _machine_busy() -> float:
+    """CPU seconds the whole machine has spent busy (all cores, anything that ran: idle and I/O wait excluded)."""
+    fields = [int(f) for f in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
 
 
 def _children_cpu() -> float:
@@ -254,6 +276,11 @@ def summarize(workers: int, wall: float, results: list[dict[str, Any]]) -> dict[
         # the machine is busy with other work, or when workers wait for the lock.
         "cpu_s": round(results[0]["cpu_s"], 1),
         "cpu_share": round(results[0]["cpu_s"] / (wall * min(workers, os.cpu_count() or 1)), 2),
+        # The workers' own and their PostgreSQL backends' CPU, in cores used on average; and how
+        # busy the whole machine was (anything else running included), of all its cores.
+        "pg_cpu_s": round(results[0]["pg_cpu_s"], 1),
+        "cores_used": round((results[0]["cpu_s"] + results[0]["pg_cpu_s"]) / wall, 2),
+        "machine_busy": round(results[0]["machine_busy_s"] / (wall * (os.cpu_count() or 1)), 2),
         "rows": rows,
         "rows_per_s": round(rows / wall, 1),
         "files": len(results),
@@ -349,13 +376,15 @@ def report(args: argparse.Namespace, runs: list[dict[str, Any]], problems: list[
         f"nproc {os.cpu_count()}, load average before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f}; "
         f"BOOKINGEST_READ_AHEAD_MAX_ROWS {args.read_ahead_max_rows if args.read_ahead_max_rows is not None else 'default'}",
         "",
-        "| workers | wall s | rows/s | × 1 worker | lock held (of files' time) | waited s | read s | workers' CPU s (share) | files |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| workers | wall s | rows/s | × 1 worker | lock held (of files' time) | waited s | read s | workers' CPU s (share) "
+        "| PostgreSQL CPU s | cores used | machine busy | files |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in runs:
         statuses = ", ".join(f"{n} {s}" for s, n in r["statuses"].items())
         lines.append(f"| {r['workers']} | {r['wall_s']} | {r['rows_per_s']:,.0f} | {r['rows_per_s'] / base:.2f} | "
-                     f"{r['locked_fraction']:.0%} | {r['waited_s']} | {r['read_s']} | {r['cpu_s']} ({r['cpu_share']:.0%}) | {statuses} |")  # fmt: skip
+                     f"{r['locked_fraction']:.0%} | {r['waited_s']} | {r['read_s']} | {r['cpu_s']} ({r['cpu_share']:.0%}) | "
+                     f"{r['pg_cpu_s']} | {r['cores_used']} | {r['machine_busy']:.0%} | {statuses} |")  # fmt: skip
     lines += ["", "Checks: " + ("every file once, databases equal" if not problems else "; ".join(problems))]
     text = "\n".join(lines) + "\n"
     print(text)
