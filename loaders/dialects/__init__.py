@@ -49,6 +49,15 @@ class Dialect(Protocol):
         and give its joins and sorts the memory `tuning` allows."""
         ...
 
+    def commit_unflushed(self, conn: Connection) -> None:
+        """Let this transaction's commit return (and its locks end) before it is on disk;
+        `flushed` then waits for that, once the lock is released."""
+        ...
+
+    def flushed(self, engine: Engine) -> None:
+        """Until every transaction committed so far, by any session, is on disk."""
+        ...
+
     def later(self, a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[Any]:
         """The later of two dates of one row."""
         ...
