@@ -24,6 +24,8 @@ class Dialect(Protocol):
     compares_in_memory: bool
     # A large insert may drop a table's indexes and build them again after the rows (see bulk).
     defers_indexes: bool
+    # A file's rows may be COPYed into its staging table before it asks for the merge lock (loaders.stage_ahead).
+    stages_ahead: bool
     # How a migration creates a view (loaders/migrations): replaced where the database can, else kept.
     create_view: str
 

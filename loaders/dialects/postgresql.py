@@ -43,6 +43,7 @@ class PostgreSQL:
     copies_first_load = True
     compares_in_memory = True
     defers_indexes = True
+    stages_ahead = True
     create_view = "CREATE OR REPLACE VIEW"
 
     def engine(self, url: URL, tuning: Tuning, read_only: bool = False) -> Engine:

@@ -39,6 +39,7 @@ class SQLite:
     copies_first_load = False
     compares_in_memory = False
     defers_indexes = False
+    stages_ahead = False  # one writer at a time: nothing would run meanwhile
     create_view = "CREATE VIEW IF NOT EXISTS"
 
     def engine(self, url: URL, tuning: Tuning, read_only: bool = False) -> Engine:
