@@ -287,6 +287,7 @@ def summarize(workers: int, wall: float, results: list[dict[str, Any]]) -> dict[
         "statuses": {s: sum(r["status"] == s for r in results) for s in sorted({r["status"] for r in results})},
         "per_worker": [sum(r["worker"] == n for r in results) for n in range(workers)],
         "read_s": round(sum(t["read"] for t in timed), 2),
+        "staged_s": round(sum(t.get("staged", 0.0) for t in timed), 2),  # before the lock
         "waited_s": round(sum(t["waited"] for t in timed), 2),
         "locked_s": round(sum(t["locked"] for t in timed), 2),
         "files_s": round(total, 2),
@@ -376,14 +377,14 @@ def report(args: argparse.Namespace, runs: list[dict[str, Any]], problems: list[
         f"nproc {os.cpu_count()}, load average before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f}; "
         f"BOOKINGEST_READ_AHEAD_MAX_ROWS {args.read_ahead_max_rows if args.read_ahead_max_rows is not None else 'default'}",
         "",
-        "| workers | wall s | rows/s | × 1 worker | lock held (of files' time) | waited s | read s | workers' CPU s (share) "
+        "| workers | wall s | rows/s | × 1 worker | lock held (of files' time) | waited s | read s | staged ahead s | workers' CPU s (share) "
         "| PostgreSQL CPU s | cores used | machine busy | files |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in runs:
         statuses = ", ".join(f"{n} {s}" for s, n in r["statuses"].items())
         lines.append(f"| {r['workers']} | {r['wall_s']} | {r['rows_per_s']:,.0f} | {r['rows_per_s'] / base:.2f} | "
-                     f"{r['locked_fraction']:.0%} | {r['waited_s']} | {r['read_s']} | {r['cpu_s']} ({r['cpu_share']:.0%}) | "
+                     f"{r['locked_fraction']:.0%} | {r['waited_s']} | {r['read_s']} | {r['staged_s']} | {r['cpu_s']} ({r['cpu_share']:.0%}) | "
                      f"{r['pg_cpu_s']} | {r['cores_used']} | {r['machine_busy']:.0%} | {statuses} |")  # fmt: skip
     lines += ["", "Checks: " + ("every file once, databases equal" if not problems else "; ".join(problems))]
     text = "\n".join(lines) + "\n"
