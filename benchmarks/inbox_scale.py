@@ -159,7 +159,7 @@ def drain(
             results.append({**r, "worker": n})
     if not results:
         sys.exit(f"no worker reported a file: see {logs}")
-    results[0].update(cpu_s=cpu, pg_cpu_s=server, machine_busy_s=machine)
+    results[0].update(cpu_s=cpu, pg_cpu_s=server, machine_busy_s=float(machine[0]), stolen_s=float(machine[1]))
     return wall, results
 
 
@@ -194,10 +194,12 @@ def _postgres_cpu() -> float:
     return total / ticks
 
 
-def _machine_busy() -> float:
-    """CPU seconds the whole machine has spent busy (all cores, anything that ran: idle and I/O wait excluded)."""
+def _machine_busy() -> np.ndarray:
+    """CPU seconds the whole machine has spent busy (all cores, anything that ran: idle and I/O
+    wait excluded), and of them stolen (a virtual machine's cores waiting for the host's)."""
     fields = [int(f) for f in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
-    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+    busy = sum(fields[:8]) - fields[3] - fields[4]
+    return np.array([busy, fields[7]]) / os.sysconf("SC_CLK_TCK")
 
 
 def _children_cpu() -> float:
@@ -281,6 +283,7 @@ def summarize(workers: int, wall: float, results: list[dict[str, Any]]) -> dict[
         "pg_cpu_s": round(results[0]["pg_cpu_s"], 1),
         "cores_used": round((results[0]["cpu_s"] + results[0]["pg_cpu_s"]) / wall, 2),
         "machine_busy": round(results[0]["machine_busy_s"] / (wall * (os.cpu_count() or 1)), 2),
+        "stolen": round(results[0]["stolen_s"] / (wall * (os.cpu_count() or 1)), 2),
         "rows": rows,
         "rows_per_s": round(rows / wall, 1),
         "files": len(results),
@@ -378,14 +381,14 @@ def report(args: argparse.Namespace, runs: list[dict[str, Any]], problems: list[
         f"BOOKINGEST_READ_AHEAD_MAX_ROWS {args.read_ahead_max_rows if args.read_ahead_max_rows is not None else 'default'}",
         "",
         "| workers | wall s | rows/s | × 1 worker | lock held (of files' time) | waited s | read s | staged ahead s | workers' CPU s (share) "
-        "| PostgreSQL CPU s | cores used | machine busy | files |",
+        "| PostgreSQL CPU s | cores used | machine busy (stolen) | files |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in runs:
         statuses = ", ".join(f"{n} {s}" for s, n in r["statuses"].items())
         lines.append(f"| {r['workers']} | {r['wall_s']} | {r['rows_per_s']:,.0f} | {r['rows_per_s'] / base:.2f} | "
                      f"{r['locked_fraction']:.0%} | {r['waited_s']} | {r['read_s']} | {r['staged_s']} | {r['cpu_s']} ({r['cpu_share']:.0%}) | "
-                     f"{r['pg_cpu_s']} | {r['cores_used']} | {r['machine_busy']:.0%} | {statuses} |")  # fmt: skip
+                     f"{r['pg_cpu_s']} | {r['cores_used']} | {r['machine_busy']:.0%} ({r['stolen']:.0%}) | {statuses} |")  # fmt: skip
     lines += ["", "Checks: " + ("every file once, databases equal" if not problems else "; ".join(problems))]
     text = "\n".join(lines) + "\n"
     print(text)
