@@ -9,15 +9,18 @@
    Booking.com downloads (data/samples), CSVs with rows to quarantine, byte-identical copies
    (duplicates), the same rows in new bytes, and bad files (a broken workbook, an unknown
    layout, an empty file, binary noise). Every file has its own modification time: its as-of.
-2. For each worker count W, into a fresh PostgreSQL database: W `bookingest ingest FILES --json
-   --no-prefect` processes at once over disjoint shares of the inbox (balanced by size), timed
-   from the start of the first to the end of the last.
-3. Checks: every file reported exactly once, by one worker, with the same statuses as in the
-   one-worker run (of two identical downloads either may be the duplicate); one source_files row
-   per loaded file; the bookings' values, tasks and quarantined rows equal to the one-worker
-   (sequential, by as-of) load; and everything, including which export last wrote each booking,
-   the history and each file's counts, equal to a sequential load of the files in the order the
-   concurrent run committed them (--no-replay skips this).
+2. For each worker count W, a fresh copy of the inbox (its files' modification times kept) and a
+   fresh PostgreSQL database: W `bookingest inbox run INBOX --archive --rejected --settle 0
+   --worker benchW-N --json` processes at once over the ONE inbox, as workers run in production:
+   the claims in the database (loaders.claims) decide which worker takes which file. Timed from
+   the start of the first to the end of the last.
+3. Checks: every file reported exactly once, by one worker, claimed once (one claim, one attempt)
+   and filed away (the inbox is empty, the archive and rejected folders hold every file once),
+   with the same statuses as in the one-worker run (of two identical downloads either may be the
+   duplicate); one source_files row per loaded file; the bookings' values, tasks and quarantined
+   rows equal to the one-worker (sequential, by as-of) load; and everything, including which
+   export last wrote each booking, the history and each file's counts, equal to a sequential load
+   of the files in the order the concurrent run committed them (--no-replay skips this).
 4. Prints a table (rows/s per worker count, the ratio to one worker, the fraction of the files'
    time spent holding the merge lock) and writes OUT/<date>-inbox-scale.{json,md,png}.
 """
@@ -124,43 +127,79 @@ def build_inbox(folder: Path, files: int, max_rows: int) -> list[str]:
     return names
 
 
-def shares(folder: Path, names: list[str], workers: int) -> list[list[str]]:
-    """Disjoint shares of the inbox of about equal bytes (largest first to the lightest share)."""
-    out: list[list[str]] = [[] for _ in range(workers)]
-    load = [0] * workers
-    for name in sorted(names, key=lambda n: -(folder / n).stat().st_size):
-        w = load.index(min(load))
-        out[w].append(name)
-        load[w] += (folder / name).stat().st_size
-    return [sorted(s) for s in out]
-
-
 def drain(
-    folder: Path, parts: list[list[str]], url: str, logs: Path, settings: dict[str, str]
+    source: Path, run: Path, workers: int, url: str, logs: Path, settings: dict[str, str]
 ) -> tuple[float, list[dict[str, Any]]]:
-    """Run one `bookingest ingest` per share at once; the wall time and every file's result (and
-    the workers' CPU seconds, user and system, under "cpu_s" of the first)."""
+    """Copy the inbox to RUN/inbox and run W `bookingest inbox run` at once over it; the wall
+    time and every file's result (and the workers' CPU seconds, user and system, under "cpu_s"
+    of the first)."""
+    shutil.rmtree(run, ignore_errors=True)
+    shutil.copytree(source, run / "inbox")  # copy2: the modification times (the as-of) are kept
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BOOKINGEST_", "PREFECT_"))} | settings
-    started, cpu = time.perf_counter(), _children_cpu()
+    started, cpu, server, machine = time.perf_counter(), _children_cpu(), _postgres_cpu(), _machine_busy()
     procs = []
-    for n, part in enumerate(parts):
+    for n in range(workers):
         out = (logs / f"worker{n}.json").open("w")
         err = (logs / f"worker{n}.err").open("w")
-        cmd = [*bookingest_command(), "ingest", *(str(folder / p) for p in part), "--db", url, "--no-prefect", "--json"]
+        cmd = [*bookingest_command(), "inbox", "run", str(run / "inbox"), "--archive", str(run / "archive"),
+               "--rejected", str(run / "rejected"), "--db", url, "--settle", "0",
+               "--worker", f"bench{workers}-{n}", "--json"]  # fmt: skip
         procs.append((subprocess.Popen(cmd, stdout=out, stderr=err, env=env), out, err))
     for proc, out, err in procs:
         proc.wait()
         out.close()
         err.close()
     wall, cpu = time.perf_counter() - started, _children_cpu() - cpu
+    server, machine = _postgres_cpu() - server, _machine_busy() - machine
     results: list[dict[str, Any]] = []
     for n, (proc, _, _) in enumerate(procs):
         if proc.returncode not in (0, 1):
             sys.exit(f"worker {n} exited with {proc.returncode}: see {logs}/worker{n}.err")
         for r in json.loads((logs / f"worker{n}.json").read_text())["files"]:
             results.append({**r, "worker": n})
-    results[0]["cpu_s"] = cpu
+    if not results:
+        sys.exit(f"no worker reported a file: see {logs}")
+    results[0].update(cpu_s=cpu, pg_cpu_s=server, machine_busy_s=float(machine[0]), stolen_s=float(machine[1]))
     return wall, results
+
+
+def filed(run: Path) -> tuple[list[str], list[str]]:
+    """The names left in the inbox (its configuration aside), and those in the archive and rejected folders."""
+    left = sorted(p.name for p in (run / "inbox").rglob("*") if p.is_file() and p.suffix != ".toml")
+    away = [p.name for folder in ("archive", "rejected") for p in (run / folder).rglob("*") if p.is_file()]
+    return left, sorted(n for n in away if not n.endswith((".error.txt", ".rejected.csv")))
+
+
+def claims(url: str) -> list[tuple[str, int, str]]:
+    """Every claim: the file's key, its attempts, its outcome."""
+    import psycopg
+
+    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as conn:
+        rows = conn.execute("SELECT key, attempts, outcome FROM file_claims ORDER BY key").fetchall()
+        return [(str(k), int(a), str(o)) for k, a, o in rows]
+
+
+def _postgres_cpu() -> float:
+    """CPU seconds of the local PostgreSQL server's processes so far: the live ones' and, in the
+    postmaster's children times, those of the backends that ended (a worker's connections)."""
+    ticks, total = os.sysconf("SC_CLK_TCK"), 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # ended meanwhile
+            continue
+        if text[text.index("(") + 1 : text.rindex(")")] == "postgres":
+            fields = text[text.rindex(")") + 2 :].split()
+            total += sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
+    return total / ticks
+
+
+def _machine_busy() -> np.ndarray:
+    """CPU seconds the whole machine has spent busy (all cores, anything that ran: idle and I/O
+    wait excluded), and of them stolen (a virtual machine's cores waiting for the host's)."""
+    fields = [int(f) for f in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    busy = sum(fields[:8]) - fields[3] - fields[4]
+    return np.array([busy, fields[7]]) / os.sysconf("SC_CLK_TCK")
 
 
 def _children_cpu() -> float:
@@ -239,11 +278,19 @@ def summarize(workers: int, wall: float, results: list[dict[str, Any]]) -> dict[
         # the machine is busy with other work, or when workers wait for the lock.
         "cpu_s": round(results[0]["cpu_s"], 1),
         "cpu_share": round(results[0]["cpu_s"] / (wall * min(workers, os.cpu_count() or 1)), 2),
+        # The workers' own and their PostgreSQL backends' CPU, in cores used on average; and how
+        # busy the whole machine was (anything else running included), of all its cores.
+        "pg_cpu_s": round(results[0]["pg_cpu_s"], 1),
+        "cores_used": round((results[0]["cpu_s"] + results[0]["pg_cpu_s"]) / wall, 2),
+        "machine_busy": round(results[0]["machine_busy_s"] / (wall * (os.cpu_count() or 1)), 2),
+        "stolen": round(results[0]["stolen_s"] / (wall * (os.cpu_count() or 1)), 2),
         "rows": rows,
         "rows_per_s": round(rows / wall, 1),
         "files": len(results),
         "statuses": {s: sum(r["status"] == s for r in results) for s in sorted({r["status"] for r in results})},
+        "per_worker": [sum(r["worker"] == n for r in results) for n in range(workers)],
         "read_s": round(sum(t["read"] for t in timed), 2),
+        "staged_s": round(sum(t.get("staged", 0.0) for t in timed), 2),  # before the lock
         "waited_s": round(sum(t["waited"] for t in timed), 2),
         "locked_s": round(sum(t["locked"] for t in timed), 2),
         "files_s": round(total, 2),
@@ -284,10 +331,16 @@ def main() -> None:
         logs = args.work / f"logs_{workers}"
         shutil.rmtree(logs, ignore_errors=True)
         logs.mkdir(parents=True)
-        wall, results = drain(folder, shares(folder, names, workers), url, logs, settings)
+        wall, results = drain(folder, args.work / f"run_{workers}", workers, url, logs, settings)
         reported = sorted(Path(r["path"]).name for r in results)
         if reported != sorted(names):
             problems.append(f"{workers} workers: files not reported exactly once")
+        left, away = filed(args.work / f"run_{workers}")
+        if left or away != sorted(names):
+            problems.append(f"{workers} workers: {len(left)} files left in the inbox, {len(away)} filed away")
+        taken = claims(url)
+        if sorted(k for k, _, _ in taken) != sorted(names) or any(a != 1 or o == "None" for _, a, o in taken):
+            problems.append(f"{workers} workers: not every file claimed once and finished")
         by_name = {Path(r["path"]).name: r["status"] for r in results}
         # Which of two identical downloads is the duplicate depends on who gets there first.
         by_bytes = sorted((hashlib.sha256((folder / n).read_bytes()).hexdigest(), s) for n, s in by_name.items())
@@ -314,6 +367,7 @@ def main() -> None:
         runs.append(run)
         print(
             f"{workers} worker(s): {run['wall_s']} s, {run['rows_per_s']} rows/s, lock held {run['locked_fraction']:.0%}"
+            f", files per worker {run['per_worker']}"
         )
     report(args, runs, problems, load_before)
 
@@ -326,13 +380,15 @@ def report(args: argparse.Namespace, runs: list[dict[str, Any]], problems: list[
         f"nproc {os.cpu_count()}, load average before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f}; "
         f"BOOKINGEST_READ_AHEAD_MAX_ROWS {args.read_ahead_max_rows if args.read_ahead_max_rows is not None else 'default'}",
         "",
-        "| workers | wall s | rows/s | × 1 worker | lock held (of files' time) | waited s | read s | workers' CPU s (share) | files |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| workers | wall s | rows/s | × 1 worker | lock held (of files' time) | waited s | read s | staged ahead s | workers' CPU s (share) "
+        "| PostgreSQL CPU s | cores used | machine busy (stolen) | files |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in runs:
         statuses = ", ".join(f"{n} {s}" for s, n in r["statuses"].items())
         lines.append(f"| {r['workers']} | {r['wall_s']} | {r['rows_per_s']:,.0f} | {r['rows_per_s'] / base:.2f} | "
-                     f"{r['locked_fraction']:.0%} | {r['waited_s']} | {r['read_s']} | {r['cpu_s']} ({r['cpu_share']:.0%}) | {statuses} |")  # fmt: skip
+                     f"{r['locked_fraction']:.0%} | {r['waited_s']} | {r['read_s']} | {r['staged_s']} | {r['cpu_s']} ({r['cpu_share']:.0%}) | "
+                     f"{r['pg_cpu_s']} | {r['cores_used']} | {r['machine_busy']:.0%} ({r['stolen']:.0%}) | {statuses} |")  # fmt: skip
     lines += ["", "Checks: " + ("every file once, databases equal" if not problems else "; ".join(problems))]
     text = "\n".join(lines) + "\n"
     print(text)

@@ -16,10 +16,10 @@ from sqlalchemy.exc import IntegrityError
 from loaders.aliases import AliasOutcome, Listings, declare
 from loaders.dialects import dialect_of
 from loaders.errors import DuplicateFile
-from loaders.hashing import row_hashes
 from loaders.merge_lock import MergeSlot, Timings, merged_in_turn
 from loaders.pg_copy import Worker
 from loaders.properties import PropertyIds
+from loaders.stage_ahead import StagedAhead, abandon, hashed, stage_ahead
 from loaders.staging import changes, staging, unchanged_rows
 from loaders.strategies import LoadStrategy, MergeCounts, OpenFile, Strategy, now
 from loaders.strategies.first_load import FirstLoad
@@ -27,7 +27,6 @@ from loaders.strategies.known_rows import KnownRowsMerge
 from loaders.strategies.staged_merge import StagedMerge
 from loaders.tables import bookings, rejected_rows, source_files
 from schemas.aliases import DeclaredAlias
-from schemas.keys import key_hashes
 from schemas.problems import Rejected
 from schemas.tuning import DEFAULT_TUNING, Tuning
 from schemas.vocab import FileStatus
@@ -64,6 +63,7 @@ def loading(
     dry_run: bool = False,
     timings: Timings | None = None,
     slot: MergeSlot = nullcontext,
+    ahead: list[pd.DataFrame] | None = None,
 ) -> Iterator[FileLoad]:
     """One file's load in ONE transaction: record the file, stage its rows (chunk by chunk),
     merge. Whatever the block raises rolls everything back, so a file never half-loads.
@@ -74,12 +74,19 @@ def loading(
     roll back a dropped and rebuilt index). Only sequences move on: ids are never reused anyway.
 
     The whole transaction holds the merge lock (loaders.merge_lock: `timings` gets how long it
-    waited and held it, `slot` is entered around it): read and check the file before.
+    waited and held it, `slot` is entered around it): read and check the file before. The
+    valid rows of a file read ahead (`ahead`, its chunks as they will be staged) may be staged
+    before the lock (loaders.stage_ahead).
 
     Raises DuplicateFile when the same bytes were loaded before, also by a concurrent run.
     """
+    staged: list[StagedAhead] = []
+
+    def before_lock(conn: Connection) -> None:
+        staged.extend(s for s in [stage_ahead(engine, conn, ahead or [], record.rows_expected, tuning)] if s)
+
     try:
-        with merged_in_turn(engine, tuning, timings, slot) as conn:
+        with merged_in_turn(engine, tuning, timings, slot, before_lock if ahead else None) as conn:
             previous = conn.execute(select(source_files.c.path).where(source_files.c.sha256 == record.sha256)).scalar()
             if previous is not None:
                 raise DuplicateFile(record.sha256, previous)
@@ -100,6 +107,8 @@ def loading(
             ).scalar_one()
             load = FileLoad(conn, file_id, record.as_of, record.rows_expected, tuning)
             load.adopt(declare(conn, record.aliases, now(), tuning))
+            if staged:
+                load.adopt_staged(staged[0])
             try:
                 yield load
             finally:
@@ -154,6 +163,7 @@ class FileLoad:
         self.file_id = file_id
         self._file = OpenFile(conn, file_id, as_of, rows_expected, tuning, dialect_of(conn), Worker())
         self._strategy: LoadStrategy | None = None
+        self._ahead = 0  # chunks still to come that were staged before the lock
         self._temporary: list[Table] = []
         # False once merge knows that no booking of this file can be part of a double booking
         # (a first load finds that in memory), so that nobody needs to ask the database.
@@ -186,12 +196,23 @@ class FileLoad:
         # house): the row hash covers the property as resolved, not as the row named it.
         ids, houses = self._property_ids.of(frame)
         self._listings.add(frame, ids)
-        frame = frame.assign(property_id=ids, property_name=houses)
+        if self._ahead:  # staged before the lock (see adopt_staged)
+            self._ahead -= 1
+            return
         if self._strategy is None:
             self._strategy = self._choose()
-        if "key_hash" not in frame:  # the ingest's tally hashed the keys already
-            frame = frame.assign(key_hash=key_hashes(frame))
-        self._strategy.store(frame.assign(row_hash=row_hashes(frame)))
+        self._strategy.store(hashed(frame, ids, houses))
+
+    def adopt_staged(self, ahead: StagedAhead) -> None:
+        """Take over the rows staged before the lock (loaders.stage_ahead) if the properties they
+        assumed are still theirs: their chunks' `stage` then stages nothing. Else (an alias or a
+        property merge came in between) drop them: `stage` stages anew."""
+        if self._property_ids.adopt(list(ahead.resolved)) != ahead.resolved:
+            abandon(self.conn)
+            return
+        self._temporary += [changes, staging]
+        self._strategy = StagedMerge(self._file)  # bookings was not empty: nothing deletes bookings
+        self._ahead = ahead.chunks
 
     def discard(self, source_rows: list[int], rejected: list[Rejected]) -> None:
         """Take staged rows out again (e.g. a code that a later chunk repeats) and record why."""

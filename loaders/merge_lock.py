@@ -27,6 +27,7 @@ class Timings:
     the lock is held to the commit, and `waited` is the time until then (slot included)."""
 
     read: float = 0.0
+    staged: float = 0.0  # staging before the lock, in its transaction (loaders.stage_ahead)
     waited: float = 0.0
     locked: float = 0.0
     total: float = 0.0
@@ -53,25 +54,45 @@ class Timings:
 
 @contextmanager
 def merged_in_turn(
-    engine: Engine, tuning: Tuning, timings: Timings | None = None, slot: MergeSlot = nullcontext
+    engine: Engine,
+    tuning: Tuning,
+    timings: Timings | None = None,
+    slot: MergeSlot = nullcontext,
+    before: Callable[[Connection], None] | None = None,
 ) -> Iterator[Connection]:
     """A transaction that holds the merge lock from its start to its commit (the lock ends with
     it): concurrent merges take turns, so they cannot deadlock on each other's rows and the
     counts each one reports are exact. Only what must be serialized belongs in it: read and
     check a file before (see pipelines.ingest). The block gets the connection; roll back on
-    `conn.get_transaction()` to write nothing."""
+    `conn.get_transaction()` to write nothing. `before` runs in the transaction before it asks
+    for the lock (its time is `staged`, not `waited`): it must take no lock a merge waits for.
+
+    The commit does not wait for the disk holding the lock: once the lock is released, the
+    context waits until the transaction is on disk, so a file whose merge returned is durable.
+    Should that wait fail (the connection lost), the error is raised as any commit's would be:
+    retried, the file finds its merge kept (a duplicate) or lost in a crash (loaded again)."""
     timings = timings if timings is not None else Timings()
-    asked = time.perf_counter()
+    asked, dialect, committing = time.perf_counter(), dialect_of(engine), False
     with slot():
         held = None
         try:
-            with engine.connect() as conn, conn.begin():
-                dialect_of(conn).lock_merges(conn, tuning)
+            with engine.connect() as conn, conn.begin() as transaction:
+                if before is not None:
+                    began = time.perf_counter()
+                    before(conn)
+                    spent = time.perf_counter() - began
+                    timings.staged += spent
+                    asked += spent  # the wait for the lock starts now
+                dialect.lock_merges(conn, tuning)
+                dialect.commit_unflushed(conn)
                 held = time.perf_counter()
                 timings.waited += held - asked
                 yield conn
+                committing = transaction.is_active  # not rolled back by the block
         finally:
             if held is None:
                 timings.waited += time.perf_counter() - asked
             else:
                 timings.locked += time.perf_counter() - held
+    if committing:  # on disk before the caller reports it loaded, or files it away
+        dialect.flushed(engine)

@@ -81,6 +81,20 @@ def distinct_rows(*columns: pd.Series) -> tuple[np.ndarray, list[tuple[Any, ...]
     return codes, out
 
 
+def pairs_of(frame: pd.DataFrame) -> tuple[np.ndarray, list[tuple[Any, ...]]]:
+    """Per row, the number of its (source, property name); and each pair once."""
+    return distinct_rows(frame["source"], frame["property_name"])
+
+
+def assigned(frame: pd.DataFrame, known: dict[tuple[str, str], tuple[int, str]]) -> tuple[np.ndarray, pd.Series]:
+    """Per row, the id and name of the property its pair resolves to in `known` (every pair's there)."""
+    codes, pairs = pairs_of(frame)
+    found = [known[pair] for pair in pairs]
+    ids = np.fromiter((pid for pid, _ in found), dtype="int64", count=len(found))
+    houses = pd.Series([house for _, house in found], dtype=frame["property_name"].dtype)
+    return ids[codes], houses.iloc[codes].set_axis(frame.index)
+
+
 class PropertyIds:
     """The property of every row of a chunk (by `resolution`), creating the properties of names
     not seen before in one statement; kept for the next chunk. `created` names the properties
@@ -95,14 +109,17 @@ class PropertyIds:
 
     def of(self, frame: pd.DataFrame) -> tuple[np.ndarray, pd.Series]:
         """Per row, its property's id and name (the house's, where the row names an alias)."""
-        codes, pairs = distinct_rows(frame["source"], frame["property_name"])
-        new = [pair for pair in pairs if pair not in self._ids]
+        new = [pair for pair in pairs_of(frame)[1] if pair not in self._ids]
         if new:
             self._resolve(new)
-        found = [self._ids[pair] for pair in pairs]
-        ids = np.fromiter((pid for pid, _ in found), dtype="int64", count=len(found))
-        houses = pd.Series([house for _, house in found], dtype=frame["property_name"].dtype)
-        return ids[codes], houses.iloc[codes].set_axis(frame.index)
+        return assigned(frame, self._ids)
+
+    def adopt(self, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, str] | None]:
+        """Resolve these pairs in the `names` table made already (by loaders.stage_ahead, before
+        the merge lock): what they name now."""
+        self._made = True
+        self._resolve(pairs)
+        return {pair: self._ids.get(pair) for pair in pairs}
 
     def _resolve(self, new: Sequence[tuple[str, str]]) -> None:
         conn = self.conn

@@ -68,10 +68,7 @@ def ingest_file(
 
     A `dry_run` does all of this, its double bookings included, in the file's transaction and
     rolls it back: the result is the real run's against the database as it is, marked dry_run.
-
-    `merge_slot` is entered around the file's transaction only (the part that takes the
-    database's merge lock), e.g. a Prefect concurrency limit on the merges that hit the
-    database at once; hashing, the duplicate check and reading the first chunk stay outside it.
+    `merge_slot` is e.g. a Prefect concurrency limit on the merges that hit the database at once.
     """
     timings, started = Timings(), time.perf_counter()
     result = _ingest_file(engine, path, options, status_map, tuning, dry_run, _Turn(timings, merge_slot))
@@ -101,12 +98,9 @@ def _ingest_file(
     ahead = workbooks.take(path)  # a read begun in the background (by the CLI), if any
     claim = _claim(engine, path, options, tuning)
     if isinstance(claim, FileResult):  # unreadable, or a duplicate: its folder's aliases still count
-        aliases = claim.status == FileStatus.DUPLICATE and options.aliases
-        return (
-            replace(claim, notes=declare_apart(engine, options.aliases, tuning, dry_run, turn.slot))
-            if aliases
-            else claim
-        )
+        if claim.status == FileStatus.DUPLICATE and options.aliases:
+            return replace(claim, notes=declare_apart(engine, options.aliases, tuning, dry_run, turn.slot))
+        return claim
     status_map = status_map or status_map_for(engine, [(path, options)], dry_run)
     tally = Tally()
     repaired: dict[str, None] = {}  # what any chunk repaired, in order (sources.repair)
@@ -123,9 +117,8 @@ def _ingest_file(
             timed = turn.timings.reading(tables)
             return payouts_ingest.ingest(engine, record, timed, tuning, dry_run, turn.timings, turn.slot)
         chunks = turn.timings.reading(normalized_chunks(tables, options, status_map, tally, repaired))
-        if first.rows_expected <= tuning.read_ahead_max_rows:
-            chunks = iter(list(chunks))  # read and checked before the lock: a bad file never asks for it
-        merged = _merge(engine, record, chunks, tally, tuning, dry_run, turn)
+        read_ahead = first.rows_expected <= tuning.read_ahead_max_rows
+        merged = _merge(engine, record, chunks, tally, tuning, dry_run, turn, read_ahead)
     except SQLAlchemyError as err:
         if is_transient(err):
             raise
@@ -190,10 +183,15 @@ def _merge(
     tuning: Tuning,
     dry_run: bool,
     turn: _Turn,
+    read_ahead: bool = False,
 ) -> _Merged:
-    """Stage every chunk, take out the rows whose code a later chunk lists again, merge: one transaction."""
-    with loading(engine, record, tuning, dry_run, turn.timings, turn.slot) as load:
-        for valid, rejected in chunks:
+    """Stage every chunk, take out the rows whose code a later chunk lists again, merge: one
+    transaction. `read_ahead`: every chunk is read and checked before (a bad file never asks for
+    the lock), and its rows may be staged before the lock (loaders.stage_ahead)."""
+    listed = list(chunks) if read_ahead else None
+    ahead = [valid for valid, _ in listed] if listed is not None else None
+    with loading(engine, record, tuning, dry_run, turn.timings, turn.slot, ahead) as load:
+        for valid, rejected in chunks if listed is None else listed:
             load.stage(valid, rejected)
         load.discard(*tally.repeated(load.staged_keys))
         counts = load.merge(tally.rows, len(tally.rejected_rows))

@@ -24,6 +24,8 @@ class Dialect(Protocol):
     compares_in_memory: bool
     # A large insert may drop a table's indexes and build them again after the rows (see bulk).
     defers_indexes: bool
+    # A file's rows may be COPYed into its staging table before it asks for the merge lock (loaders.stage_ahead).
+    stages_ahead: bool
     # How a migration creates a view (loaders/migrations): replaced where the database can, else kept.
     create_view: str
 
@@ -47,6 +49,15 @@ class Dialect(Protocol):
     def lock_merges(self, conn: Connection, tuning: Tuning) -> None:
         """Make this transaction's merge wait for any other's (the lock ends with the transaction),
         and give its joins and sorts the memory `tuning` allows."""
+        ...
+
+    def commit_unflushed(self, conn: Connection) -> None:
+        """Let this transaction's commit return (and its locks end) before it is on disk;
+        `flushed` then waits for that, once the lock is released."""
+        ...
+
+    def flushed(self, engine: Engine) -> None:
+        """Until every transaction committed so far, by any session, is on disk."""
         ...
 
     def later(self, a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[Any]:

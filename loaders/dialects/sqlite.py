@@ -40,6 +40,7 @@ class SQLite:
     copies_first_load = False
     compares_in_memory = False
     defers_indexes = False
+    stages_ahead = False  # one writer at a time: nothing would run meanwhile
     create_view = "CREATE VIEW IF NOT EXISTS"
 
     def engine(self, url: URL, tuning: Tuning, read_only: bool = False) -> Engine:
@@ -85,6 +86,12 @@ class SQLite:
 
     def lock_merges(self, conn: Connection, tuning: Tuning) -> None:
         pass  # SQLite serializes writers itself
+
+    def commit_unflushed(self, conn: Connection) -> None:
+        pass  # one writer at a time anyway: nothing waits behind a commit's sync
+
+    def flushed(self, engine: Engine) -> None:
+        pass
 
     def later(self, a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[Any]:
         return func.max(a, b)  # with two arguments, SQLite's max and min are scalar
