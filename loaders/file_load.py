@@ -83,7 +83,8 @@ def loading(
     staged: list[StagedAhead] = []
 
     def before_lock(conn: Connection) -> None:
-        staged.extend(s for s in [stage_ahead(engine, conn, ahead or [], record.rows_expected, tuning)] if s)
+        if (done := stage_ahead(engine, conn, ahead or [], record.rows_expected, tuning)) is not None:
+            staged.append(done)
 
     try:
         with merged_in_turn(engine, tuning, timings, slot, before_lock if ahead else None) as conn:

@@ -29,7 +29,7 @@ from sqlalchemy.sql.expression import FromClause
 
 from loaders.analytics import ratio
 from loaders.analytics.bookings import LEAD_TIME_LABELS, cancellations_query, lead_time_query, length_of_stay_query
-from loaders.analytics.occupancy import channel_mix_query, occupancy_query
+from loaders.analytics.occupancy import channel_mix_query, months_query, occupancy_query
 from loaders.analytics.pace import ever_booked, on_the_books_at
 from loaders.analytics.quality import CLEANING_SCHEDULE, DATA_QUALITY, WITHOUT_PAYOUT, without_revenue
 from loaders.analytics.stays import booked_on, stay_months_query, stays_query
@@ -113,11 +113,6 @@ def _month_calendar(months: list[Month]) -> FromClause:
     return union_all(*rows).cte("report_calendar")
 
 
-def _calendar(months: list[Month]) -> FromClause:
-    rows = [select(literal(m.label, String).label("month"), literal(m.days, Integer).label("days")) for m in months]
-    return union_all(*rows).subquery("calendar")
-
-
 # The columns of v_stays the figures read (the others, such as the guest, are not carried along).
 _STAY_COLUMNS = (
     "booking_id", "property_id", "property", "channel", "status", "sold", "blocked", "check_in", "check_out",
@@ -139,7 +134,8 @@ def stay_figures(dialect: Dialect, scope: Scope) -> dict[str, Select[Any] | Comp
         within.append(b.property_id.in_(select(properties.c.id).where(properties.c.name == scope.property_name)))
     every = stays_query(dialect, within).subquery("stays")
     stays = select(*(every.c[name] for name in _STAY_COLUMNS)).cte("report_stays")
-    stay_months = stay_months_query(dialect, stays, _month_calendar(needed)).cte("report_stay_months")
+    months = _month_calendar(needed)
+    stay_months = stay_months_query(dialect, stays, months).cte("report_stay_months")
     # The stays of the figures by check-in month (v_length_of_stay, v_lead_time) and by booking
     # month (v_cancellations), of the months asked, grouped as the report shows them.
     arriving = select(stays).where(stays.c.check_in >= first, stays.c.check_in < end).subquery("arriving")
@@ -149,7 +145,11 @@ def stay_figures(dialect: Dialect, scope: Scope) -> dict[str, Select[Any] | Comp
     if scope.property_name is not None:
         houses = houses.where(properties.c.name == scope.property_name)
     return {
-        "monthly": occupancy_query(_calendar(scope.months), in_months, houses.subquery("houses")),
+        "monthly": occupancy_query(
+            months_query(dialect, months).where(months.c.month.in_(scope.labels)).subquery("calendar"),
+            in_months,
+            houses.subquery("houses"),
+        ),
         "channels": channel_mix_query(in_months),
         "stays": _length_of_stay(length_of_stay_query(dialect, arriving, by=("property", "channel")).cte()),
         "lead_time": _lead_time(lead_time_query(dialect, arriving, by=("channel",)).cte()),
@@ -242,8 +242,8 @@ def _day(value: Any) -> dt.date:
     return value.date() if isinstance(value, dt.datetime) else dt.date.fromisoformat(str(value)[:10])
 
 
-def cleaning(conn: Connection, scope: Scope, today: dt.date) -> list[dict[str, Any]]:
-    v = CLEANING_SCHEDULE.table.c
+def cleaning(conn: Connection, scope: Scope) -> list[dict[str, Any]]:
+    v, today = CLEANING_SCHEDULE.table.c, scope.today
     last = today + dt.timedelta(days=CLEANING_DAYS - 1)
     query = (
         select(v.date, v.property, v.kind, v.same_day_turnover, v.status, v.guest, v.booking)

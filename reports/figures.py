@@ -85,7 +85,7 @@ def report_figures(
             "lead_time": q.lead_time(found["lead_time"]),
             "cancellations": _sorted(found["cancellations"], "channel"),
             "on_the_books": q.on_the_books(conn, scope, found["books_now"], found["books_then"]),
-            "cleaning": q.cleaning(conn, scope, today),
+            "cleaning": q.cleaning(conn, scope),
             "double_bookings": [
                 {
                     "property": c.property,

@@ -14,9 +14,10 @@ from loaders.dialects import Dialect
 from loaders.tables import properties
 
 
-def months_query(dialect: Dialect) -> Select[Any]:
-    """Every calendar month from the earliest check-in to the latest check-out, with its days."""
-    c = calendar(dialect).c
+def months_query(dialect: Dialect, months: FromClause | None = None) -> Select[Any]:
+    """Every calendar month from the earliest check-in to the latest check-out (or of `months`,
+    calendar's columns), with its days."""
+    c = (calendar(dialect) if months is None else months).c
     return select(c.month, c.month_start, (c.end_day - c.start_day).label("days"))
 
 
