@@ -17,6 +17,7 @@ from alembic.script import Script, ScriptDirectory
 from sqlalchemy import Connection, inspect
 from sqlalchemy.exc import SQLAlchemyError
 
+from loaders.analytics import stored  # noqa: F401  (its tables are in the metadata the revisions are compared with)
 from loaders.dialects.postgresql import code_collation
 from loaders.errors import SchemaNotCurrent, SchemaUpgradeFailed, first_line, is_transient
 from loaders.tables import metadata

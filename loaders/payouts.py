@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, Date, Integer, String, Text, and_, column, func, select, table, update
+from sqlalchemy import Connection, Date, Integer, String, Text, and_, column, func, select, table, tuple_, update
 from sqlalchemy.engine import make_url
 
+from loaders.analytics.stored import mark_stale
 from loaders.dialects import Dialect, dialect_of
 from loaders.strategies import MergeCounts
 from loaders.tables import MONEY, bookings, payouts, properties, source_files
@@ -45,6 +46,10 @@ def store_lines(conn: Connection, file_id: int, frame: pd.DataFrame) -> int:
         if gained:
             conn.execute(update(payouts).where(payouts.c.id == old["id"]).values(**gained))
             completed += 1
+    codes = sorted({(str(r["source"]), str(r["external_code"])) for r in records if r["external_code"] is not None})
+    b = bookings.c
+    for start in range(0, len(codes), 500):  # their bookings' revenue may have changed
+        mark_stale(conn, select(b.id).where(tuple_(b.source, b.external_code).in_(codes[start : start + 500])))
     return completed
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Column, Connection, MetaData, Table, delete, func, insert, literal, null, select, true, update
 
+from loaders.analytics import stored
 from loaders.dialects import dialect_of
 from loaders.rules import tasks as task_rules
 from loaders.staging import COMPARED, changes
@@ -70,6 +71,7 @@ def merge_properties(
     last_id = conn.execute(select(func.coalesce(func.max(b.id), 0))).scalar_one()
     conn.execute(update(bookings).where(b.property_id == other).values(property_id=keep, row_hash=null()))
     task_rules.apply_task_rules(conn, moved, last_id, now, tuning)
+    stored.mark_stale(conn, select(moved.c.booking_id))
     moved.drop(conn)  # (an error rolls the transaction back, the table with it)
     conn.execute(delete(properties).where(p.id == other))
     aliases = conn.execute(select(a.source, a.alias).where(a.property_id == keep).order_by(a.source, a.alias_key))

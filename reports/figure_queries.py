@@ -5,26 +5,19 @@ and split by month once."""
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
     CompoundSelect,
     Connection,
-    Date,
-    Integer,
     Select,
     String,
-    and_,
     func,
     literal,
-    or_,
     select,
     union_all,
 )
-from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import FromClause
 
 from loaders.analytics import ratio
@@ -32,115 +25,21 @@ from loaders.analytics.bookings import LEAD_TIME_LABELS, cancellations_query, le
 from loaders.analytics.occupancy import channel_mix_query, months_query, occupancy_query
 from loaders.analytics.pace import ever_booked, on_the_books_at
 from loaders.analytics.quality import CLEANING_SCHEDULE, DATA_QUALITY, WITHOUT_PAYOUT, without_revenue
-from loaders.analytics.stays import booked_on, stay_months_query, stays_query
 from loaders.dialects import Dialect
-from loaders.tables import bookings, properties, source_files
+from loaders.tables import properties, source_files
+from reports import stay_sources as sources
+from reports.scope import Month, Scope
 from schemas.vocab import TaskStatus
 
 CLEANING_DAYS = 14  # the cleaning schedule: today and the 13 days after
-COMING_MONTHS = 12  # on the books: the month of today and the 11 after
 
 
-@dataclass(frozen=True)
-class Month:
-    label: str  # "YYYY-MM"
-    first: dt.date
-    days: int
-
-    @classmethod
-    def of(cls, day: dt.date, later: int = 0) -> Month:
-        """The month of `day`, or the one `later` months after it (before it, when negative)."""
-        index = day.year * 12 + day.month - 1 + later
-        first = dt.date(index // 12, index % 12 + 1, 1)
-        return cls(f"{first:%Y-%m}", first, calendar.monthrange(first.year, first.month)[1])
-
-    @property
-    def end(self) -> dt.date:
-        """The first day after the month."""
-        return self.first + dt.timedelta(days=self.days)
-
-    @property
-    def index(self) -> int:
-        """As loaders.analytics.stays.month_index: January of year Y is 12 * Y."""
-        return self.first.year * 12 + self.first.month - 1
-
-
-@dataclass(frozen=True)
-class Scope:
-    months: list[Month]
-    property_name: str | None
-    today: dt.date
-
-    @property
-    def labels(self) -> list[str]:
-        return [m.label for m in self.months]
-
-    @property
-    def coming(self) -> list[Month]:
-        """On the books: the month of today and the 11 after."""
-        return [Month.of(self.today, n) for n in range(COMING_MONTHS)]
-
-    @property
-    def earlier(self) -> list[Month]:
-        """The same months a year earlier."""
-        return [Month.of(self.today, n - 12) for n in range(COMING_MONTHS)]
-
-    @property
-    def year_ago(self) -> dt.date:
-        t = self.today
-        return t.replace(year=t.year - 1) if (t.month, t.day) != (2, 29) else t.replace(year=t.year - 1, day=28)
-
-    def of_property(self, view: FromClause) -> list[ColumnElement[bool]]:
-        return [] if self.property_name is None else [view.c.property == self.property_name]
-
-
-def _days_since_1970(day: dt.date) -> int:
-    return (day - dt.date(1970, 1, 1)).days  # loaders.dialects' day_number, of a known day
-
-
-def _month_calendar(months: list[Month]) -> FromClause:
-    """loaders.analytics.stays.calendar's columns, for these months only."""
-    rows = [
-        select(
-            literal(m.index, Integer).label("m"),
-            literal(m.label, String).label("month"),
-            literal(m.first, Date).label("month_start"),
-            literal(_days_since_1970(m.first), Integer).label("start_day"),
-            literal(_days_since_1970(m.end), Integer).label("end_day"),
-        )
-        for m in months
-    ]
-    return union_all(*rows).cte("report_calendar")
-
-
-# The columns of v_stays the figures read (the others, such as the guest, are not carried along).
-_STAY_COLUMNS = (
-    "booking_id", "property_id", "property", "channel", "status", "sold", "blocked", "check_in", "check_out",
-    "nights", "booked_on", "lead_days", "currency", "revenue", "left_on",
-)  # fmt: skip
-
-
-def stay_figures(dialect: Dialect, scope: Scope) -> dict[str, Select[Any] | CompoundSelect[Any]]:
+def stay_figures(dialect: Dialect, scope: Scope, kept: bool = True) -> dict[str, Select[Any] | CompoundSelect[Any]]:
     """Every figure of the stays, by name: one SELECT each over the same stays (as v_stays) and
-    their nights by month (as v_stay_months), of the stays the report needs: with a night in the
-    months asked, on the books' months (coming, and a year earlier) or booked in the months asked."""
-    needed = sorted({*scope.months, *scope.coming, *scope.earlier}, key=lambda m: m.first)
-    b, first, end = bookings.c, scope.months[0].first, scope.months[-1].end
-    booked = booked_on(bookings)
-    within = [
-        or_(and_(b.check_in < needed[-1].end, b.check_out > needed[0].first), and_(booked >= first, booked < end))
-    ]
-    if scope.property_name is not None:
-        within.append(b.property_id.in_(select(properties.c.id).where(properties.c.name == scope.property_name)))
-    every = stays_query(dialect, within).subquery("stays")
-    stays = select(*(every.c[name] for name in _STAY_COLUMNS)).cte("report_stays")
-    months = _month_calendar(needed)
-    stay_months = stay_months_query(dialect, stays, months).cte("report_stay_months")
-    # The stays of the figures by check-in month (v_length_of_stay, v_lead_time) and by booking
-    # month (v_cancellations), of the months asked, grouped as the report shows them.
-    arriving = select(stays).where(stays.c.check_in >= first, stays.c.check_in < end).subquery("arriving")
-    made = select(stays).where(stays.c.booked_on >= first, stays.c.booked_on < end).subquery("made")
-    in_months = select(stay_months).where(stay_months.c.month.in_(scope.labels)).subquery("in_months")
+    their nights by month (as v_stay_months), read from the table the merges keep (`kept`) or
+    computed from the bookings (reports.stay_sources)."""
+    src = sources.stored(scope) if kept else sources.live(dialect, scope)
+    months, in_months, arriving, made = src.months, src.in_months, src.arriving, src.made
     houses = select(properties.c.id, properties.c.name)
     if scope.property_name is not None:
         houses = houses.where(properties.c.name == scope.property_name)
@@ -154,10 +53,11 @@ def stay_figures(dialect: Dialect, scope: Scope) -> dict[str, Select[Any] | Comp
         "stays": _length_of_stay(length_of_stay_query(dialect, arriving, by=("property", "channel")).cte()),
         "lead_time": _lead_time(lead_time_query(dialect, arriving, by=("channel",)).cte()),
         "cancellations": cancellations_query(dialect, made, by=("channel",)),
-        "books_now": _books(stay_months, scope.coming, scope.today),
-        "books_then": _books(stay_months, scope.earlier, scope.year_ago),
-        "without_payout": select(func.count().label("bookings")).where(
-            without_revenue(stays), stays.c.check_in < end, stays.c.check_out > first
+        "books_now": _books(src.stay_months, scope.coming, scope.today),
+        "books_then": _books(src.stay_months, scope.earlier, scope.year_ago),
+        # The stays with a night in the months asked.
+        "without_payout": select(func.count(func.distinct(in_months.c.booking_id)).label("bookings")).where(
+            without_revenue(in_months)
         ),
     }
 

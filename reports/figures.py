@@ -9,11 +9,13 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
+from loaders.analytics import stored
 from loaders.dialects import dialect_of
 from loaders.tables import properties
 from reports import figure_queries as q
 from reports.bookings import conflicts
 from reports.definitions import DEFINITIONS
+from reports.scope import Month, Scope
 from reports.together import run_together
 
 # Keys whose values are money (rounded to cents) and fractions (rounded to 4 places).
@@ -57,21 +59,22 @@ def report_figures(
     if end < start:
         raise ValueError("the period ends before it starts")
     today = today or dt.date.today()
-    first, last = q.Month.of(start), q.Month.of(end)
+    first, last = Month.of(start), Month.of(end)
     months = [
-        q.Month.of(start, n)
+        Month.of(start, n)
         for n in range((last.first.year - first.first.year) * 12 + last.first.month - first.first.month + 1)
     ]
     if len(months) > MAX_MONTHS:
         raise PeriodTooLong(len(months))
-    scope = q.Scope(months, property, today)
+    scope = Scope(months, property, today)
+    kept = stored.bring_up_to_date(engine)  # else (a read-only database) computed from the bookings
     with engine.connect() as conn:
         if (
             property is not None
             and conn.execute(select(properties.c.id).where(properties.c.name == property)).first() is None
         ):
             raise UnknownProperty(property)
-        found = run_together(conn, q.stay_figures(dialect_of(conn), scope))
+        found = run_together(conn, q.stay_figures(dialect_of(conn), scope, kept))
         figures: dict[str, Any] = {
             "period": {"from": first.first.isoformat(), "to": (last.end - dt.timedelta(days=1)).isoformat()},
             "property": property,

@@ -21,6 +21,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    tuple_,
     union_all,
 )
 from sqlalchemy.sql.elements import ColumnElement
@@ -37,28 +38,39 @@ from schemas.vocab import PayoutKind
 EARNINGS_KINDS = sorted(k.value for k in (PayoutKind.RESERVATION, PayoutKind.ADJUSTMENT))
 
 
-def _earnings() -> Any:
+def _earnings(of: Select[Any] | None) -> Any:
     """The earnings lines of each (source, code) summed, where they are in one currency (a booking
     whose lines mix currencies keeps its own payout: money of different currencies is never
     added). A booking's lines are those of its (source, code), as the payout_lines view links
-    them (the code is unique per source); summed by code, the lines are read without the bookings."""
-    p = payouts.c
+    them (the code is unique per source); summed by code, the lines are read without the bookings
+    (`of`: only the lines of these booking ids)."""
+    p, b = payouts.c, bookings.c
+    codes = (
+        []
+        if of is None
+        else [tuple_(p.source, p.external_code).in_(select(b.source, b.external_code).where(b.id.in_(of)))]
+    )
     return (
         select(p.source, p.external_code, func.min(p.currency).label("currency"), func.sum(p.amount).label("amount"))
-        .where(p.kind.in_(EARNINGS_KINDS))
+        .where(p.kind.in_(EARNINGS_KINDS), *codes)
         .group_by(p.source, p.external_code)
         .having(func.count(func.distinct(p.currency)) <= 1)
         .subquery("earnings")
     )
 
 
-def _called_off() -> Any:
+def _called_off(of: Select[Any] | None) -> Any:
     """When a sold stay was last called off, as the history saw it (the as-of of the export that
-    first reported it cancelled, declined or a no-show)."""
+    first reported it cancelled, declined or a no-show); `of`: only of these booking ids."""
     c = booking_changes.c
     return (
         select(c.booking_id, func.max(c.changed_at).label("at"))
-        .where(c.field == "status", c.kind == "cancelled", c.old_value.in_(SOLD))
+        .where(
+            c.field == "status",
+            c.kind == "cancelled",
+            c.old_value.in_(SOLD),
+            *([] if of is None else [c.booking_id.in_(of)]),
+        )
         .group_by(c.booking_id)
         .subquery("called_off")
     )
@@ -71,10 +83,15 @@ def booked_on(booking: FromClause) -> ColumnElement[Any]:
     return func.date(func.coalesce(booking.c.booked_at, booking.c.first_as_of), type_=Date)
 
 
-def stays_query(dialect: Dialect, within: Sequence[ColumnElement[bool]] = ()) -> Select[Any]:
-    """v_stays: every booking, or (for a report) those of the conditions `within` on `bookings`."""
+def stays_query(
+    dialect: Dialect, within: Sequence[ColumnElement[bool]] = (), of: Select[Any] | None = None
+) -> Select[Any]:
+    """v_stays: every booking, or those of the conditions `within` on `bookings`, or the bookings
+    whose ids `of` selects (their earnings lines and history read alone, not everyone's)."""
     b = bookings.c
-    earnings, called_off = _earnings(), _called_off()
+    earnings, called_off = _earnings(of), _called_off(of)
+    if of is not None:
+        within = [*within, b.id.in_(of)]
     # The earnings lines where the booking has them (in its currency), else its payout.
     from_earnings = and_(earnings.c.source.is_not(None), or_(b.currency.is_(None), earnings.c.currency == b.currency))
     sold = b.status.in_(SOLD)
@@ -128,11 +145,12 @@ def last_month_index(check_out: ColumnElement[Any]) -> ColumnElement[int]:
     return month_index(check_out) - case((cast(extract("day", check_out), Integer) == 1, 1), else_=0)
 
 
-def calendar(dialect: Dialect) -> Any:
-    """Every month from the earliest check-in to the latest check-out: its month_index `m`,
-    `month` ('YYYY-MM'), `month_start`, and its first and next month's first day as day numbers.
-    Computed once per month, so that a stay's nights in a month are integer arithmetic."""
-    b = bookings.c
+def calendar(dialect: Dialect, stays: FromClause | None = None) -> Any:
+    """Every month from the earliest check-in to the latest check-out (of every booking, or of
+    `stays`): its month_index `m`, `month` ('YYYY-MM'), `month_start`, and its first and next
+    month's first day as day numbers. Computed once per month, so that a stay's nights in a
+    month are integer arithmetic."""
+    b = (bookings if stays is None else stays).c
     first = select(func.min(month_index(b.check_in))).scalar_subquery()
     last = select(func.max(month_index(b.check_out))).scalar_subquery()
     steps = select(first.label("m")).cte("calendar_steps", recursive=True)
@@ -177,7 +195,7 @@ def stay_months_query(
         """The rows of the stays' k-th month (the month of `first_month + k`), from `rows`."""
         return select(
             *(m[name] for name in kept),
-            *(m[name] for name in ("nights", "booked_on", "currency", "revenue", "left_on")),
+            *(m[name] for name in ("nights", "booked_on", "lead_days", "currency", "revenue", "left_on")),
             months.c.month,
             months.c.month_start,
             flag(k == 0).label("arrives"),  # the stay's check-in is in this month

@@ -13,6 +13,7 @@ import pandas as pd
 from sqlalchemy import Connection, Table, func, select, text
 
 from loaders import bulk
+from loaders.analytics import stored
 from loaders.pg_copy import copy_frame
 from loaders.rules import overlaps
 from loaders.rules import tasks as task_rules
@@ -56,6 +57,7 @@ class FirstLoad(LoadStrategy):
         stays = self.stays.frame()  # a first load staged at least one chunk
         self.may_double_book = overlaps.any_overlap(stays)
         self._tasks(stays)  # nothing changed: no history
+        stored.mark_stale(self.file.conn, select(bookings.c.id).where(bookings.c.source_file_id == self.file.file_id))
         return MergeCounts(inserted=inserted)
 
     def _staged_rows(self, source_rows: list[int]) -> list[Any]:

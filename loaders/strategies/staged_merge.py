@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import DateTime, Integer, and_, exists, func, insert, literal, not_, or_, select, update
+from sqlalchemy import DateTime, Integer, and_, exists, func, insert, literal, not_, or_, select, union_all, update
 
 from loaders import bulk, history
+from loaders.analytics import stored
 from loaders.rules import overlaps
 from loaders.rules import tasks as task_rules
 from loaders.staging import COMPARED, WRITTEN, changes, staging
@@ -48,6 +49,9 @@ class StagedMerge(LoadStrategy):
             self.may_double_book = overlaps.any_overlap(self.stays.frame())
         history.record_history(f.conn, changes, f.file_id, f.as_of, now())
         task_rules.apply_task_rules(f.conn, changes, last_id, now(), f.tuning)
+        stored.mark_stale(
+            f.conn, union_all(select(changes.c.booking_id), select(bookings.c.id).where(bookings.c.id > last_id))
+        )
         return counts
 
     def unchanged_elsewhere(self) -> int:
