@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -18,6 +19,8 @@ from schemas.tuning import Tuning
 
 class Dialect(Protocol):
     name: str
+    orders_json_rows: bool  # json_rows orders its rows (else the caller sorts them)
+    snapshot_isolation: str  # the isolation level of a transaction whose reads are all of one moment
     # A first load into an empty bookings table may COPY straight into it (see strategies.first_load).
     copies_first_load: bool
     # A large re-load may read the stored keys and row hashes to compare in memory (strategies.known_rows).
@@ -81,8 +84,26 @@ class Dialect(Protocol):
         """The month of a date as 'YYYY-MM' text."""
         ...
 
-    def json_rows(self, *pairs: ColumnElement[Any]) -> ColumnElement[str]:
-        """An aggregate: the rows as one JSON array (text) of objects of (key, value, key, value, ...)."""
+    def json_rows(self, *pairs: ColumnElement[Any], order_by: Sequence[ColumnElement[Any]] = ()) -> ColumnElement[str]:
+        """An aggregate: the rows as one JSON array (text) of objects of (key, value, key, value, ...),
+        in the order `order_by` where the database orders an aggregate's input (`orders_json_rows`)."""
+        ...
+
+    def export_snapshot(self, conn: Connection) -> str | None:
+        """The snapshot of `conn`'s transaction (opened at `snapshot_isolation`), for another
+        connection to read the same database state in parallel; None where that cannot be."""
+        ...
+
+    def import_snapshot(self, conn: Connection, snapshot: str) -> None:
+        """Make `conn`'s new transaction read `snapshot` (its first statement)."""
+        ...
+
+    def rounded(self, value: ColumnElement[Any], places: int) -> ColumnElement[Any]:
+        """`value` rounded to `places` decimals (half away from zero on PostgreSQL's exact numbers)."""
+        ...
+
+    def code_point_order(self, text: ColumnElement[Any]) -> ColumnElement[Any]:
+        """Text to ORDER BY as Python orders str (by code point), whatever the database's collation."""
         ...
 
     def insert(self, table: Table) -> Any:

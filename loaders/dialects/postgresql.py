@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,7 @@ from sqlalchemy import (
     Date,
     Engine,
     Integer,
+    Numeric,
     Select,
     String,
     Table,
@@ -23,6 +26,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.engine import URL
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -108,8 +112,28 @@ class PostgreSQL:
     def month_label(self, day: ColumnElement[Any]) -> ColumnElement[str]:
         return func.to_char(day, "YYYY-MM", type_=String)
 
-    def json_rows(self, *pairs: ColumnElement[Any]) -> ColumnElement[str]:
-        return cast(func.json_agg(func.json_build_object(*pairs)), Text)
+    orders_json_rows = True
+
+    def json_rows(self, *pairs: ColumnElement[Any], order_by: Sequence[ColumnElement[Any]] = ()) -> ColumnElement[str]:
+        row = func.json_build_object(*pairs)
+        return cast(func.json_agg(aggregate_order_by(row, *order_by) if order_by else row), Text)
+
+    snapshot_isolation = "REPEATABLE READ"
+
+    def export_snapshot(self, conn: Connection) -> str | None:
+        return str(conn.execute(text("SELECT pg_export_snapshot()")).scalar_one())
+
+    def import_snapshot(self, conn: Connection, snapshot: str) -> None:
+        conn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
+        if not re.fullmatch(r"[0-9A-F-]+", snapshot):  # written inline: SET takes no parameter
+            raise ValueError(f"not a snapshot id: {snapshot!r}")
+        conn.execute(text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
+
+    def rounded(self, value: ColumnElement[Any], places: int) -> ColumnElement[Any]:
+        return func.round(cast(value, Numeric), places)  # round(double precision, int) does not exist
+
+    def code_point_order(self, text: ColumnElement[Any]) -> ColumnElement[Any]:
+        return text.collate("C")  # UTF-8 bytes compare as their code points
 
     def insert(self, table: Table) -> Any:
         return postgresql.insert(table)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -109,8 +110,24 @@ class SQLite:
     def month_label(self, day: ColumnElement[Any]) -> ColumnElement[str]:
         return func.strftime("%Y-%m", day, type_=String)
 
-    def json_rows(self, *pairs: ColumnElement[Any]) -> ColumnElement[str]:
+    orders_json_rows = False  # an aggregate's ORDER BY came with SQLite 3.44
+
+    def json_rows(self, *pairs: ColumnElement[Any], order_by: Sequence[ColumnElement[Any]] = ()) -> ColumnElement[str]:
         return func.json_group_array(func.json_object(*pairs), type_=Text)
+
+    snapshot_isolation = "SERIALIZABLE"  # a read transaction of SQLite reads one moment
+
+    def export_snapshot(self, conn: Connection) -> str | None:
+        return None  # one process, one disk: a second reader would gain little
+
+    def import_snapshot(self, conn: Connection, snapshot: str) -> None:
+        raise NotImplementedError("SQLite exports no snapshot")
+
+    def rounded(self, value: ColumnElement[Any], places: int) -> ColumnElement[Any]:
+        return func.round(value, places)
+
+    def code_point_order(self, text: ColumnElement[Any]) -> ColumnElement[Any]:
+        return text  # BINARY, SQLite's default collation, compares UTF-8 bytes
 
     def insert(self, table: Table) -> Any:
         return sqlite.insert(table)
