@@ -149,3 +149,10 @@ def test_a_sheet_whose_deflate_stream_is_corrupt_is_refused_as_damaged_not_an_in
     file.write_bytes(bytes(data))
     err = refused(file)
     assert "internal error" not in err.reason and "while decompressing" not in err.reason
+
+
+def test_the_reader_child_starts_one_openblas_thread_unless_the_operator_says_otherwise() -> None:
+    from sources.sandbox import child_environment
+
+    assert child_environment({"PATH": "/bin"}) == {"PATH": "/bin", "RUST_BACKTRACE": "0", "OPENBLAS_NUM_THREADS": "1"}
+    assert child_environment({"OPENBLAS_NUM_THREADS": "4"})["OPENBLAS_NUM_THREADS"] == "4"
