@@ -26,6 +26,9 @@ ORDER = {
     "cancellations": ("channel",),
 }
 _FROM_THE_DATABASE = ("monthly", "channels", "stays")
+# The largest figures (at 1M bookings about 1.1 s each of the 3 s the figures take), each read on
+# a connection of its own beside the others (PostgreSQL: a core each).
+_APART = ("channels", "monthly")
 
 
 MAX_MONTHS = 120  # a report's period: at most ten years (a calendar of one SELECT per month)
@@ -78,7 +81,7 @@ def report_figures(
             and conn.execute(select(properties.c.id).where(properties.c.name == property)).first() is None
         ):
             raise UnknownProperty(property)
-        found = run_together(conn, q.stay_figures(dialect_of(conn), scope, kept), ORDER, apart=("channels",))
+        found = run_together(conn, q.stay_figures(dialect_of(conn), scope, kept), ORDER, apart=_APART)
         figures: dict[str, Any] = {
             "period": {"from": first.first.isoformat(), "to": (last.end - dt.timedelta(days=1)).isoformat()},
             "property": property,

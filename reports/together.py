@@ -29,28 +29,29 @@ def run_together(
 ) -> dict[str, list[dict[str, Any]]]:
     """Each query's rows as dicts (column name: value) under its name, rounded as `ROUNDED` says,
     ordered by the text columns `order` names for it (each a None, the total, after the named
-    ones; text by code point, as Python orders str). The queries named `apart` run as a second
-    statement, on a second connection at the same time where the database can give it `conn`'s
-    snapshot (`conn` opened at the dialect's snapshot_isolation): both read the same moment."""
+    ones; text by code point, as Python orders str). Each query named `apart` runs as a statement
+    of its own, on a connection of its own at the same time where the database can give it
+    `conn`'s snapshot (`conn` opened at the dialect's snapshot_isolation): all read one moment."""
     dialect, order = dialect_of(conn), order or {}
     together = {name: q for name, q in queries.items() if name not in apart}
-    beside = {name: q for name, q in queries.items() if name in apart}
+    beside = [{name: queries[name]} for name in apart if name in queries]
     snapshot = dialect.export_snapshot(conn) if beside else None
     found: dict[str, list[dict[str, Any]]] = {}
     if snapshot is None:
-        for part in (together, beside):
+        for part in (together, *beside):
             found.update(_rows_of(conn, part, order))
     else:
 
-        def read_beside() -> dict[str, list[dict[str, Any]]]:
+        def read_beside(part: Mapping[str, Select[Any] | CompoundSelect[Any]]) -> dict[str, list[dict[str, Any]]]:
             with conn.engine.connect() as other:
                 dialect.import_snapshot(other, snapshot)
-                return _rows_of(other, beside, order)
+                return _rows_of(other, part, order)
 
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            later = pool.submit(read_beside)
+        with ThreadPoolExecutor(max_workers=len(beside)) as pool:
+            later = [pool.submit(read_beside, part) for part in beside]
             found.update(_rows_of(conn, together, order))
-            found.update(later.result())
+            for done in later:
+                found.update(done.result())
     return {name: found[name] for name in queries}
 
 
