@@ -132,9 +132,11 @@ def timed(run: Callable[[], Any], runs: int) -> float:
 
 
 def _process(command: list[str]) -> None:
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
-    if done.returncode != 0 or not done.stdout.startswith("{"):
-        raise SystemExit(f"bookingest report failed (exit {done.returncode}): {done.stderr.strip()[-500:]}")
+    # Bytes: decoding the 50 MB document here would be this script's time, not the report's.
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, check=False)
+    if done.returncode != 0 or not done.stdout.startswith(b"{"):
+        stderr = done.stderr.decode(errors="replace").strip()[-500:]
+        raise SystemExit(f"bookingest report failed (exit {done.returncode}): {stderr}")
 
 
 def read_everything(engine: Engine) -> dict[str, pd.DataFrame]:
