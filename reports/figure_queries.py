@@ -1,7 +1,8 @@
 """The report's queries: the report views' own queries (loaders.analytics) over the stays of the
 months and the property asked, aggregated in the database. Every figure of the stays is one
-SELECT of `stay_figures`, run as one statement (reports.together): the stays are read, priced
-and split by month once."""
+SELECT of `stay_figures`, over the stays' months kept in stay_nights (reports.stay_sources;
+computed from the bookings where that table cannot be brought up to date); reports.together
+runs them, the largest on connections of their own."""
 
 from __future__ import annotations
 

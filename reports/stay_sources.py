@@ -42,10 +42,10 @@ def stored(scope: Scope) -> Sources:
     t = stay_nights.c
     house = [] if scope.property_name is None else [t.property_id.in_(_house_ids(scope.property_name))]
     first, end = scope.months[0].first, scope.months[-1].end
-    asked = t.month_start.in_([m.first for m in scope.months])
+    asked, months = t.month_start.in_([m.first for m in scope.months]), needed(scope)
     return Sources(
-        months=month_calendar(needed(scope)),
-        stay_months=stored_stay_months(t.month_start.in_([m.first for m in needed(scope)]), *house),
+        months=month_calendar(months),
+        stay_months=stored_stay_months(t.month_start.in_([m.first for m in months]), *house),
         in_months=stored_stay_months(asked, *house),
         arriving=stored_stay_months(t.arrives == 1, asked, *house),  # a stay's first month: its check-in's
         made=stored_stay_months(t.arrives == 1, t.booked_on >= first, t.booked_on < end, *house),

@@ -111,10 +111,9 @@ def refresh(conn: Connection) -> int:
 def stored_stay_months(*conditions: Any) -> FromClause:
     """v_stay_months' columns from stay_nights (of the rows of `conditions` on it), the property's
     name joined."""
-    t = stay_nights.c
     return (
-        select(t.booking_id, t.property_id, properties.c.name.label("property"), *(t[n] for n in _COLUMNS[2:]))
-        .select_from(stay_nights.join(properties, properties.c.id == t.property_id))
+        select(stay_nights, properties.c.name.label("property"))
+        .select_from(stay_nights.join(properties, properties.c.id == stay_nights.c.property_id))
         .where(*conditions)
         .subquery()
     )

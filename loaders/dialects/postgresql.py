@@ -124,7 +124,7 @@ class PostgreSQL:
         return str(conn.execute(text("SELECT pg_export_snapshot()")).scalar_one())
 
     def import_snapshot(self, conn: Connection, snapshot: str) -> None:
-        conn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
+        conn.execute(text(f"SET TRANSACTION ISOLATION LEVEL {self.snapshot_isolation}"))
         if not re.fullmatch(r"[0-9A-F-]+", snapshot):  # written inline: SET takes no parameter
             raise ValueError(f"not a snapshot id: {snapshot!r}")
         conn.execute(text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))

@@ -7,8 +7,10 @@ and PostgreSQL."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
+import pytest
 from report_database import EarningsLine, Stay, load_earnings, load_stays
 from sqlalchemy import Engine, select, text
 
@@ -18,6 +20,7 @@ from loaders.dialects import dialect_of
 from loaders.merge_lock import merged_in_turn
 from loaders.property_merge import merge_properties
 from loaders.tables import properties
+from pipelines.ingest import open_database
 from reports.figure_queries import stay_figures
 from reports.figures import plain, report_figures
 from reports.scope import Month, Scope
@@ -111,3 +114,30 @@ def test_the_report_reads_the_table_and_equals_the_bookings_computation(engine: 
     july = {(r["property"], r["currency"]): r for r in figures["monthly"] if r["month"] == "2025-07"}
     assert july[("Old Town Flat", "EUR")]["nights_sold"] == 2 + 7  # HM1's last two nights, HM2's seven
     assert july[("Old Town Flat", "EUR")]["revenue"] == 500.0 * 2 / 5 + 720.0  # HM2 priced by its earnings line
+
+
+def test_a_database_the_report_may_only_read_is_reported_from_the_bookings(engine: Engine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("a role that may only SELECT is PostgreSQL's (root writes any SQLite file)")
+    load_stays(engine, _stays(), AS_OF)
+    role = f"reader_{uuid.uuid4().hex[:10]}"
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f"CREATE ROLE {role} LOGIN"))
+        conn.execute(text(f"GRANT USAGE ON SCHEMA public TO {role}"))
+        conn.execute(text(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}"))
+    reader = open_database(engine.url.set(username=role).render_as_string(hide_password=False), read_only=True)
+    try:
+        period = (D(2025, 6, 1), D(2025, 9, 30))
+        read = report_figures(reader, *period, today=D(2025, 6, 15))
+        with engine.connect() as conn:
+            assert not stored.is_current(conn)  # it could not write the table, and did not
+        written = report_figures(engine, *period, today=D(2025, 6, 15))  # may write: from the table
+        for key in ("monthly", "channels", "stays", "lead_time", "cancellations", "on_the_books", "data_quality"):
+            assert read[key] == written[key], key
+        # HM1 5 nights, HM2 7, HM3 the 2 of August and the 30 of September, HM5 2 (HM4 is the owner's)
+        assert sum(r["nights_sold"] for r in read["monthly"] if r["property"] is None) == 5 + 7 + 2 + 30 + 2
+    finally:
+        reader.dispose()
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text(f"DROP OWNED BY {role}"))
+            conn.execute(text(f"DROP ROLE {role}"))
