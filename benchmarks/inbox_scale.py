@@ -292,6 +292,7 @@ def summarize(workers: int, wall: float, results: list[dict[str, Any]]) -> dict[
         "read_s": round(sum(t["read"] for t in timed), 2),
         "staged_s": round(sum(t.get("staged", 0.0) for t in timed), 2),  # before the lock
         "waited_s": round(sum(t["waited"] for t in timed), 2),
+        "meanwhile_s": round(sum(t.get("meanwhile", 0.0) for t in timed), 2),  # the next file, the lock busy
         "locked_s": round(sum(t["locked"] for t in timed), 2),
         "files_s": round(total, 2),
         "locked_fraction": round(sum(t["locked"] for t in timed) / total, 3),
@@ -309,11 +310,15 @@ def main() -> None:
     parser.add_argument("--name", default=f"{dt.date.today().isoformat()}-inbox-scale")
     parser.add_argument("--read-ahead-max-rows", type=int, help="the workers' BOOKINGEST_READ_AHEAD_MAX_ROWS "
                         "(0: every file streamed inside the merge lock, as before issue 13)")  # fmt: skip
+    parser.add_argument("--machine-slots", type=int, help="the workers' BOOKINGEST_MACHINE_SLOTS: files processed "
+                        "at once on this machine (default: its cores; 0: no cap)")  # fmt: skip
     parser.add_argument("--no-replay", action="store_true", help="skip the sequential load in commit order")
     args = parser.parse_args()
-    settings = (
-        {} if args.read_ahead_max_rows is None else {"BOOKINGEST_READ_AHEAD_MAX_ROWS": str(args.read_ahead_max_rows)}
-    )
+    settings = {}
+    if args.read_ahead_max_rows is not None:
+        settings["BOOKINGEST_READ_AHEAD_MAX_ROWS"] = str(args.read_ahead_max_rows)
+    if args.machine_slots is not None:
+        settings["BOOKINGEST_MACHINE_SLOTS"] = str(args.machine_slots)
     counts = [int(w) for w in args.workers.split(",")]
     pg = Postgres(args.pg)
     folder = args.work / "inbox"
@@ -378,16 +383,17 @@ def report(args: argparse.Namespace, runs: list[dict[str, Any]], problems: list[
         f"# Inbox scale: {args.files} files, {runs[0]['rows']:,} rows, one PostgreSQL ({dt.datetime.now():%Y-%m-%d %H:%M})",
         "",
         f"nproc {os.cpu_count()}, load average before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f}; "
-        f"BOOKINGEST_READ_AHEAD_MAX_ROWS {args.read_ahead_max_rows if args.read_ahead_max_rows is not None else 'default'}",
+        f"BOOKINGEST_READ_AHEAD_MAX_ROWS {args.read_ahead_max_rows if args.read_ahead_max_rows is not None else 'default'}, "
+        f"BOOKINGEST_MACHINE_SLOTS {args.machine_slots if args.machine_slots is not None else 'default (the cores)'}",
         "",
-        "| workers | wall s | rows/s | × 1 worker | lock held (of files' time) | waited s | read s | staged ahead s | workers' CPU s (share) "
+        "| workers | wall s | rows/s | × 1 worker | lock held (of files' time) | waited s | next file read meanwhile s | read s | staged ahead s | workers' CPU s (share) "
         "| PostgreSQL CPU s | cores used | machine busy (stolen) | files |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in runs:
         statuses = ", ".join(f"{n} {s}" for s, n in r["statuses"].items())
         lines.append(f"| {r['workers']} | {r['wall_s']} | {r['rows_per_s']:,.0f} | {r['rows_per_s'] / base:.2f} | "
-                     f"{r['locked_fraction']:.0%} | {r['waited_s']} | {r['read_s']} | {r['staged_s']} | {r['cpu_s']} ({r['cpu_share']:.0%}) | "
+                     f"{r['locked_fraction']:.0%} | {r['waited_s']} | {r['meanwhile_s']} | {r['read_s']} | {r['staged_s']} | {r['cpu_s']} ({r['cpu_share']:.0%}) | "
                      f"{r['pg_cpu_s']} | {r['cores_used']} | {r['machine_busy']:.0%} ({r['stolen']:.0%}) | {statuses} |")  # fmt: skip
     lines += ["", "Checks: " + ("every file once, databases equal" if not problems else "; ".join(problems))]
     text = "\n".join(lines) + "\n"

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from loaders.aliases import AliasOutcome, Listings, declare
 from loaders.dialects import dialect_of
 from loaders.errors import DuplicateFile
-from loaders.merge_lock import MergeSlot, Timings, merged_in_turn
+from loaders.merge_lock import MergeSlot, Turn, merged_in_turn
 from loaders.pg_copy import Worker
 from loaders.properties import PropertyIds
 from loaders.stage_ahead import StagedAhead, abandon, hashed, stage_ahead
@@ -61,8 +61,7 @@ def loading(
     record: FileRecord,
     tuning: Tuning = DEFAULT_TUNING,
     dry_run: bool = False,
-    timings: Timings | None = None,
-    slot: MergeSlot = nullcontext,
+    turn: Turn | None = None,
     ahead: list[pd.DataFrame] | None = None,
 ) -> Iterator[FileLoad]:
     """One file's load in ONE transaction: record the file, stage its rows (chunk by chunk),
@@ -73,8 +72,8 @@ def loading(
     `load.conn`), and leaves the database as it was, DDL included (PostgreSQL and SQLite both
     roll back a dropped and rebuilt index). Only sequences move on: ids are never reused anyway.
 
-    The whole transaction holds the merge lock (loaders.merge_lock: `timings` gets how long it
-    waited and held it, `slot` is entered around it): read and check the file before. The
+    The whole transaction holds the merge lock (loaders.merge_lock: the `turn`'s timings get how
+    long it waited and held it, its slot is entered around it): read and check the file before. The
     valid rows of a file read ahead (`ahead`, its chunks as they will be staged) may be staged
     before the lock (loaders.stage_ahead).
 
@@ -87,7 +86,7 @@ def loading(
             staged.append(done)
 
     try:
-        with merged_in_turn(engine, tuning, timings, slot, before_lock if ahead else None) as conn:
+        with merged_in_turn(engine, tuning, turn, before_lock if ahead else None) as conn:
             previous = conn.execute(select(source_files.c.path).where(source_files.c.sha256 == record.sha256)).scalar()
             if previous is not None:
                 raise DuplicateFile(record.sha256, previous)
@@ -133,7 +132,7 @@ def declare_apart(
     """Add a folder's declared aliases in a transaction of their own (under the merge lock, as a
     load adds them), for a file that does not load (its bytes were loaded before): an alias
     declared after the folder's files were loaded still takes effect. What the summary says."""
-    with merged_in_turn(engine, tuning, slot=slot) as conn:
+    with merged_in_turn(engine, tuning, Turn(slot=slot)) as conn:
         outcome = declare(conn, aliases, now(), tuning)
         if dry_run:
             conn.get_transaction().rollback()  # type: ignore[union-attr]

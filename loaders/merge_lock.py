@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from sqlalchemy import Connection, Engine
@@ -29,6 +29,7 @@ class Timings:
     read: float = 0.0
     staged: float = 0.0  # staging before the lock, in its transaction (loaders.stage_ahead)
     waited: float = 0.0
+    meanwhile: float = 0.0  # on the next file while the lock was busy (Turn.meanwhile), not in `waited`
     locked: float = 0.0
     total: float = 0.0
 
@@ -52,12 +53,22 @@ class Timings:
         return out
 
 
+@dataclass(frozen=True)
+class Turn:
+    """How one file takes its turn at the merge lock: the clock of its phases, the slot entered
+    around the lock, and what its worker may do while another merge holds the lock (`meanwhile`:
+    e.g. read its next file; called at most once, before the transaction waits for the lock)."""
+
+    timings: Timings = field(default_factory=Timings)
+    slot: MergeSlot = nullcontext
+    meanwhile: Callable[[], object] | None = None
+
+
 @contextmanager
 def merged_in_turn(
     engine: Engine,
     tuning: Tuning,
-    timings: Timings | None = None,
-    slot: MergeSlot = nullcontext,
+    turn: Turn | None = None,
     before: Callable[[Connection], None] | None = None,
 ) -> Iterator[Connection]:
     """A transaction that holds the merge lock from its start to its commit (the lock ends with
@@ -71,9 +82,10 @@ def merged_in_turn(
     context waits until the transaction is on disk, so a file whose merge returned is durable.
     Should that wait fail (the connection lost), the error is raised as any commit's would be:
     retried, the file finds its merge kept (a duplicate) or lost in a crash (loaded again)."""
-    timings = timings if timings is not None else Timings()
+    turn = turn if turn is not None else Turn()
+    timings = turn.timings
     asked, dialect, committing = time.perf_counter(), dialect_of(engine), False
-    with slot():
+    with turn.slot():
         held = None
         try:
             with engine.connect() as conn, conn.begin() as transaction:
@@ -83,7 +95,7 @@ def merged_in_turn(
                     spent = time.perf_counter() - began
                     timings.staged += spent
                     asked += spent  # the wait for the lock starts now
-                dialect.lock_merges(conn, tuning)
+                asked += _lock(conn, tuning, turn)
                 dialect.commit_unflushed(conn)
                 held = time.perf_counter()
                 timings.waited += held - asked
@@ -96,3 +108,19 @@ def merged_in_turn(
                 timings.locked += time.perf_counter() - held
     if committing:  # on disk before the caller reports it loaded, or files it away
         dialect.flushed(engine)
+
+
+def _lock(conn: Connection, tuning: Tuning, turn: Turn) -> float:
+    """Take the merge lock; if it is busy and the turn has something to do meanwhile, do that
+    first. The seconds that took (added to `meanwhile`)."""
+    dialect = dialect_of(conn)
+    if turn.meanwhile is None or dialect.lock_merges(conn, tuning, wait=False):
+        if turn.meanwhile is None:
+            dialect.lock_merges(conn, tuning)
+        return 0.0
+    began = time.perf_counter()
+    turn.meanwhile()
+    spent = time.perf_counter() - began
+    turn.timings.meanwhile += spent
+    dialect.lock_merges(conn, tuning)
+    return spent

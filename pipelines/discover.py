@@ -8,6 +8,7 @@ import functools
 import os
 import stat
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -92,8 +93,19 @@ def discover(paths: list[str], cli: FileOptions, unread: list[Unread] | None = N
     if missed and unread is None:
         raise UsageError(f"{missed[0].path}: {missed[0].reason}")
     (unread if unread is not None else []).extend(missed)
-    unique = dict(found)  # a file named twice is still read once
-    return sorted(unique.items(), key=lambda item: (item[1].as_of or _mtime(item[0]), str(item[0])))
+    return in_as_of_order(dict(found).items())  # a file named twice is still read once
+
+
+def in_as_of_order(files: Iterable[tuple[Path, FileOptions]]) -> list[tuple[Path, FileOptions]]:
+    """The files in as-of order (their declared as-of, else their modification time), then by
+    name; a file gone since it was found (another inbox worker filed it away) is left out."""
+    keyed = []
+    for path, options in files:
+        try:
+            keyed.append(((options.as_of or _mtime(path), str(path)), (path, options)))
+        except FileNotFoundError:
+            continue
+    return [item for _, item in sorted(keyed, key=lambda k: k[0])]
 
 
 _KINDS = {

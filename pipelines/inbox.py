@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines.discover import NOT_TEXT, FileOptions, Unread, discover, is_text
+from pipelines.discover import NOT_TEXT, FileOptions, Unread, UsageError, discover, in_as_of_order, is_text
 
 DEFAULT_SETTLE_SECONDS = 10.0
 DEFAULT_LEASE_SECONDS = 300.0  # a claim's lease, renewed every third of it while its file is processed
@@ -102,6 +102,13 @@ def _key(path: Path) -> str:
 def with_options(files: list[Path], unread: list[Unread]) -> list[tuple[Path, FileOptions]]:
     """The ready files with their folders' options (bookingest.toml, declared layouts), in
     as-of order (pipelines.discover, which also reports a name that is not UTF-8 text)."""
-    good = [str(p) for p in files if is_text(str(p))]
     unread += [Unread(p, NOT_TEXT + "; not read") for p in files if not is_text(str(p))]
-    return discover(good, FileOptions(), unread) if good else []
+    found = []
+    for path in (p for p in files if is_text(str(p))):
+        try:
+            found += discover([str(path)], FileOptions(), unread)
+        except UsageError:
+            if os.path.lexists(path):
+                raise
+            # gone since the folder was listed: another worker filed it away
+    return in_as_of_order(found)

@@ -58,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
         _folder(args.rejected or settings.rejected_dir),
         _seconds(args.settle, "--settle") if args.settle is not None else settings.settle_seconds,
         settings.lease_seconds,
+        settings.machine_slots,
     )
     _check_folders(inbox)
     worker = args.worker if args.worker is not None else settings.worker_name

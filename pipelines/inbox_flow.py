@@ -97,6 +97,7 @@ def ingest_inbox_flow(
         _path(rejected or settings.rejected_dir),
         settings.settle_seconds if settle_seconds is None else settle_seconds,
         settings.lease_seconds,
+        settings.machine_slots,
     )
     if not folders.folder.is_dir():
         _fail(inbox, f"the inbox {inbox} is not a folder on the worker {host}; check the deployment's inbox parameter")

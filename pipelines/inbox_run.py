@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -21,8 +20,10 @@ from pipelines import filing
 from pipelines.declared import check_source, status_map_for
 from pipelines.discover import FileOptions, Unread
 from pipelines.inbox import DEFAULT_LEASE_SECONDS, DEFAULT_SETTLE_SECONDS, default_folders, look, with_options
+from pipelines.inbox_queue import Held, Queue, claim, release
 from pipelines.ingest import ingest_file
 from pipelines.results import FileResult
+from pipelines.slots import default_slots, machine_slot
 from schemas.status_map import StatusMap
 from schemas.tuning import DEFAULT_TUNING, Tuning
 from schemas.vocab import ClaimOutcome, FileStatus
@@ -33,13 +34,15 @@ _log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Inbox:
     """An inbox folder and where its files go: `archive` (default INBOX/archive) and `rejected`
-    (default INBOX/rejected), the settle time and the lease of a claim."""
+    (default INBOX/rejected), the settle time, the lease of a claim, and how many files this
+    machine's workers process at once (pipelines.slots; 0: no cap)."""
 
     folder: Path
     archive: Path
     rejected: Path
     settle_seconds: float = DEFAULT_SETTLE_SECONDS
     lease_seconds: float = DEFAULT_LEASE_SECONDS
+    slots: int = field(default_factory=default_slots)
 
     @classmethod
     def at(
@@ -49,9 +52,12 @@ class Inbox:
         rejected: Path | None = None,
         settle_seconds: float = DEFAULT_SETTLE_SECONDS,
         lease_seconds: float = DEFAULT_LEASE_SECONDS,
+        slots: int | None = None,
     ) -> Inbox:
         archive, rejected = default_folders(folder, archive, rejected)
-        return cls(folder, archive, rejected, settle_seconds, lease_seconds)
+        return cls(
+            folder, archive, rejected, settle_seconds, lease_seconds, default_slots() if slots is None else slots
+        )
 
     def key(self, path: Path) -> str:
         """The claim key of a file: its path relative to the inbox, the same on every machine."""
@@ -83,17 +89,23 @@ def drain(
 ) -> list[FileResult]:
     """Process every ready file once, in as-of order (`files` and `unread` from
     `inbox.waiting()` if given), and report what cannot be read. Files another worker holds
-    are left to it and not reported; one bad file never stops the others."""
+    are left to it and not reported; one bad file never stops the others. While a file waits
+    for the merge lock (another worker's merge holds it), the next file is claimed and read."""
     if files is None:
         files, unread = inbox.waiting()
     results = [FileResult.unread(u) for u in unread or []]
     status_map = retrying(lambda: status_map_for(engine, files), tuning) if files else None
-    for path, options in files:
-        result = process_file(engine, inbox, path, worker, options, status_map, tuning, merge_slot)
-        if result is not None:
-            results.append(result)
-            if on_file:
-                on_file(result)
+    queue = Queue(engine, inbox, worker, files, status_map, tuning)
+    with machine_slot(inbox.slots):  # one of the machine's places (pipelines.slots), for the whole run
+        try:
+            while (held := queue.take()) is not None:
+                result = held if isinstance(held, FileResult) else _process(engine, inbox, held, status_map, tuning, merge_slot, queue.meanwhile)  # fmt: skip
+                if result is not None:
+                    results.append(result)
+                    if on_file:
+                        on_file(result)
+        finally:
+            queue.close()
     return results
 
 
@@ -110,36 +122,44 @@ def process_file(
     """Claim one inbox file, ingest it (its merge is one transaction), file it away and end the
     claim. None when another worker holds it, or took it and filed it away before us. A
     database failure leaves the file in the inbox for the next run (the claim released)."""
+    with machine_slot(inbox.slots):
+        held = claim(engine, inbox, path, worker, options, tuning)
+        if held is None or isinstance(held, FileResult):
+            return held
+        return _process(engine, inbox, held, status_map, tuning, merge_slot)
+
+
+def _process(
+    engine: Engine,
+    inbox: Inbox,
+    held: Held,
+    status_map: StatusMap | None,
+    tuning: Tuning,
+    merge_slot: Callable[[], AbstractContextManager[object]],
+    meanwhile: Callable[[], object] | None = None,
+) -> FileResult | None:
+    """Ingest a claimed file, file it away, end its claim."""
+    path, options, source = held.path, held.options, held.options.source
     try:
-        info = path.stat()
-    except FileNotFoundError:  # another worker filed it away after we listed it
-        return None
-    stamp = f"{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}"
-    source = options.source if options else None
-    try:
-        held = retrying(lambda: claims.claim(engine, inbox.key(path), worker, inbox.lease_seconds, stamp), tuning)
+
+        def ingest() -> FileResult:
+            read = held.take_read()
+            return ingest_file(
+                engine, path, options, status_map, tuning, merge_slot=merge_slot, meanwhile=meanwhile, read=read
+            )
+
+        result = retrying(ingest, tuning)
     except (SQLAlchemyError, GaveUp) as err:
+        held.heartbeat.stop()
+        release(engine, held.claim)
         reason = f"{file_failure(err)}; it stays in the inbox for the next run"
         return FileResult(str(path), source, FileStatus.REJECTED, reason=reason)
-    if held is None:
-        return None
-    if not path.exists():  # taken from a dead worker that had filed it away already
-        claims.finish(engine, held, ClaimOutcome.VANISHED)
-        return None
-    with _heartbeat(engine, held, inbox.lease_seconds):
-        try:
-            result = retrying(
-                lambda: ingest_file(engine, path, options or FileOptions(), status_map, tuning, merge_slot=merge_slot),
-                tuning,
-            )
-        except (SQLAlchemyError, GaveUp) as err:
-            _release(engine, held)
-            reason = f"{file_failure(err)}; it stays in the inbox for the next run"
-            return FileResult(str(path), source, FileStatus.REJECTED, reason=reason)
-        except Exception as err:  # a bug must not cost the other files; the file is filed as rejected
-            reason = f"internal error, nothing was loaded; please report it ({type(err).__name__}: {err})"
-            result = FileResult(str(path), source, FileStatus.REJECTED, reason=reason)
-    return _file_away(engine, inbox, path, held, result, tuning)
+    except Exception as err:  # a bug must not cost the other files; the file is filed as rejected
+        reason = f"internal error, nothing was loaded; please report it ({type(err).__name__}: {err})"
+        result = FileResult(str(path), source, FileStatus.REJECTED, reason=reason)
+    finally:
+        held.heartbeat.stop()
+    return _file_away(engine, inbox, path, held.claim, result, tuning)
 
 
 def _file_away(
@@ -160,7 +180,7 @@ def _file_away(
             retrying(lambda: claims.finish(engine, held, ClaimOutcome.VANISHED), tuning)
             return None
         except OSError as err:
-            _release(engine, held)
+            release(engine, held)
             return _noted(result, f"it could not be filed away ({err.strerror}); it stays in the inbox")
         moved_to = str(target.resolve())
         if rejected:
@@ -182,32 +202,3 @@ def _file_away(
 
 def _noted(result: FileResult, note: str) -> FileResult:
     return replace(result, notes=[*result.notes, note])
-
-
-def _release(engine: Engine, held: Claim) -> None:
-    with suppress(SQLAlchemyError):  # the database is down: the lease expires by itself
-        claims.finish(engine, held, ClaimOutcome.RELEASED)
-
-
-@contextmanager
-def _heartbeat(engine: Engine, held: Claim, lease_seconds: float) -> Iterator[None]:
-    """Renew the claim's lease every third of it while the block runs, so that a slow file is
-    not taken by another worker; a worker that dies stops renewing, and its lease expires."""
-    stop = threading.Event()
-
-    def beat() -> None:
-        while not stop.wait(lease_seconds / 3):
-            try:
-                if not claims.renew(engine, held, lease_seconds):
-                    _log.warning("the claim on %s was lost (its lease expired)", held.key)
-                    return
-            except SQLAlchemyError as err:  # a transient failure: the next beat tries again
-                _log.warning("could not renew the claim on %s: %s", held.key, err)
-
-    thread = threading.Thread(target=beat, name=f"lease {held.key}", daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join()

@@ -2,39 +2,32 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import itertools
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import pandas as pd
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from loaders import db
 from loaders.errors import DuplicateFile, GaveUp, file_failure, first_line, is_transient
-from loaders.file_load import FileRecord, declare_apart, find_loaded, loading
-from loaders.merge_lock import MergeSlot, Timings
+from loaders.file_load import FileRecord, declare_apart, loading
+from loaders.merge_lock import MergeSlot, Timings, Turn
 from loaders.retry import retrying
 from loaders.strategies import MergeCounts
 from pipelines import payouts_ingest
 from pipelines.declared import status_map_for
 from pipelines.discover import FileOptions
-from pipelines.reading import normalized_chunks, read_chunks
-from pipelines.recorded import Recorded
+from pipelines.opening import Chunks, ReadAhead, claim_file, not_loaded, open_file
 from pipelines.results import MAX_PROBLEMS_SHOWN, describe
 from pipelines.results import FileResult as FileResult
 from reports.bookings import conflicts
-from schemas.problems import Rejected
 from schemas.status_map import StatusMap, load_seed
 from schemas.tuning import DEFAULT_TUNING, Tuning
 from schemas.vocab import FileStatus
-from sources import workbooks
 from sources.errors import SourceError
-from sources.limits import OverLimit, file_sha256
 from sources.repair import repair_note
 from sources.repeats import Tally
 
@@ -53,6 +46,8 @@ def ingest_file(
     tuning: Tuning = DEFAULT_TUNING,
     dry_run: bool = False,
     merge_slot: MergeSlot = nullcontext,
+    meanwhile: Callable[[], object] | None = None,
+    read: ReadAhead | None = None,
 ) -> FileResult:
     """One file through DESIGN.md's flow: claim (hash, duplicate check), read, then map, validate
     and normalize (sources.normalize), then merge and derive (the load's strategy, in one
@@ -62,27 +57,22 @@ def ingest_file(
     A file of up to `tuning.read_ahead_max_rows` rows is read, mapped and validated whole before
     its transaction begins, so that concurrent ingests (many workers, one database) take turns
     only for the merge itself; `merge_slot` is entered around exactly that part (the merge lock,
-    loaders.merge_lock). A larger file is read, checked and staged a chunk at a time inside the
-    transaction, so memory stays bounded and a bad chunk still loads nothing of the file. The
-    result's `timings` say how long each phase took.
+    loaders.merge_lock), and `meanwhile` is what the worker does if another merge holds the lock
+    (e.g. `read_ahead` its next file). `read`: this file as `read_ahead` claimed and read it (once:
+    a retry reads it anew). A larger file is read, checked and staged a chunk at a time inside
+    the transaction, so memory stays bounded and a bad chunk still loads nothing of the file.
+    The result's `timings` say how long each phase took.
 
     A `dry_run` does all of this, its double bookings included, in the file's transaction and
     rolls it back: the result is the real run's against the database as it is, marked dry_run.
     `merge_slot` is e.g. a Prefect concurrency limit on the merges that hit the database at once.
     """
-    timings, started = Timings(), time.perf_counter()
-    result = _ingest_file(engine, path, options, status_map, tuning, dry_run, _Turn(timings, merge_slot))
-    timings.total = time.perf_counter() - started
+    timings, started = (read.timings if read else Timings()), time.perf_counter()
+    turn = Turn(timings, merge_slot, meanwhile)
+    result = _ingest_file(engine, path, options, status_map, tuning, dry_run, turn, read)
+    timings.total = time.perf_counter() - started + (read.seconds if read else 0.0)
     # A dry run's file id was rolled back with it.
     return replace(result, dry_run=dry_run, file_id=None if dry_run else result.file_id, timings=timings.as_dict())
-
-
-@dataclass(frozen=True)
-class _Turn:
-    """How a file takes its turn at the merge lock: the slot around it, the clock of its phases."""
-
-    timings: Timings
-    slot: MergeSlot
 
 
 def _ingest_file(
@@ -92,76 +82,37 @@ def _ingest_file(
     status_map: StatusMap | None,
     tuning: Tuning,
     dry_run: bool,
-    turn: _Turn,
+    turn: Turn,
+    read: ReadAhead | None,
 ) -> FileResult:
-    shown = str(path)
-    ahead = workbooks.take(path)  # a read begun in the background (by the CLI), if any
-    claim = _claim(engine, path, options, tuning)
+    claim = read.claim if read else claim_file(engine, path, options, tuning)
     if isinstance(claim, FileResult):  # unreadable, or a duplicate: its folder's aliases still count
         if claim.status == FileStatus.DUPLICATE and options.aliases:
             return replace(claim, notes=declare_apart(engine, options.aliases, tuning, dry_run, turn.slot))
         return claim
-    status_map = status_map or status_map_for(engine, [(path, options)], dry_run)
-    tally = Tally()
-    repaired: dict[str, None] = {}  # what any chunk repaired, in order (sources.repair)
-    layout = options.source
+    opened = read.opened if read else None
+    if opened is None:
+        status_map = status_map or status_map_for(engine, [(path, options)], dry_run)
+        opened = open_file(path, options, status_map, claim, tuning, turn.timings)
+    if isinstance(opened, FileResult):
+        return opened
+    record, tally = opened.record, opened.tally
     try:
-        reading = time.perf_counter()
-        first, rest = read_chunks(path, options, ahead, tuning)
-        turn.timings.read += time.perf_counter() - reading
-        layout = first.layout.name
-        record = FileRecord(claim.sha256, shown, layout, claim.as_of, first.rows_expected, options.aliases,
-                            Recorded.of(path, options).to_json())  # fmt: skip
-        tables = itertools.chain([first], rest)
-        if first.layout.kind == "payouts":  # an earnings export: money lines, never bookings
-            timed = turn.timings.reading(tables)
-            return payouts_ingest.ingest(engine, record, timed, tuning, dry_run, turn.timings, turn.slot)
-        chunks = turn.timings.reading(normalized_chunks(tables, options, status_map, tally, repaired))
-        read_ahead = first.rows_expected <= tuning.read_ahead_max_rows
-        merged = _merge(engine, record, chunks, tally, tuning, dry_run, turn, read_ahead)
+        if opened.payouts is not None:  # an earnings export: money lines, never bookings
+            return payouts_ingest.ingest(engine, record, opened.payouts, tuning, dry_run, turn)
+        merged = _merge(engine, record, opened.chunks, tally, tuning, dry_run, turn, opened.whole)
     except SQLAlchemyError as err:
         if is_transient(err):
             raise
-        return _not_loaded(err, shown, layout, tally)
+        return not_loaded(err, record.path, record.layout, tally)
     except (SourceError, OSError, DuplicateFile) as err:
-        return _not_loaded(err, shown, layout, tally)
+        return not_loaded(err, record.path, record.layout, tally)
     if merged.conflicts is not None:
         conflicts = merged.conflicts
     else:
         conflicts = double_bookings_of(engine, merged.file_id, tuning) if merged.may_double_book else []
-    notes = ([repair_note(list(repaired))] if repaired else []) + merged.notes
-    return replace(_loaded(shown, layout, tally, merged, conflicts), notes=notes)
-
-
-@dataclass(frozen=True)
-class _Claim:
-    sha256: str
-    as_of: dt.datetime
-
-
-def _claim(engine: Engine, path: Path, options: FileOptions, tuning: Tuning) -> _Claim | FileResult:
-    """The file's identity (the SHA-256 of its bytes) and as-of time, or the result that ends
-    it here: unreadable, or these bytes were loaded before."""
-    try:
-        sha256 = file_sha256(path, tuning)  # its size checked first: a file over the limit is not read
-        as_of = options.as_of or dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).replace(tzinfo=None)
-    except OSError as err:
-        return FileResult(
-            str(path), options.source, FileStatus.REJECTED, reason=f"the file cannot be read ({err.strerror})"
-        )
-    except OverLimit as err:
-        return FileResult(str(path), options.source, FileStatus.REJECTED, reason=err.reason)
-    previous = find_loaded(engine, sha256)
-    if previous is not None:
-        first_path, layout, first_id = previous
-        return FileResult(
-            str(path),
-            layout,
-            FileStatus.DUPLICATE,
-            reason=f"the same bytes were loaded before as {first_path}",
-            file_id=first_id,  # the file it repeats
-        )
-    return _Claim(sha256, as_of)
+    notes = ([repair_note(list(opened.repaired))] if opened.repaired else []) + merged.notes
+    return replace(_loaded(record.path, record.layout, tally, merged, conflicts), notes=notes)
 
 
 @dataclass(frozen=True)
@@ -178,20 +129,19 @@ class _Merged:
 def _merge(
     engine: Engine,
     record: FileRecord,
-    chunks: Iterable[tuple[pd.DataFrame, list[Rejected]]],
+    chunks: Chunks,
     tally: Tally,
     tuning: Tuning,
     dry_run: bool,
-    turn: _Turn,
-    read_ahead: bool = False,
+    turn: Turn,
+    whole: bool = False,
 ) -> _Merged:
     """Stage every chunk, take out the rows whose code a later chunk lists again, merge: one
-    transaction. `read_ahead`: every chunk is read and checked before (a bad file never asks for
+    transaction. `whole`: every chunk was read and checked before (a bad file never asks for
     the lock), and its rows may be staged before the lock (loaders.stage_ahead)."""
-    listed = list(chunks) if read_ahead else None
-    ahead = [valid for valid, _ in listed] if listed is not None else None
-    with loading(engine, record, tuning, dry_run, turn.timings, turn.slot, ahead) as load:
-        for valid, rejected in chunks if listed is None else listed:
+    ahead = [valid for valid, _ in chunks] if whole else None
+    with loading(engine, record, tuning, dry_run, turn, ahead) as load:
+        for valid, rejected in chunks:
             load.stage(valid, rejected)
         load.discard(*tally.repeated(load.staged_keys))
         counts = load.merge(tally.rows, len(tally.rejected_rows))
@@ -201,24 +151,6 @@ def _merge(
         return _Merged(
             counts, load.file_id, load.may_double_book, load.strategy, found, load.notes, load.new_properties
         )
-
-
-def _not_loaded(err: Exception, shown: str, layout: str | None, tally: Tally) -> FileResult:
-    """The result of a file that loaded nothing, in a sentence a person understands."""
-    if isinstance(err, SourceError):
-        return FileResult(shown, layout, FileStatus.REJECTED, reason=_nothing_loaded(err.reason, tally))
-    if isinstance(err, OSError):
-        return FileResult(
-            shown, layout, FileStatus.REJECTED, reason=f"the file cannot be read ({err.strerror}), nothing was loaded"
-        )
-    if isinstance(err, DuplicateFile):
-        return FileResult(shown, layout, FileStatus.DUPLICATE, reason=str(err))
-    return FileResult(shown, layout, FileStatus.REJECTED, rows=tally.rows, reason=file_failure(err))
-
-
-def _nothing_loaded(reason: str, tally: Tally) -> str:
-    # A problem found in a later chunk of a large file: the earlier chunks were rolled back.
-    return f"{reason} (at row {tally.last_row + 1} or later; nothing was loaded)" if tally.rows else reason
 
 
 def _loaded(shown: str, layout: str | None, tally: Tally, merged: _Merged, conflicts: list[str]) -> FileResult:

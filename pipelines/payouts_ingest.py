@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from contextlib import nullcontext
 
 import pandas as pd
 from sqlalchemy import Engine
 
 from loaders.file_load import FileRecord, loading
-from loaders.merge_lock import MergeSlot, Timings
+from loaders.merge_lock import Turn
 from loaders.payouts import count_lines, store_lines
 from pipelines.results import MAX_PROBLEMS_SHOWN, FileResult, describe
 from schemas.problems import Rejected
@@ -26,15 +25,14 @@ def ingest(
     tables: Iterable[RawTable],
     tuning: Tuning,
     dry_run: bool,
-    timings: Timings | None = None,
-    slot: MergeSlot = nullcontext,
+    turn: Turn | None = None,
 ) -> FileResult:
     """Every line of the export parsed and stored once (a line an overlapping export stored
     before is counted unchanged, or updated when this export completed it), the others
     quarantined with their problems. An earnings
     export has no status, so it never creates, cancels or changes a booking: the lines are
     linked to bookings by the payout_lines view. The lines are parsed before the merge lock is
-    asked for (`timings`, `slot`: see loaders.file_load.loading). Raises what `loading` and the
+    asked for (`turn`: see loaders.file_load.loading). Raises what `loading` and the
     reader raise."""
     keys = LineKeys()
     rows, valid, completed = 0, 0, 0
@@ -49,7 +47,7 @@ def ingest(
         problems.extend(rejected)
         unknown.update(dict.fromkeys(lines.loc[lines["kind"] == PayoutKind.OTHER.value, "raw_type"]))
         parsed.append((lines, rejected))
-    with loading(engine, record, tuning, dry_run, timings, slot) as load:
+    with loading(engine, record, tuning, dry_run, turn) as load:
         for lines, rejected in parsed:
             load.stage(pd.DataFrame(), rejected)  # the rejected rows only: no booking is staged
             completed += store_lines(load.conn, load.file_id, lines)

@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, DotEnvSettingsSource, EnvSettingsSou
 
 from pipelines.discover import UsageError
 from pipelines.inbox import DEFAULT_LEASE_SECONDS, DEFAULT_SETTLE_SECONDS
+from pipelines.slots import default_slots
 from schemas.tuning import DEFAULT_TUNING, Tuning
 
 DEFAULT_DATABASE_URL = "sqlite:///bookingest.db"
@@ -77,6 +78,8 @@ class Settings(BaseSettings):
     rejected_dir: str | None = None
     settle_seconds: Annotated[float, Field(ge=0)] = DEFAULT_SETTLE_SECONDS
     lease_seconds: Annotated[float, Field(gt=0)] = DEFAULT_LEASE_SECONDS
+    # Files processed at once on this machine by all its workers (pipelines.slots); 0: no cap.
+    machine_slots: Annotated[int, Field(ge=0)] = Field(default_factory=default_slots)
     worker_name: str = Field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}", min_length=1)
 
     @classmethod

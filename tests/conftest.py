@@ -19,6 +19,20 @@ settings.load_profile("bookingest")
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data" / "samples"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _own_machine_places(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The tests' inbox runs take places (pipelines.slots) of their own, never those of workers or
+    benchmarks running on the same machine."""
+    from pipelines import slots
+
+    places = tmp_path_factory.mktemp("places")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(slots, "folder", lambda: places)
+        yield
+
+
 PG_ADMIN_URL = os.environ.get("BOOKINGEST_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 

@@ -49,9 +49,10 @@ class Dialect(Protocol):
         """Why this process cannot write this database (None: it can)."""
         ...
 
-    def lock_merges(self, conn: Connection, tuning: Tuning) -> None:
+    def lock_merges(self, conn: Connection, tuning: Tuning, wait: bool = True) -> bool:
         """Make this transaction's merge wait for any other's (the lock ends with the transaction),
-        and give its joins and sorts the memory `tuning` allows."""
+        and give its joins and sorts the memory `tuning` allows. Without `wait`, only if no other
+        merge holds the lock: False (and nothing done) if one does."""
         ...
 
     def commit_unflushed(self, conn: Connection) -> None:

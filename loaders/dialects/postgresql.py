@@ -77,12 +77,16 @@ class PostgreSQL:
         with engine.connect() as conn:
             return _read_only_reason(conn)
 
-    def lock_merges(self, conn: Connection, tuning: Tuning) -> None:
+    def lock_merges(self, conn: Connection, tuning: Tuning, wait: bool = True) -> bool:
         # Concurrent ingests then cannot deadlock on each other's rows, and the counts each one
         # reports are exact (SQLite serializes writers itself).
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MERGE_LOCK})
+        if wait:
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MERGE_LOCK})
+        elif not conn.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": _MERGE_LOCK}).scalar_one():
+            return False
         # Room for the hash joins and sorts of a million-row merge (this transaction only).
         conn.execute(text(f"SET LOCAL work_mem = '{int(tuning.pg_work_mem_mb)}MB'"))
+        return True
 
     def commit_unflushed(self, conn: Connection) -> None:
         # The commit's WAL flush (some 20 to 40 ms here) would otherwise be waited for holding the

@@ -85,8 +85,8 @@ class SQLite:
         path = _file_of(engine.url)
         return _unwritable(path) if path else None
 
-    def lock_merges(self, conn: Connection, tuning: Tuning) -> None:
-        pass  # SQLite serializes writers itself
+    def lock_merges(self, conn: Connection, tuning: Tuning, wait: bool = True) -> bool:
+        return True  # SQLite serializes writers itself
 
     def commit_unflushed(self, conn: Connection) -> None:
         pass  # one writer at a time anyway: nothing waits behind a commit's sync

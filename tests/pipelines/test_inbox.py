@@ -18,8 +18,9 @@ from sqlalchemy import func, select, update
 
 from loaders.claims import claim
 from loaders.tables import file_claims, source_files
+from pipelines.discover import FileOptions, Unread
 from pipelines.filing import move_into
-from pipelines.inbox import ready_files
+from pipelines.inbox import ready_files, with_options
 from pipelines.inbox_run import Inbox, drain, process_file
 from pipelines.ingest import open_database
 from pipelines.results import FileResult
@@ -326,3 +327,15 @@ def test_a_slow_file_keeps_its_lease_while_it_is_processed(db_url: str, tmp_path
     with engine.connect() as conn:
         assert tuple(conn.execute(select(file_claims.c.worker, file_claims.c.outcome)).one()) == ("w1", "loaded")
     engine.dispose()
+
+
+def test_a_file_filed_away_by_another_worker_after_the_listing_is_left_out(tmp_path: Path) -> None:
+    folder = tmp_path / "inbox"
+    kept = drop(folder, "b.csv", export(1), age=60)
+    gone = drop(folder, "a.csv", export(2), age=120)
+    listed = ready_files(folder, 10, now=time.time() + 60)
+    assert listed == [gone, kept]
+    gone.unlink()  # another worker moved it to its archive meanwhile
+    unread: list[Unread] = []
+    assert with_options(listed, unread) == [(kept, FileOptions())]
+    assert unread == []

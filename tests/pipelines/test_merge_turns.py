@@ -33,7 +33,7 @@ AS_OF = dt.datetime(2025, 12, 1, 6, 0)
 SMALL = 4096  # bytes per chunk: a 500-row export is some 15 chunks
 STREAMED = Tuning(chunk_bytes=SMALL, read_ahead_max_rows=0)  # every file a chunk at a time, inside the lock
 READ_AHEAD = Tuning(chunk_bytes=SMALL)  # the default: a file this small is read before the lock
-PHASES = {"read", "staged", "waited", "locked", "total", "locked_fraction"}
+PHASES = {"read", "staged", "waited", "meanwhile", "locked", "total", "locked_fraction"}
 
 
 def export(n: int, guest: str = "Guest {i}", **cells: str) -> bytes:
@@ -149,7 +149,8 @@ def test_every_result_says_how_long_each_phase_took(db_url: str, tmp_path: Path)
 
 def test_timings_as_printed() -> None:
     assert Timings(read=0.25, waited=0.1, locked=0.5, total=1.0).as_dict() == {
-        "read": 0.25, "staged": 0.0, "waited": 0.1, "locked": 0.5, "total": 1.0, "locked_fraction": 0.5,
+        "read": 0.25, "staged": 0.0, "waited": 0.1, "meanwhile": 0.0, "locked": 0.5, "total": 1.0,
+        "locked_fraction": 0.5,
     }  # fmt: skip
     assert Timings().as_dict()["locked_fraction"] == 0.0  # a file that took no time holds no lock
 

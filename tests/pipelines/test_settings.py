@@ -15,6 +15,7 @@ from loaders.retry import retrying
 from pipelines import flows
 from pipelines.cli import main
 from pipelines.settings import Settings
+from pipelines.slots import default_slots
 from schemas.tuning import DEFAULT_TUNING, Tuning
 
 
@@ -120,3 +121,12 @@ def test_the_prefect_task_retries_by_the_same_policy() -> None:
     tuning = Tuning(retry_for_seconds=5, retry_first_delay=2)
     task = flows.ingest_file_task.with_options(**flows._retry_options(tuning))
     assert (task.retries, task.retry_delay_seconds) == (2, [2, 3])
+
+
+def test_the_machine_slots_default_to_the_cores_and_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings().machine_slots == default_slots() >= 1
+    monkeypatch.setenv("BOOKINGEST_MACHINE_SLOTS", "0")
+    assert Settings().machine_slots == 0
+    monkeypatch.setenv("BOOKINGEST_MACHINE_SLOTS", "-1")
+    with pytest.raises(ValueError, match="machine_slots"):
+        Settings()
