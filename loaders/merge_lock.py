@@ -11,7 +11,7 @@ from typing import TypeVar
 
 from sqlalchemy import Connection, Engine
 
-from loaders.dialects import dialect_of
+from loaders.dialects import Dialect, dialect_of
 from schemas.tuning import Tuning
 
 # What a caller wraps around exactly the part of a load that holds the merge lock: entered
@@ -95,7 +95,7 @@ def merged_in_turn(
                     spent = time.perf_counter() - began
                     timings.staged += spent
                     asked += spent  # the wait for the lock starts now
-                asked += _lock(conn, tuning, turn)
+                asked += _lock(conn, dialect, tuning, turn)
                 dialect.commit_unflushed(conn)
                 held = time.perf_counter()
                 timings.waited += held - asked
@@ -110,13 +110,13 @@ def merged_in_turn(
         dialect.flushed(engine)
 
 
-def _lock(conn: Connection, tuning: Tuning, turn: Turn) -> float:
+def _lock(conn: Connection, dialect: Dialect, tuning: Tuning, turn: Turn) -> float:
     """Take the merge lock; if it is busy and the turn has something to do meanwhile, do that
     first. The seconds that took (added to `meanwhile`)."""
-    dialect = dialect_of(conn)
-    if turn.meanwhile is None or dialect.lock_merges(conn, tuning, wait=False):
-        if turn.meanwhile is None:
-            dialect.lock_merges(conn, tuning)
+    if turn.meanwhile is None:
+        dialect.lock_merges(conn, tuning)
+        return 0.0
+    if dialect.lock_merges(conn, tuning, wait=False):
         return 0.0
     began = time.perf_counter()
     turn.meanwhile()

@@ -61,8 +61,7 @@ def claim(
     try:
         held = retrying(lambda: claims.claim(engine, inbox.key(path), worker, inbox.lease_seconds, stamp), tuning)
     except (SQLAlchemyError, GaveUp) as err:
-        reason = f"{file_failure(err)}; it stays in the inbox for the next run"
-        return FileResult(str(path), source, FileStatus.REJECTED, reason=reason)
+        return stays_in_inbox(path, source, err)
     if held is None:
         return None
     if not path.exists():  # taken from a dead worker that had filed it away already
@@ -116,6 +115,12 @@ class Queue:
         if isinstance(self._ahead, Held):
             self._ahead.heartbeat.stop()
             release(self._engine, self._ahead.claim)
+
+
+def stays_in_inbox(path: Path, source: str | None, err: Exception) -> FileResult:
+    """The result of a file the database failed for (after its retries): the next run takes it."""
+    reason = f"{file_failure(err)}; it stays in the inbox for the next run"
+    return FileResult(str(path), source, FileStatus.REJECTED, reason=reason)
 
 
 def release(engine: Engine, held: Claim) -> None:

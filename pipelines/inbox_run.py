@@ -14,13 +14,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from loaders import claims
 from loaders.claims import Claim
-from loaders.errors import GaveUp, file_failure, first_line
+from loaders.errors import GaveUp, first_line
 from loaders.retry import retrying
 from pipelines import filing
 from pipelines.declared import check_source, status_map_for
 from pipelines.discover import FileOptions, Unread
 from pipelines.inbox import DEFAULT_LEASE_SECONDS, DEFAULT_SETTLE_SECONDS, default_folders, look, with_options
-from pipelines.inbox_queue import Held, Queue, claim, release
+from pipelines.inbox_queue import Held, Queue, claim, release, stays_in_inbox
 from pipelines.ingest import ingest_file
 from pipelines.results import FileResult
 from pipelines.slots import default_slots, machine_slot
@@ -140,25 +140,24 @@ def _process(
 ) -> FileResult | None:
     """Ingest a claimed file, file it away, end its claim."""
     path, options, source = held.path, held.options, held.options.source
+
+    def ingest() -> FileResult:  # read ahead the first time only: a retry reads the file anew
+        read = held.take_read()
+        return ingest_file(
+            engine, path, options, status_map, tuning, merge_slot=merge_slot, meanwhile=meanwhile, read=read
+        )
+
     try:
-
-        def ingest() -> FileResult:
-            read = held.take_read()
-            return ingest_file(
-                engine, path, options, status_map, tuning, merge_slot=merge_slot, meanwhile=meanwhile, read=read
-            )
-
-        result = retrying(ingest, tuning)
+        try:
+            result = retrying(ingest, tuning)
+        finally:
+            held.heartbeat.stop()  # before the claim is released or the file filed away
     except (SQLAlchemyError, GaveUp) as err:
-        held.heartbeat.stop()
         release(engine, held.claim)
-        reason = f"{file_failure(err)}; it stays in the inbox for the next run"
-        return FileResult(str(path), source, FileStatus.REJECTED, reason=reason)
+        return stays_in_inbox(path, source, err)
     except Exception as err:  # a bug must not cost the other files; the file is filed as rejected
         reason = f"internal error, nothing was loaded; please report it ({type(err).__name__}: {err})"
         result = FileResult(str(path), source, FileStatus.REJECTED, reason=reason)
-    finally:
-        held.heartbeat.stop()
     return _file_away(engine, inbox, path, held.claim, result, tuning)
 
 

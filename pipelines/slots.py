@@ -38,17 +38,14 @@ def machine_slot(slots: int, where: Path | None = None) -> Iterator[None]:
         return
     where = where or folder()
     where.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd = None
-    for place in range(slots):
-        fd = _place(where, place, fcntl.LOCK_NB)
-        if fd is not None:
-            break
-    if fd is None:  # every place is taken
+    free = (_place(where, place, fcntl.LOCK_NB) for place in range(slots))
+    fd = next((fd for fd in free if fd is not None), None)
+    if fd is None:  # every place is taken: wait for one
         fd = _place(where, (os.getpid() + threading.get_ident()) % slots, 0)
     try:
         yield
     finally:
-        if fd is not None:
+        if fd is not None:  # always, after the wait: a blocking flock returns holding the lock
             os.close(fd)  # the lock ends with the file's last descriptor
 
 
