@@ -20,8 +20,9 @@ from pipelines import (
     report_command,
 )
 from pipelines.discover import FileOptions, Unread, UsageError, discover, parse_as_of
-from pipelines.output import Progress, print_summary, shown
+from pipelines.output import Progress, print_summary
 from pipelines.results import FileResult
+from pipelines.shown import shown
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 

@@ -10,7 +10,8 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from pipelines.output import print_table, shown
+from pipelines.output import print_table
+from pipelines.shown import shown
 
 MASK = "***"  # as SQLAlchemy masks a password
 # A variable named like this holds a secret whatever its value looks like.

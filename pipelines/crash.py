@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from pipelines.output import shown
+from pipelines.shown import shown
 
 EXIT_UNEXPECTED = 1
 LOG_NAME = "bookingest.log"

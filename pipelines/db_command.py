@@ -10,7 +10,7 @@ from typing import Any
 from loaders import db, migrate
 from loaders.errors import DatabaseUnavailable
 from pipelines.discover import UsageError
-from pipelines.output import shown
+from pipelines.shown import shown
 
 EXIT_OK = 0
 

@@ -6,9 +6,11 @@ import argparse
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pipelines import start
 from pipelines.output import Progress, Shown, print_summary
 
 if TYPE_CHECKING:
@@ -66,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--worker: the worker's name is empty")
     url = args.db or settings.database_url
     tuning = settings.tuning()
+    listed_at = time.time()  # before the listing: every file there by then is in it
     files, unread = inbox.waiting()
 
     from loaders.errors import DatabaseUnavailable
@@ -84,15 +87,16 @@ def run(args: argparse.Namespace) -> int:
             progress.advance(result)
 
         results = drain(engine, inbox, worker, tuning, on_file=done, files=files, unread=unread)
+    summary: dict[str, Any] = {
+        "database": cli._safe_url(url),
+        "inbox": str(inbox.folder),
+        "archive": str(inbox.archive),
+        "rejected": str(inbox.rejected),
+        "worker": worker,
+    }
+    start.drained(listed_at, summary)  # a run waiting for this one's place has nothing left (pipelines.start)
     if args.json:
-        summary = {
-            "database": cli._safe_url(url),
-            "inbox": str(inbox.folder),
-            "archive": str(inbox.archive),
-            "rejected": str(inbox.rejected),
-            "worker": worker,
-            "files": [r.to_json() for r in results],
-        }
+        summary["files"] = [r.to_json() for r in results]
         sys.stdout.write(json.dumps(summary, indent=2) + "\n")
     else:
         if results:

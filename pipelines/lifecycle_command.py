@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.discover import UsageError
-from pipelines.output import print_table, shown
+from pipelines.output import print_table
+from pipelines.shown import shown
 
 EXIT_OK, EXIT_NOT_FOUND = 0, 1
 # What `tasks --json` prints of a schedule line (the rest is for the calendar).

@@ -8,30 +8,12 @@ from collections.abc import Collection, Iterable, Sequence
 from typing import Any, TextIO
 
 from pipelines.results import FileResult
+from pipelines.shown import shown
 from schemas.vocab import FileStatus
 
 MAX_CONFLICTS_SHOWN = 20  # double bookings in the text summary; --json and `bookingest conflicts` list all
 MAX_NAMES_SHOWN = 10  # new properties per file in the text summary; --json lists all
 _COLUMNS = ("file", "source", "status", "rows", "inserted", "updated", "unchanged", "rejected")
-
-
-def _escapes(keep: str) -> dict[int, str]:
-    # C0 and C1 controls, DEL, and the bidirectional embeddings, overrides and isolates (which
-    # reorder what a terminal shows after them): written as escapes, so stored text can neither
-    # drive the terminal (ESC [2J clears it) nor disguise what follows it.
-    # A lone surrogate (a file name that is not UTF-8, as Python decodes it) cannot be printed at all.
-    codes = [*range(0x20), *range(0x7F, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A), *range(0xD800, 0xE000)]
-    return {c: f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}" for c in codes if chr(c) not in keep}
-
-
-_IN_TEXT = str.maketrans(_escapes("\n\t"))  # a message of several lines keeps its lines
-_IN_CELL = str.maketrans(_escapes(""))  # a table cell stays on its line
-
-
-def shown(text: object, cell: bool = False) -> str:
-    """`text` as every human-readable output prints it: control characters (and, in a table
-    `cell`, line breaks and tabs too) shown escaped, `\\x1b`. JSON output keeps text as it is."""
-    return str(text).translate(_IN_CELL if cell else _IN_TEXT)
 
 
 def print_table(header: Sequence[str], rows: Sequence[Sequence[str]], out: TextIO, right: Collection[int] = ()) -> None:

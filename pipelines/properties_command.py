@@ -17,7 +17,8 @@ from loaders.merge_lock import merged_in_turn
 from loaders.property_merge import merge_properties
 from loaders.tables import bookings, properties, tasks
 from pipelines.discover import UsageError
-from pipelines.output import print_table, shown
+from pipelines.output import print_table
+from pipelines.shown import shown
 from reports.bookings import conflicts
 from reports.properties import houses
 from schemas.vocab import Source

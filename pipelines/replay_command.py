@@ -8,7 +8,8 @@ import sys
 from typing import Any
 
 from pipelines.discover import UsageError
-from pipelines.output import print_table, shown
+from pipelines.output import print_table
+from pipelines.shown import shown
 
 EXIT_OK, EXIT_STILL_QUARANTINED, EXIT_USAGE = 0, 1, 2
 MAX_ID = 2**31 - 1  # source_files.id is a 32-bit INTEGER on PostgreSQL: a larger id names no file

@@ -9,7 +9,8 @@ from typing import Any
 import orjson
 
 from pipelines.discover import UsageError
-from pipelines.output import print_table, shown
+from pipelines.output import print_table
+from pipelines.shown import shown
 
 # The monthly figures' columns in the text table: (header, key, how it is shown).
 _COLUMNS: tuple[tuple[str, str, str], ...] = (

@@ -11,8 +11,8 @@ from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 
 from pipelines.ingest import open_database
-from pipelines.output import shown
 from pipelines.settings import Settings
+from pipelines.shown import shown
 from reports.excel import write_xlsx
 from reports.figures import report_figures
 from reports.html import write_html

@@ -14,20 +14,16 @@ from pydantic import Field, PositiveInt, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, DotEnvSettingsSource, EnvSettingsSource, SettingsConfigDict
 
 from pipelines.discover import UsageError
+from pipelines.environ import ENV_FILE, PREFIX
 from pipelines.inbox import DEFAULT_LEASE_SECONDS, DEFAULT_SETTLE_SECONDS
 from pipelines.slots import default_slots
 from schemas.tuning import DEFAULT_TUNING, Tuning
 
 DEFAULT_DATABASE_URL = "sqlite:///bookingest.db"
-# Read from the folder bookingest runs in, the one Prefect reads its own `.env` from (so one file
-# can hold PREFECT_API_URL for both); a variable set in the environment wins over the file.
-ENV_FILE = ".env"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="BOOKINGEST_", extra="ignore", env_file=ENV_FILE, env_file_encoding="utf-8"
-    )
+    model_config = SettingsConfigDict(env_prefix=PREFIX, extra="ignore", env_file=ENV_FILE, env_file_encoding="utf-8")
 
     database_url: str = DEFAULT_DATABASE_URL
     # Run `ingest` as a Prefect flow run: "auto" does so when a Prefect API is configured.
@@ -125,7 +121,7 @@ def check_env_file() -> None:
 def variable(field: str) -> str:
     """The variable that sets a field: BOOKINGEST_<FIELD>, or the other program's own name."""
     alias = Settings.model_fields[field].validation_alias if field in Settings.model_fields else None
-    return alias if isinstance(alias, str) else f"BOOKINGEST_{field.upper()}"
+    return alias if isinstance(alias, str) else f"{PREFIX}{field.upper()}"
 
 
 def field_of(key: str) -> str:
@@ -139,9 +135,7 @@ def unknown_variables() -> list[tuple[str, str]]:
     known = {variable(f) for f in Settings.model_fields}
     in_file = dotenv_values(env_file()) if env_file().is_file() else {}
     found = {name: ".env" for name in in_file} | {name: "environment" for name in os.environ}
-    return sorted(
-        (n, where) for n, where in found.items() if n.upper().startswith("BOOKINGEST_") and n.upper() not in known
-    )
+    return sorted((n, where) for n, where in found.items() if n.upper().startswith(PREFIX) and n.upper() not in known)
 
 
 def origins() -> dict[str, str]:

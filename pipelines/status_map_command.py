@@ -9,7 +9,8 @@ import sys
 from typing import Any
 
 from pipelines.discover import UsageError
-from pipelines.output import print_table, shown
+from pipelines.output import print_table
+from pipelines.shown import shown
 from schemas.vocab import Source, Status
 
 EXIT_OK, EXIT_REFUSED = 0, 1

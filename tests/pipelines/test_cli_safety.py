@@ -16,7 +16,7 @@ import pytest
 
 from pipelines import crash
 from pipelines.cli import main
-from pipelines.output import shown
+from pipelines.shown import shown
 
 if TYPE_CHECKING:
     from pipelines.conftest import Exports
