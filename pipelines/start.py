@@ -28,7 +28,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.time()
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:2] == ["inbox", "run"] and not {"-h", "--help"} & set(args):
-        note = _start_up(args, started)
+        try:
+            note = _start_up(args, started)
+        except OSError as err:  # the places' folder cannot be made or opened
+            where = shown(slots.folder())
+            print(
+                f"bookingest: cannot take a place on this machine in {where} ({err.strerror or err}); "
+                f"make it writable, or set {slots.SLOTS_VARIABLE}=0 to run without the cap",
+                file=sys.stderr,
+            )
+            return 2
         if note is not None:
             return _nothing_left(note, "--json" in args)
     from pipelines.cli import main as cli_main  # the heavy imports

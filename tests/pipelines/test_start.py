@@ -133,3 +133,15 @@ def test_a_run_that_drained_the_inbox_leaves_its_note_and_one_that_failed_none(o
     note = json.loads((one_place / "slot-0").read_bytes())
     assert before < note["listed_at"] < time.time()
     assert note["worker"] == "w1" and note["command"] == start.command(_run_args(tmp_path))
+
+
+def test_a_places_folder_that_cannot_be_made_stops_the_run_in_a_sentence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / f"bookingest-slots-{os.getuid()}").write_text("a file where the places' folder should be")
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setenv(slots.SLOTS_VARIABLE, "1")
+    run = subprocess.run([sys.executable, "-c", GATE, *_run_args(tmp_path)], capture_output=True, text=True)
+    assert run.returncode == 2
+    assert "cannot take a place on this machine" in run.stderr and "MACHINE_SLOTS=0" in run.stderr
+    assert "Traceback" not in run.stderr
