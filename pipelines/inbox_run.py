@@ -156,8 +156,7 @@ def _process(
         release(engine, held.claim)
         return stays_in_inbox(path, source, err)
     except Exception as err:  # a bug must not cost the other files; the file is filed as rejected
-        reason = f"internal error, nothing was loaded; please report it ({type(err).__name__}: {err})"
-        result = FileResult(str(path), source, FileStatus.REJECTED, reason=reason)
+        result = FileResult.internal_error(path, source, err)
     return _file_away(engine, inbox, path, held.claim, result, tuning)
 
 

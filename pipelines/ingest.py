@@ -202,8 +202,7 @@ def ingest_paths(
         except (SQLAlchemyError, GaveUp) as err:  # gave up, or an error before the file's load began
             result = FileResult(str(path), options.source, FileStatus.REJECTED, reason=file_failure(err))
         except Exception as err:  # a bug must not cost the operator the other files of the run
-            result = FileResult(str(path), options.source, FileStatus.REJECTED,
-                                reason=f"internal error, nothing was loaded; please report it ({type(err).__name__}: {err})")  # fmt: skip
+            result = FileResult.internal_error(path, options.source, err)
         results.append(replace(result, dry_run=dry_run))
         if on_file:
             on_file(result)

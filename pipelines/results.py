@@ -46,6 +46,12 @@ class FileResult:
         """A file or folder that a walk found but could not read: rejected, with the reason."""
         return cls(str(entry.path), None, FileStatus.REJECTED, reason=entry.reason)
 
+    @classmethod
+    def internal_error(cls, path: object, source: str | None, err: Exception) -> FileResult:
+        """A file whose load a bug ended: rejected, with what to do; the run's other files go on."""
+        reason = f"internal error, nothing was loaded; please report it ({type(err).__name__}: {err})"
+        return cls(str(path), source, FileStatus.REJECTED, reason=reason)
+
     def to_json(self) -> dict[str, object]:
         out = asdict(self)
         out["status"] = self.status.value

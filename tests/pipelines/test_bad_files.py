@@ -7,11 +7,15 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pytest
 from airbnb_export import AIRBNB_HEADER
 from sqlalchemy import Engine
 
+import pipelines.ingest
+
 from pipelines.discover import FileOptions, discover
 from pipelines.ingest import ingest_file, ingest_paths
+from pipelines.results import FileResult
 
 if TYPE_CHECKING:  # the fixtures' types; pytest imports conftest.py itself
     from pipelines.conftest import Db, Exports
@@ -106,3 +110,26 @@ def test_in_a_folder_run_the_good_files_load_beside_the_bad_ones(
     assert (by_name["z_good.csv"].status, by_name["z_good.csv"].inserted) == ("loaded", 1)
     assert sorted((b["external_code"] for b in db.dump(engine)), key=str) == ["HMGOOD2222", "HMGOOD3333", "HMGOOD4444"]
     assert db.counts(engine)["source_files"] == 2
+
+
+def test_a_bug_while_one_file_loads_rejects_it_with_what_to_do_and_the_others_load(
+    engine: Engine, exports: Exports, db: type[Db], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    Row = exports.Row
+    exports.airbnb("inbox/a_bug.csv", [Row("HMBUGS2222", dt.date(2026, 1, 3), dt.date(2026, 1, 7))])
+    exports.airbnb("inbox/b_good.csv", [Row("HMGOOD2222", dt.date(2026, 1, 9), dt.date(2026, 1, 12))])
+    real = pipelines.ingest.ingest_file
+
+    def buggy(engine: Engine, path: Path, *args: object, **kwargs: object) -> FileResult:
+        if path.name == "a_bug.csv":
+            raise KeyError("a bug")
+        return real(engine, path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipelines.ingest, "ingest_file", buggy)
+    results = ingest_paths(engine, discover([str(exports.folder / "inbox")], FileOptions(as_of=AS_OF)))
+
+    by_name = {Path(r.path).name: r for r in results}
+    assert by_name["a_bug.csv"].status == "rejected"
+    assert by_name["a_bug.csv"].reason == "internal error, nothing was loaded; please report it (KeyError: 'a bug')"
+    assert (by_name["b_good.csv"].status, by_name["b_good.csv"].inserted) == ("loaded", 1)
+    assert [b["external_code"] for b in db.dump(engine)] == ["HMGOOD2222"]

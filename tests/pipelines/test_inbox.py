@@ -16,6 +16,8 @@ import pytest
 from inbox_files import MONTH, drop, every_file, export
 from sqlalchemy import func, select, update
 
+import pipelines.inbox_run
+
 from loaders.claims import claim
 from loaders.tables import file_claims, source_files
 from pipelines.discover import FileOptions, Unread
@@ -339,3 +341,33 @@ def test_a_file_filed_away_by_another_worker_after_the_listing_is_left_out(tmp_p
     unread: list[Unread] = []
     assert with_options(listed, unread) == [(kept, FileOptions())]
     assert unread == []
+
+
+def test_a_bug_while_one_file_loads_files_it_as_rejected_with_what_to_do(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "inbox"
+    drop(folder, "bug.csv", export(1))
+    drop(folder, "good.csv", export(2))
+    real = pipelines.inbox_run.ingest_file
+
+    def buggy(engine: object, path: Path, *args: object, **kwargs: object) -> FileResult:
+        if path.name == "bug.csv":
+            raise KeyError("a bug")
+        return real(engine, path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipelines.inbox_run, "ingest_file", buggy)
+    engine = open_database(db_url)
+    results = {Path(r.path).name: r for r in drain(engine, Inbox.at(folder, settle_seconds=0), "w1")}
+
+    reason = "internal error, nothing was loaded; please report it (KeyError: 'a bug')"
+    assert (results["bug.csv"].status, results["bug.csv"].reason) == (FileStatus.REJECTED, reason)
+    assert results["good.csv"].status is FileStatus.LOADED
+    assert every_file(folder) == [f"archive/{MONTH}/good.csv", "rejected/bug.csv", "rejected/bug.csv.error.txt"]
+    assert reason in (folder / "rejected/bug.csv.error.txt").read_text()
+    with engine.connect() as conn:
+        assert dict(conn.execute(select(file_claims.c.key, file_claims.c.outcome)).all()) == {
+            "bug.csv": "rejected",
+            "good.csv": "loaded",
+        }
+    engine.dispose()
