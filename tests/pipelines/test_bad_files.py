@@ -12,7 +12,6 @@ from airbnb_export import AIRBNB_HEADER
 from sqlalchemy import Engine
 
 import pipelines.ingest
-
 from pipelines.discover import FileOptions, discover
 from pipelines.ingest import ingest_file, ingest_paths
 from pipelines.results import FileResult

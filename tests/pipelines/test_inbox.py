@@ -17,7 +17,7 @@ from inbox_files import MONTH, drop, every_file, export
 from sqlalchemy import func, select, update
 
 import pipelines.inbox_run
-
+import pipelines.ingest
 from loaders.claims import claim
 from loaders.tables import file_claims, source_files
 from pipelines.discover import FileOptions, Unread
@@ -349,7 +349,7 @@ def test_a_bug_while_one_file_loads_files_it_as_rejected_with_what_to_do(
     folder = tmp_path / "inbox"
     drop(folder, "bug.csv", export(1))
     drop(folder, "good.csv", export(2))
-    real = pipelines.inbox_run.ingest_file
+    real = pipelines.ingest.ingest_file  # what the inbox calls
 
     def buggy(engine: object, path: Path, *args: object, **kwargs: object) -> FileResult:
         if path.name == "bug.csv":
