@@ -110,6 +110,15 @@ class SchemaUpgradeFailed(DatabaseUnavailable):
         )
 
 
+class MergeLost(LoaderError):
+    """A merge committed, then lost in a crash of the database server before it reached the disk."""
+
+    transient = True  # the file's retry loads it again
+
+    def __str__(self) -> str:
+        return "the database server crashed before this file's merge reached its disk, so the merge was lost"
+
+
 class GaveUp(LoaderError):
     """A transient database error that did not pass within the retry time (Tuning.retry_for_seconds)."""
 
@@ -126,6 +135,16 @@ class GaveUp(LoaderError):
     def what(self) -> str:
         kind = "could not be reached" if self.unreachable else "stayed busy"
         return f"{kind} for {self.seconds:.0f} s, {self.tries} tries ({self.cause})"
+
+
+class MergeUnconfirmed(GaveUp):
+    """The database went away after a merge's commit, before the commit could be seen on disk."""
+
+    def __str__(self) -> str:
+        return (
+            f"the database {self.what()} after this file's merge was committed, before it was confirmed "
+            "on disk: run the file again (it is then a duplicate if the merge was kept)"
+        )
 
 
 class DuplicateFile(LoaderError):
@@ -161,6 +180,8 @@ def is_transient(exc: BaseException) -> bool:
 
 def file_failure(exc: BaseException) -> str:
     """Why a file loaded nothing, for a database error that ended its load, in one sentence."""
+    if isinstance(exc, MergeUnconfirmed):
+        return str(exc)
     if isinstance(exc, GaveUp):
         return f"{exc}; nothing of this file was loaded"
     if is_read_only(exc):

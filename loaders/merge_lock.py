@@ -12,6 +12,8 @@ from typing import TypeVar
 from sqlalchemy import Connection, Engine
 
 from loaders.dialects import Dialect, dialect_of
+from loaders.errors import GaveUp, MergeLost, MergeUnconfirmed
+from loaders.retry import retrying
 from schemas.tuning import Tuning
 
 # What a caller wraps around exactly the part of a load that holds the merge lock: entered
@@ -80,11 +82,12 @@ def merged_in_turn(
 
     The commit does not wait for the disk holding the lock: once the lock is released, the
     context waits until the transaction is on disk, so a file whose merge returned is durable.
-    Should that wait fail (the connection lost), the error is raised as any commit's would be:
-    retried, the file finds its merge kept (a duplicate) or lost in a crash (loaded again)."""
+    That wait is retried while the database is away (a lost connection, a restart); a merge that
+    a crash of the server lost before it reached the disk is MergeLost, which the file's own
+    retry loads again."""
     turn = turn if turn is not None else Turn()
     timings = turn.timings
-    asked, dialect, committing = time.perf_counter(), dialect_of(engine), False
+    asked, dialect, committing, commit = time.perf_counter(), dialect_of(engine), False, None
     with turn.slot():
         held = None
         try:
@@ -96,7 +99,7 @@ def merged_in_turn(
                     timings.staged += spent
                     asked += spent  # the wait for the lock starts now
                 asked += _lock(conn, dialect, tuning, turn)
-                dialect.commit_unflushed(conn)
+                commit = dialect.commit_unflushed(conn)
                 held = time.perf_counter()
                 timings.waited += held - asked
                 yield conn
@@ -107,7 +110,12 @@ def merged_in_turn(
             else:
                 timings.locked += time.perf_counter() - held
     if committing:  # on disk before the caller reports it loaded, or files it away
-        dialect.flushed(engine)
+        try:
+            kept = retrying(lambda: dialect.flushed(engine, commit), tuning)
+        except GaveUp as err:
+            raise MergeUnconfirmed(err.seconds, err.tries, err.cause, err.unreachable) from err
+        if not kept:
+            raise MergeLost()
 
 
 def _lock(conn: Connection, dialect: Dialect, tuning: Tuning, turn: Turn) -> float:
