@@ -1,12 +1,21 @@
-"""`bookingest serve`: what it refuses before serving anything (exit status 2, one sentence)."""
+"""`bookingest serve`: what it refuses before serving anything (exit status 2, one sentence), and
+serving for real: its deployment's run drains the inbox, and SIGTERM stops it cleanly."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import signal
+import sqlite3
+import time
 from pathlib import Path
 
 import pytest
+from prefect_processes import prefect_server
 
 from pipelines.cli import main
+
+SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
 
 
 @pytest.mark.parametrize(
@@ -37,3 +46,47 @@ def test_serve_refuses_an_inbox_that_is_not_a_folder(tmp_path: Path, capsys: pyt
 
     err = capsys.readouterr().err
     assert code == 2 and "missing is not a folder; create it or pass another" in err, err
+
+
+def test_serve_without_a_prefect_server_says_how_to_start_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect-home"))  # no profile that names a server
+
+    code = main(["serve", str(tmp_path), "--db", f"sqlite:///{tmp_path / 'b.db'}"])
+
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "serve needs a Prefect server to keep its schedule" in err and "prefect server start" in err
+    assert "PREFECT_API_URL=" in err and err.count("\n") == 1
+
+
+@pytest.mark.slow
+def test_serve_runs_its_deployment_on_a_prefect_server_and_stops_on_sigterm(tmp_path: Path) -> None:
+    inbox, home = tmp_path / "inbox", tmp_path / "prefect-home"
+    inbox.mkdir()
+    home.mkdir()
+    shutil.copy(SAMPLES / "airbnb_reservations_2025-12-01.csv", inbox)
+    database = tmp_path / "b.db"
+    with prefect_server(home) as (_, processes):
+        processes.env["PREFECT_RUNNER_POLL_FREQUENCY"] = "1"  # the served runner looks for runs every second
+        processes.env["BOOKINGEST_SETTLE_SECONDS"] = "0"
+        serve = processes.start("serve", ["bookingest", "serve", str(inbox), "--cron", "0 3 * * *",
+                                          "--db", f"sqlite:///{database}"])  # fmt: skip
+        deadline = time.monotonic() + 90
+        while "ingest-inbox/ingest-inbox" not in processes.log("serve"):  # its deployment is made
+            assert serve.poll() is None and time.monotonic() < deadline, processes.log("serve")
+            time.sleep(0.5)
+        processes.run(["prefect", "deployment", "run", "ingest-inbox/ingest-inbox"])
+        while not list((inbox / "archive").rglob("*.csv")):  # the served process runs it
+            assert serve.poll() is None and time.monotonic() < deadline, processes.log("serve")
+            time.sleep(0.5)
+        os.killpg(serve.pid, signal.SIGTERM)
+        assert serve.wait(timeout=30) == 0, processes.log("serve")
+        log = processes.log("serve")
+    assert [p.name for p in (inbox / "archive").rglob("*.csv")] == ["airbnb_reservations_2025-12-01.csv"]
+    assert not (inbox / "airbnb_reservations_2025-12-01.csv").exists()
+    assert "graceful shutdown" in log and "Traceback" not in log
+    with sqlite3.connect(database) as conn:
+        assert conn.execute("SELECT count(*) FROM source_files").fetchone() == (1,)
