@@ -141,3 +141,26 @@ def test_a_database_the_report_may_only_read_is_reported_from_the_bookings(engin
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text(f"DROP OWNED BY {role}"))
             conn.execute(text(f"DROP ROLE {role}"))
+
+
+def test_a_merge_landing_between_the_refresh_and_the_snapshot_is_in_the_figures(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load_stays(engine, _stays(), AS_OF)
+    refreshed = stored.bring_up_to_date
+
+    def then_a_merge(engine: Engine, *args: Any) -> bool:  # another worker's merge commits meanwhile
+        kept = refreshed(engine, *args)
+        load_stays(engine, [Stay("HM9", "airbnb", "Old Town Flat", D(2025, 7, 20), D(2025, 7, 24), "confirmed",
+                                 None, 400.0, "EUR")], AS_OF + dt.timedelta(days=1), "meanwhile.csv")  # fmt: skip
+        return kept
+
+    monkeypatch.setattr(stored, "bring_up_to_date", then_a_merge)
+    raced = report_figures(engine, D(2025, 6, 1), D(2025, 9, 30), today=D(2025, 6, 15))
+    monkeypatch.undo()
+    after = report_figures(engine, D(2025, 6, 1), D(2025, 9, 30), today=D(2025, 6, 15))
+
+    july = {(r["property"], r["currency"]): r for r in raced["monthly"] if r["month"] == "2025-07"}
+    assert july[("Old Town Flat", "EUR")]["nights_sold"] == 2 + 7 + 4  # HM9's four nights are in
+    for key in ("monthly", "channels", "stays", "lead_time", "cancellations", "on_the_books", "data_quality"):
+        assert raced[key] == after[key], key
