@@ -111,12 +111,13 @@ class SchemaUpgradeFailed(DatabaseUnavailable):
 
 
 class MergeLost(LoaderError):
-    """A merge committed, then lost in a crash of the database server before it reached the disk."""
+    """A merge committed, then the database server restarted before the commit was seen on disk:
+    a crash may have lost it."""
 
-    transient = True  # the file's retry loads it again
+    transient = True  # the file's retry finds it kept (a duplicate) or loads it again
 
     def __str__(self) -> str:
-        return "the database server crashed before this file's merge reached its disk, so the merge was lost"
+        return "the database server restarted before the merge was confirmed on disk, so it may be lost"
 
 
 class GaveUp(LoaderError):
@@ -142,8 +143,8 @@ class MergeUnconfirmed(GaveUp):
 
     def __str__(self) -> str:
         return (
-            f"the database {self.what()} after this file's merge was committed, before it was confirmed "
-            "on disk: run the file again (it is then a duplicate if the merge was kept)"
+            f"the database {self.what()} after the merge was committed, before it was confirmed on disk: "
+            "run it again (a file is then a duplicate if its merge was kept)"
         )
 
 

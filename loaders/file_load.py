@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from loaders.aliases import AliasOutcome, Listings, declare
 from loaders.dialects import dialect_of
 from loaders.errors import DuplicateFile
-from loaders.merge_lock import MergeSlot, Turn, merged_in_turn
+from loaders.merge_lock import MergeSlot, Turn, kept_if, merged_in_turn
 from loaders.pg_copy import Worker
 from loaders.properties import PropertyIds
 from loaders.stage_ahead import StagedAhead, abandon, hashed, stage_ahead
@@ -105,6 +105,7 @@ def loading(
                     "replay_of": record.replay_of,
                 },
             ).scalar_one()
+            kept_if(conn, source_files, id=file_id, sha256=record.sha256)  # if a crash loses the commit
             load = FileLoad(conn, file_id, record.as_of, record.rows_expected, tuning)
             load.adopt(declare(conn, record.aliases, now(), tuning))
             if staged:

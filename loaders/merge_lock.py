@@ -7,9 +7,10 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, Select, Table, literal, select
 
 from loaders.dialects import Dialect, dialect_of
 from loaders.errors import GaveUp, MergeLost, MergeUnconfirmed
@@ -20,6 +21,9 @@ from schemas.tuning import Tuning
 # before the lock is asked for, left after the commit (or the rollback).
 MergeSlot = Callable[[], AbstractContextManager[object]]
 T = TypeVar("T")
+# Each open merge's kept_if query, by its connection (never in Connection.info: a connection the
+# server dropped refuses to be touched until rolled back).
+_PROOFS: WeakKeyDictionary[Connection, Select[Any]] = WeakKeyDictionary()
 
 
 @dataclass
@@ -82,12 +86,12 @@ def merged_in_turn(
 
     The commit does not wait for the disk holding the lock: once the lock is released, the
     context waits until the transaction is on disk, so a file whose merge returned is durable.
-    That wait is retried while the database is away (a lost connection, a restart); a merge that
-    a crash of the server lost before it reached the disk is MergeLost, which the file's own
-    retry loads again."""
+    That wait is retried while the database is away (a lost connection, a restart). Then the
+    block's `kept_if` query (if it named one) must find its row: if not, a crash of the server
+    lost the commit, MergeLost, which the file's own retry loads again."""
     turn = turn if turn is not None else Turn()
     timings = turn.timings
-    asked, dialect, committing, commit = time.perf_counter(), dialect_of(engine), False, None
+    asked, dialect, committing, proof = time.perf_counter(), dialect_of(engine), False, None
     with turn.slot():
         held = None
         try:
@@ -99,11 +103,14 @@ def merged_in_turn(
                     timings.staged += spent
                     asked += spent  # the wait for the lock starts now
                 asked += _lock(conn, dialect, tuning, turn)
-                commit = dialect.commit_unflushed(conn)
+                dialect.commit_unflushed(conn)
                 held = time.perf_counter()
                 timings.waited += held - asked
-                yield conn
-                committing = transaction.is_active  # not rolled back by the block
+                try:
+                    yield conn
+                    committing = transaction.is_active  # not rolled back by the block
+                finally:
+                    proof = _PROOFS.pop(conn, None)
         finally:
             if held is None:
                 timings.waited += time.perf_counter() - asked
@@ -111,11 +118,25 @@ def merged_in_turn(
                 timings.locked += time.perf_counter() - held
     if committing:  # on disk before the caller reports it loaded, or files it away
         try:
-            kept = retrying(lambda: dialect.flushed(engine, commit), tuning)
+            kept = retrying(lambda: _flushed(engine, dialect, proof), tuning)
         except GaveUp as err:
             raise MergeUnconfirmed(err.seconds, err.tries, err.cause, err.unreachable) from err
         if not kept:
             raise MergeLost()
+
+
+def kept_if(conn: Connection, table: Table, **values: object) -> None:
+    """Name, in a merge's transaction, a row only this transaction writes (its columns' values):
+    once the commit is on disk, a server that restarted meanwhile has it if it has the row."""
+    _PROOFS[conn] = select(literal(1)).select_from(table).where(*(table.c[k] == v for k, v in values.items()))
+
+
+def _flushed(engine: Engine, dialect: Dialect, proof: Select[Any] | None) -> bool:
+    dialect.flushed(engine)
+    if proof is None:
+        return True
+    with engine.connect() as conn:
+        return conn.execute(proof).first() is not None
 
 
 def _lock(conn: Connection, dialect: Dialect, tuning: Tuning, turn: Turn) -> float:

@@ -55,15 +55,13 @@ class Dialect(Protocol):
         merge holds the lock: False (and nothing done) if one does."""
         ...
 
-    def commit_unflushed(self, conn: Connection) -> str | None:
+    def commit_unflushed(self, conn: Connection) -> None:
         """Let this transaction's commit return (and its locks end) before it is on disk;
-        `flushed` then waits for that, once the lock is released. Returns the transaction's id
-        for `flushed` to check (None where a commit is on disk when it returns)."""
+        `flushed` then waits for that, once the lock is released."""
         ...
 
-    def flushed(self, engine: Engine, commit: str | None) -> bool:
-        """Until every transaction committed so far, by any session, is on disk; then whether the
-        transaction `commit` is among them (False: a crash of the server lost it)."""
+    def flushed(self, engine: Engine) -> None:
+        """Until every transaction committed so far, by any session, is on disk."""
         ...
 
     def later(self, a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[Any]:

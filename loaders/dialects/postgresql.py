@@ -88,30 +88,17 @@ class PostgreSQL:
         conn.execute(text(f"SET LOCAL work_mem = '{int(tuning.pg_work_mem_mb)}MB'"))
         return True
 
-    def commit_unflushed(self, conn: Connection) -> str | None:
+    def commit_unflushed(self, conn: Connection) -> None:
         # The commit's WAL flush (some 20 to 40 ms here) would otherwise be waited for holding the
         # merge lock. Visibility and order stay as they are: a later commit's WAL follows this
         # one's, so a crash can lose only the last commits, never one before a kept one.
         conn.execute(text("SET LOCAL synchronous_commit = off"))
-        return str(conn.execute(text("SELECT pg_current_xact_id()")).scalar_one())
 
-    def flushed(self, engine: Engine, commit: str | None) -> bool:
+    def flushed(self, engine: Engine) -> None:
         # A synchronous commit flushes the WAL up to its own commit record, so every earlier one
         # with it; only a transaction that wrote WAL flushes, hence the (transactional) message.
-        # After a crash, a commit that never reached the disk is 'aborted', or an id not yet
-        # given out again (asked about only below the next id: beyond it is an error).
         with engine.begin() as conn:
             conn.execute(text("SELECT pg_logical_emit_message(true, 'bookingest', 'flushed')"))
-            if commit is None:
-                return True
-            status = conn.execute(
-                text(
-                    "SELECT CASE WHEN CAST(:commit AS xid8) < pg_snapshot_xmax(pg_current_snapshot()) "
-                    "THEN pg_xact_status(CAST(:commit AS xid8)) END"
-                ),
-                {"commit": commit},
-            ).scalar_one_or_none()
-        return status == "committed"
 
     def later(self, a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[Any]:
         return func.greatest(a, b)

@@ -88,11 +88,11 @@ class SQLite:
     def lock_merges(self, conn: Connection, tuning: Tuning, wait: bool = True) -> bool:
         return True  # SQLite serializes writers itself
 
-    def commit_unflushed(self, conn: Connection) -> str | None:
-        return None  # one writer at a time anyway: nothing waits behind a commit's sync
+    def commit_unflushed(self, conn: Connection) -> None:
+        pass  # one writer at a time anyway: nothing waits behind a commit's sync
 
-    def flushed(self, engine: Engine, commit: str | None) -> bool:
-        return True
+    def flushed(self, engine: Engine) -> None:
+        pass
 
     def later(self, a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[Any]:
         return func.max(a, b)  # with two arguments, SQLite's max and min are scalar

@@ -1,7 +1,8 @@
 """A merge's commit does not wait for the disk while it holds the merge lock; the file is reported
 only once its commit is flushed. That wait survives a lost connection (the file is still 'loaded',
-not found again as its own duplicate), and a commit a crash of the server lost is told from a kept
-one by the transaction's status (real PostgreSQL, a real terminated backend)."""
+not found again as its own duplicate); a commit whose row is not found after the flush (a crash
+of the server lost it) is MergeLost, loaded again (real PostgreSQL, a real terminated backend; a
+crash itself: tests/pipelines/test_database_faults.py)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,14 @@ from pathlib import Path
 
 import pytest
 from airbnb_export import airbnb_csv, airbnb_row
-from sqlalchemy import Engine, create_engine, event, func, select, text
+from sqlalchemy import Engine, create_engine, event, func, insert, select, text
 
-from loaders.dialects import dialect_of
-from loaders.tables import bookings, source_files
+from loaders.errors import MergeLost
+from loaders.merge_lock import kept_if, merged_in_turn
+from loaders.tables import bookings, properties, source_files
 from pipelines.discover import FileOptions
 from pipelines.ingest import ingest_file, ingest_paths, open_database
-from schemas.tuning import Tuning
+from schemas.tuning import DEFAULT_TUNING, Tuning
 from schemas.vocab import FileStatus
 
 AS_OF = dt.datetime(2025, 12, 1, 6, 0)
@@ -93,7 +95,7 @@ def test_a_database_away_until_the_retry_time_ends_says_the_merge_may_be_kept(
     [result] = ingest_paths(pg_engine, files, tuning=Tuning(retry_for_seconds=0.3, retry_first_delay=0.1))
 
     assert result.status is FileStatus.REJECTED and result.reason is not None
-    assert "after this file's merge was committed, before it was confirmed on disk" in result.reason
+    assert "after the merge was committed, before it was confirmed on disk" in result.reason
     assert "nothing of this file was loaded" not in result.reason
     event.remove(pg_engine, "before_cursor_execute", cut)
     [again] = ingest_paths(pg_engine, files)  # as the sentence says: the merge was kept
@@ -102,21 +104,13 @@ def test_a_database_away_until_the_retry_time_ends_says_the_merge_may_be_kept(
     pg_engine.dispose()
 
 
-def test_the_flush_tells_a_kept_commit_from_one_the_server_does_not_have(pg_engine: Engine) -> None:
-    dialect = dialect_of(pg_engine)
-
-    def transaction(commit: bool) -> str | None:
-        with pg_engine.connect() as conn:
-            conn.begin()
-            mark = dialect.commit_unflushed(conn)
-            conn.execute(text("CREATE TEMPORARY TABLE t (x int) ON COMMIT DROP"))
-            conn.commit() if commit else conn.rollback()
-        return mark
-
-    kept, rolled_back = transaction(True), transaction(False)
-    assert kept is not None and rolled_back is not None
-    assert dialect.flushed(pg_engine, kept) is True
-    assert dialect.flushed(pg_engine, rolled_back) is False  # what a crash leaves of a lost commit
-    not_yet = str(int(kept) + 1_000_000)  # an id the server has not given out (a restart lost it)
-    assert dialect.flushed(pg_engine, not_yet) is False
-    pg_engine.dispose()
+def test_a_merge_whose_row_is_not_found_after_the_flush_is_lost(engine: Engine) -> None:
+    with merged_in_turn(engine, DEFAULT_TUNING) as conn:  # kept, and its row found
+        kept_if(conn, source_files, id=-1)
+        kept_if(conn, properties, name="Nowhere")  # the last one named counts
+        conn.execute(insert(properties).values(name="Nowhere"))
+    with pytest.raises(MergeLost), merged_in_turn(engine, DEFAULT_TUNING) as conn:
+        kept_if(conn, source_files, id=-1)  # as a crash leaves it: the commit's row is not there
+    with merged_in_turn(engine, DEFAULT_TUNING) as conn:  # nothing named (none left over): nothing to check
+        pass
+    engine.dispose()

@@ -3,6 +3,7 @@ own (initdb on a free port, never the shared server), driven by `bookingest inge
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -14,9 +15,11 @@ import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from airbnb_export import airbnb_csv, airbnb_row
 from sqlalchemy import create_engine, func, select, text
 
 from loaders.dialects.postgresql import _MERGE_LOCK
@@ -188,3 +191,47 @@ def test_a_server_that_stays_down_is_named_within_the_retry_time(empty: Cluster,
     assert "Traceback" not in err, err
     empty.start()
     assert _counts(empty) == (0, 0)
+
+
+def test_a_crash_between_a_merge_commit_and_its_flush_never_reports_missing_rows_loaded(
+    empty: Cluster, tmp_path: Path
+) -> None:
+    import signal
+
+    from sqlalchemy import event
+
+    from pipelines.discover import FileOptions
+    from pipelines.ingest import ingest_paths, open_database
+
+    first, export = tmp_path / "first.csv", tmp_path / "airbnb.csv"
+    generate = [sys.executable, str(ROOT / "benchmarks" / "generate.py"), "airbnb-csv", "50", str(first)]
+    subprocess.run(generate, check=True, timeout=120)
+    stays = [airbnb_row(f"HMCRASH{i:03d}", "Confirmed", f"Guest {i}", dt.date(2027, 1, 1) + dt.timedelta(days=3 * i),
+                        dt.date(2027, 1, 3) + dt.timedelta(days=3 * i), "Crash Flat", Decimal(100)) for i in range(20)]  # fmt: skip
+    export.write_bytes(airbnb_csv(stays))
+    engine = open_database(empty.url.replace("postgresql://", "postgresql+psycopg://"))
+    # A first load commits on disk (it rebuilt the bookings' indexes); a merge into bookings does not.
+    assert ingest_paths(engine, [(first, FileOptions())])[0].inserted == 50
+    with engine.connect() as conn:
+        walwriter = conn.scalar(text("SELECT pid FROM pg_stat_activity WHERE backend_type = 'walwriter'"))
+    os.kill(walwriter, signal.SIGSTOP)  # a commit that does not wait for the disk stays in memory
+    flushes: list[str] = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def crash(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if "pg_logical_emit_message" in statement:  # a merge committed, not yet flushed
+            flushes.append(statement)
+            if len(flushes) == 1:  # a server process dies: the server restarts, its WAL in memory gone
+                os.kill(walwriter, signal.SIGKILL)
+
+    try:
+        [result] = ingest_paths(engine, [(export, FileOptions())])
+    finally:
+        event.remove(engine, "before_cursor_execute", crash)
+        engine.dispose()
+
+    # The merge's commit was lost in the crash (its row not found after the flush): the file was
+    # loaded again, and is reported loaded, whole, once.
+    assert flushes
+    assert (result.status, result.inserted) == ("loaded", 20), result
+    assert _counts(empty) == (2, 70)
