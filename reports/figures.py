@@ -76,6 +76,7 @@ def report_figures(
     scope = Scope(months, property, today)
     kept = stored.bring_up_to_date(engine)  # else (a read-only database) computed from the bookings
     with engine.connect().execution_options(isolation_level=dialect_of(engine).snapshot_isolation) as conn:
+        dialect_of(engine).read_one_moment(conn)
         # The snapshot's first read: a merge that committed after the refresh, before it, left
         # stays the table lacks, so this report computes them from the bookings of its moment.
         kept = kept and stored.is_current(conn)

@@ -90,6 +90,11 @@ class Dialect(Protocol):
         in the order `order_by` where the database orders an aggregate's input (`orders_json_rows`)."""
         ...
 
+    def read_one_moment(self, conn: Connection) -> None:
+        """Begin `conn`'s transaction (opened at `snapshot_isolation`) so that all its reads, from
+        the first, see one moment of the database."""
+        ...
+
     def export_snapshot(self, conn: Connection) -> str | None:
         """The snapshot of `conn`'s transaction (opened at `snapshot_isolation`), for another
         connection to read the same database state in parallel; None where that cannot be."""

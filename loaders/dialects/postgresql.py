@@ -124,6 +124,9 @@ class PostgreSQL:
 
     snapshot_isolation = "REPEATABLE READ"
 
+    def read_one_moment(self, conn: Connection) -> None:
+        pass  # REPEATABLE READ: the snapshot is taken by the first statement
+
     def export_snapshot(self, conn: Connection) -> str | None:
         return str(conn.execute(text("SELECT pg_export_snapshot()")).scalar_one())
 

@@ -117,6 +117,9 @@ class SQLite:
 
     snapshot_isolation = "SERIALIZABLE"  # a read transaction of SQLite reads one moment
 
+    def read_one_moment(self, conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN")  # pysqlite begins none before a SELECT: each would read its own moment
+
     def export_snapshot(self, conn: Connection) -> str | None:
         return None  # one process, one disk: a second reader would gain little
 

@@ -164,3 +164,28 @@ def test_a_merge_landing_between_the_refresh_and_the_snapshot_is_in_the_figures(
     assert july[("Old Town Flat", "EUR")]["nights_sold"] == 2 + 7 + 4  # HM9's four nights are in
     for key in ("monthly", "channels", "stays", "lead_time", "cancellations", "on_the_books", "data_quality"):
         assert raced[key] == after[key], key
+
+
+def test_a_merge_committed_while_the_report_reads_is_in_none_of_its_figures(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load_stays(engine, _stays(), AS_OF)
+    period = (D(2025, 6, 1), D(2025, 9, 30))
+    before = report_figures(engine, *period, today=D(2025, 6, 15))
+    current, calls = stored.is_current, []
+
+    def then_a_merge(conn: Any) -> bool:  # the snapshot's first read; another worker's merge commits after it
+        found = current(conn)
+        calls.append(found)
+        if len(calls) == 2:  # the first is the refresh's own look
+            load_stays(engine, [Stay("HM9", "airbnb", "Old Town Flat", D(2025, 7, 20), D(2025, 7, 24), "confirmed",
+                                     None, 400.0, "EUR")], AS_OF + dt.timedelta(days=1), "meanwhile.csv")  # fmt: skip
+        return found
+
+    monkeypatch.setattr(stored, "is_current", then_a_merge)
+    raced = report_figures(engine, *period, today=D(2025, 6, 15))
+
+    assert calls == [True, True]
+    for key in ("monthly", "channels", "stays", "lead_time", "cancellations", "on_the_books", "data_quality"):
+        assert raced[key] == before[key], key  # one moment: the one before the merge
+    assert report_figures(engine, *period, today=D(2025, 6, 15))["on_the_books"] != before["on_the_books"]
