@@ -94,7 +94,8 @@ def run(args: argparse.Namespace) -> int:
         "rejected": str(inbox.rejected),
         "worker": worker,
     }
-    start.drained(listed_at, summary)  # a run waiting for this one's place has nothing left (pipelines.start)
+    if not inbox.left_for_the_next_run(files, results):  # a run waiting for this place has nothing left
+        start.drained(listed_at, summary)
     if args.json:
         summary["files"] = [r.to_json() for r in results]
         sys.stdout.write(json.dumps(summary, indent=2) + "\n")

@@ -72,6 +72,13 @@ class Inbox:
             check_source(options.source, options, path)
         return files, unread
 
+    def left_for_the_next_run(self, listed: list[tuple[Path, FileOptions]], results: list[FileResult]) -> bool:
+        """Whether a run that lists the inbox now may find a file that this drain of `listed` did
+        not settle: one still being written, one come after the listing, or one it left there."""
+        now = look(self.folder, self.settle_seconds, skip=[self.archive, self.rejected])
+        elsewhere = {path for path, _ in listed} - {Path(r.path) for r in results}  # other workers' claims
+        return bool(now.settling) or any(path not in elsewhere for path in now.ready)
+
     def settling(self, now: float | None = None) -> list[Path]:
         """The files still being written: changed within the settle time (the next run takes them)."""
         return look(self.folder, self.settle_seconds, now, skip=[self.archive, self.rejected]).settling

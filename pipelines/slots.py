@@ -14,9 +14,11 @@ nothing to do if that run drained the same inbox after this one started.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
+import stat
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -41,7 +43,10 @@ def configured_slots() -> int:
     if value is None and Path(ENV_FILE).is_file():
         from dotenv import dotenv_values  # only when there is a file to read
 
-        value = dotenv_values(ENV_FILE).get(SLOTS_VARIABLE)
+        try:
+            value = dotenv_values(ENV_FILE).get(SLOTS_VARIABLE)
+        except (OSError, ValueError):  # unreadable, or not UTF-8: the settings say so, in a sentence
+            value = None
     try:
         slots = int(value or "")
     except ValueError:
@@ -110,6 +115,11 @@ def machine_slot(slots: int, where: Path | None = None) -> Iterator[None]:
 
 def take(where: Path, slots: int) -> Place:
     where.mkdir(mode=0o700, parents=True, exist_ok=True)
+    found = os.lstat(where)
+    if not stat.S_ISDIR(found.st_mode) or found.st_uid != os.getuid():  # made by someone else, to steer us
+        raise PermissionError(errno.EPERM, "it is not a folder of this user's own")
+    if found.st_mode & 0o077:
+        os.chmod(where, 0o700)
     free = (_place(where, place, fcntl.LOCK_NB) for place in range(slots))
     fd = next((fd for fd in free if fd is not None), None)
     if fd is not None:

@@ -9,6 +9,7 @@ schedule starts at once."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import sys
@@ -21,7 +22,7 @@ from pipelines.environ import PREFIX
 from pipelines.shown import shown
 
 _SUMMARY = ("database", "inbox", "archive", "rejected")  # what a drained note repeats of the run's summary
-_command: dict[str, Any] | None = None  # this process's inbox run, as its note names it
+_command: str | None = None  # this process's inbox run, as its note names it
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -45,9 +46,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     return cli_main(argv)
 
 
-def command(args: Sequence[str]) -> dict[str, Any]:
+def command(args: Sequence[str]) -> str:
     """What decides which files an inbox run takes: its arguments (its worker's name and its
-    output's form aside), the folder it runs in (relative paths, `.env`) and our variables."""
+    output's form aside), the folder it runs in (relative paths, `.env`) and our variables (in
+    any case, as the settings read them); hashed, so that no password is written in a note."""
     kept: list[str] = []
     names = iter(args)
     for arg in names:
@@ -55,13 +57,16 @@ def command(args: Sequence[str]) -> dict[str, Any]:
             next(names, None)
         elif arg != "--json" and not arg.startswith("--worker="):
             kept.append(arg)
-    env = {k: v for k, v in os.environ.items() if k.startswith(PREFIX) and k != f"{PREFIX}WORKER_NAME"}
-    return {"cwd": os.getcwd(), "argv": kept, "env": env}
+    env = {k.upper(): v for k, v in os.environ.items() if k.upper().startswith(PREFIX)}
+    env.pop(f"{PREFIX}WORKER_NAME", None)
+    text = json.dumps({"cwd": os.getcwd(), "argv": kept, "env": env}, sort_keys=True)
+    return hashlib.sha256(text.encode(errors="surrogateescape")).hexdigest()
 
 
 def drained(listed_at: float, summary: dict[str, Any]) -> None:
     """Leave in this process's place the note that its run took every file of the inbox as
-    listed at `listed_at` (a wall-clock time taken before the listing)."""
+    listed at `listed_at` (a wall-clock time taken before the listing), and left none for the
+    next run (see inbox_run.Inbox.left_for_the_next_run)."""
     place = slots.held()
     if place is not None and _command is not None:
         place.write({"command": _command, "listed_at": listed_at} | {k: summary.get(k) for k in (*_SUMMARY, "worker")})
@@ -78,7 +83,8 @@ def _start_up(args: list[str], started: float) -> dict[str, Any] | None:
     if not note or note.get("command") != _command:
         return None
     listed_at = note.get("listed_at")
-    return note if isinstance(listed_at, int | float) and listed_at >= started else None
+    # After this run started, and not in the future (a clock set back since would skip runs).
+    return note if isinstance(listed_at, int | float) and started <= listed_at <= time.time() else None
 
 
 def _nothing_left(note: dict[str, Any], as_json: bool) -> int:

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -104,7 +105,7 @@ def test_a_run_that_waited_ends_when_another_drained_the_inbox_after_it_started(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("which", ["listed before it started", "another inbox", "no note"])
+@pytest.mark.parametrize("which", ["listed before it started", "another inbox", "no note", "listed in the future"])
 def test_otherwise_a_run_that_waited_takes_the_files_in_the_place_it_holds(one_place: Path, which: str) -> None:
     tmp_path = one_place.parent
     drop(tmp_path / "inbox", "export.csv", export(1))
@@ -114,6 +115,8 @@ def test_otherwise_a_run_that_waited_takes_the_files_in_the_place_it_holds(one_p
         note = {**drainer, "listed_at": time.time() - 60}
     elif which == "another inbox":
         note = {**drainer, "command": start.command(_run_args(tmp_path, "elsewhere"))}
+    elif which == "listed in the future":  # a clock set back since: no proof of anything
+        note = {**drainer, "listed_at": time.time() + 3600}
     status, printed = _after_the_place_is_freed(one_place, note, [*_run_args(tmp_path), "--json"])  # one place
     assert status == 0
     assert [f["status"] for f in json.loads(printed)["files"]] == ["loaded"]
@@ -145,3 +148,68 @@ def test_a_places_folder_that_cannot_be_made_stops_the_run_in_a_sentence(
     assert run.returncode == 2
     assert "cannot take a place on this machine" in run.stderr and "MACHINE_SLOTS=0" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+@pytest.mark.slow
+def test_a_drain_that_leaves_a_file_for_the_next_run_leaves_no_note(one_place: Path) -> None:
+    tmp_path = one_place.parent
+    drop(tmp_path / "inbox", "export.csv", export(1))
+    time.sleep(2.2)  # settled (its inode too) for the run's two seconds
+    writing, done = tmp_path / "inbox" / "still-written.csv", threading.Event()
+
+    def keep_writing() -> None:  # a download in progress: changed every 0.2 s
+        while not done.wait(0.2):
+            with writing.open("ab") as f:
+                f.write(b"x")
+
+    writer = threading.Thread(target=keep_writing)
+    writer.start()
+    args = ["inbox", "run", str(tmp_path / "inbox"), "--db", f"sqlite:///{tmp_path / 'x.db'}", "--settle", "2"]
+    try:
+        run = subprocess.run([sys.executable, "-c", GATE, *args], capture_output=True, text=True)
+    finally:
+        done.set()
+        writer.join()
+    assert run.returncode == 0, run.stderr
+    assert not (tmp_path / "inbox" / "export.csv").exists()  # loaded and filed away
+    assert (one_place / "slot-0").read_bytes() == b""  # the next run must look: a file was settling
+
+
+def test_the_command_a_note_names_is_hashed_and_reads_our_variables_in_any_case(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BOOKINGEST_DATABASE_URL", "postgresql://ops:s3cret-pw@db/bookings")
+    named = start.command(_run_args(tmp_path))
+    assert "s3cret-pw" not in named and len(named) == 64
+    monkeypatch.setenv("bookingest_inbox", "/elsewhere")  # the settings read it too
+    assert start.command(_run_args(tmp_path)) != named
+    monkeypatch.delenv("bookingest_inbox")
+    monkeypatch.setenv("BOOKINGEST_WORKER_NAME", "w2")  # the worker's name does not change what it takes
+    assert start.command([*_run_args(tmp_path), "--worker", "w9", "--json"]) == named
+
+
+def test_a_places_folder_of_another_user_stops_the_run_in_a_sentence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("only root can make a folder that belongs to another user")
+    folder = tmp_path / f"bookingest-slots-{os.getuid()}"
+    folder.mkdir(mode=0o777)
+    os.chown(folder, 65534, 65534)  # nobody's
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setenv(slots.SLOTS_VARIABLE, "1")
+    run = subprocess.run([sys.executable, "-c", GATE, *_run_args(tmp_path)], capture_output=True, text=True)
+    assert run.returncode == 2
+    assert "cannot take a place on this machine" in run.stderr and "not a folder of this user's own" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_a_dotenv_that_is_not_utf8_is_said_by_the_settings_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(slots.SLOTS_VARIABLE, raising=False)
+    (tmp_path / ".env").write_bytes(b"BOOKINGEST_MACHINE_SLOTS=\xff\xfe1\n")
+    assert slots.configured_slots() == slots.default_slots()
+    run = subprocess.run([sys.executable, "-c", GATE, *_run_args(tmp_path)], capture_output=True, text=True)
+    assert run.returncode != 0 and "Traceback" not in run.stderr, run.stderr
