@@ -7,6 +7,8 @@ import os
 import shutil
 import signal
 import sqlite3
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -48,18 +50,17 @@ def test_serve_refuses_an_inbox_that_is_not_a_folder(tmp_path: Path, capsys: pyt
     assert code == 2 and "missing is not a folder; create it or pass another" in err, err
 
 
-def test_serve_without_a_prefect_server_says_how_to_start_one(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv("PREFECT_API_URL", raising=False)
-    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect-home"))  # no profile that names a server
+def test_serve_without_a_prefect_server_says_how_to_start_one(tmp_path: Path) -> None:
+    # A process of its own: this one may be pointed at the test harness's server.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env["PREFECT_HOME"] = str(tmp_path / "prefect-home")  # no profile that names a server
+    command = ["serve", str(tmp_path), "--db", f"sqlite:///{tmp_path / 'b.db'}"]
+    run = subprocess.run([sys.executable, "-m", "pipelines.cli", *command], env=env, capture_output=True,
+                         text=True, timeout=120)  # fmt: skip
 
-    code = main(["serve", str(tmp_path), "--db", f"sqlite:///{tmp_path / 'b.db'}"])
-
-    err = capsys.readouterr().err
-    assert code == 2, err
-    assert "serve needs a Prefect server to keep its schedule" in err and "prefect server start" in err
-    assert "PREFECT_API_URL=" in err and err.count("\n") == 1
+    assert run.returncode == 2, run.stderr
+    assert "serve needs a Prefect server to keep its schedule" in run.stderr and "prefect server start" in run.stderr
+    assert "PREFECT_API_URL=" in run.stderr and run.stderr.count("\n") == 1
 
 
 @pytest.mark.slow
