@@ -111,13 +111,13 @@ class SchemaUpgradeFailed(DatabaseUnavailable):
 
 
 class MergeLost(LoaderError):
-    """A merge committed, then the database server restarted before the commit was seen on disk:
-    a crash may have lost it."""
+    """A merge committed, yet once the database's disk had every commit, the row its transaction
+    named (merge_lock.kept_if) was not there: a crash of the server lost the commit."""
 
-    transient = True  # the file's retry finds it kept (a duplicate) or loads it again
+    transient = True  # the file's retry loads it again
 
     def __str__(self) -> str:
-        return "the database server restarted before the merge was confirmed on disk, so it may be lost"
+        return "the database server crashed before the merge reached its disk, so the merge was lost"
 
 
 class GaveUp(LoaderError):

@@ -19,7 +19,7 @@ from loaders.retry import retrying
 from pipelines import filing
 from pipelines.declared import check_source, status_map_for
 from pipelines.discover import FileOptions, Unread
-from pipelines.inbox import DEFAULT_LEASE_SECONDS, DEFAULT_SETTLE_SECONDS, default_folders, look, with_options
+from pipelines.inbox import DEFAULT_LEASE_SECONDS, DEFAULT_SETTLE_SECONDS, Listing, default_folders, look, with_options
 from pipelines.inbox_queue import Held, Queue, claim, release, stays_in_inbox
 from pipelines.ingest import ingest_file
 from pipelines.results import FileResult
@@ -65,7 +65,7 @@ class Inbox:
 
     def waiting(self, now: float | None = None) -> tuple[list[tuple[Path, FileOptions]], list[Unread]]:
         """The files ready to take, with their options, in as-of order; and what cannot be read."""
-        listing = look(self.folder, self.settle_seconds, now, skip=[self.archive, self.rejected])
+        listing = self._look(now)
         unread = listing.unread
         files = with_options(listing.ready, unread)
         for path, options in files:  # a layout a bookingest.toml names must exist (exit 2 otherwise)
@@ -75,13 +75,17 @@ class Inbox:
     def left_for_the_next_run(self, listed: list[tuple[Path, FileOptions]], results: list[FileResult]) -> bool:
         """Whether a run that lists the inbox now may find a file that this drain of `listed` did
         not settle: one still being written, one come after the listing, or one it left there."""
-        now = look(self.folder, self.settle_seconds, skip=[self.archive, self.rejected])
+        now = self._look()
         elsewhere = {path for path, _ in listed} - {Path(r.path) for r in results}  # other workers' claims
         return bool(now.settling) or any(path not in elsewhere for path in now.ready)
 
     def settling(self, now: float | None = None) -> list[Path]:
         """The files still being written: changed within the settle time (the next run takes them)."""
-        return look(self.folder, self.settle_seconds, now, skip=[self.archive, self.rejected]).settling
+        return self._look(now).settling
+
+    def _look(self, now: float | None = None) -> Listing:
+        """The inbox as it is now (or at `now`), its archive and rejected folders left out."""
+        return look(self.folder, self.settle_seconds, now, skip=[self.archive, self.rejected])
 
 
 def drain(

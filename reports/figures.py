@@ -75,8 +75,9 @@ def report_figures(
         raise PeriodTooLong(len(months))
     scope = Scope(months, property, today)
     kept = stored.bring_up_to_date(engine)  # else (a read-only database) computed from the bookings
-    with engine.connect().execution_options(isolation_level=dialect_of(engine).snapshot_isolation) as conn:
-        dialect_of(engine).read_one_moment(conn)
+    dialect = dialect_of(engine)
+    with engine.connect().execution_options(isolation_level=dialect.snapshot_isolation) as conn:
+        dialect.read_one_moment(conn)
         # The snapshot's first read: a merge that committed after the refresh, before it, left
         # stays the table lacks, so this report computes them from the bookings of its moment.
         kept = kept and stored.is_current(conn)
@@ -85,7 +86,7 @@ def report_figures(
             and conn.execute(select(properties.c.id).where(properties.c.name == property)).first() is None
         ):
             raise UnknownProperty(property)
-        found = run_together(conn, q.stay_figures(dialect_of(conn), scope, kept), ORDER, apart=_APART)
+        found = run_together(conn, q.stay_figures(dialect, scope, kept), ORDER, apart=_APART)
         figures: dict[str, Any] = {
             "period": {"from": first.first.isoformat(), "to": (last.end - dt.timedelta(days=1)).isoformat()},
             "property": property,
